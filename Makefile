@@ -1,0 +1,27 @@
+# `make demo` and `make test` install whatever is missing first (a virtual
+# environment in .venv with the pinned dependencies and the compiled lib/).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+LIB_SOURCES := $(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.hpp lib/*.h)
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py $(LIB_SOURCES)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/python demo/singleperson.py
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q tests
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/bench_forward.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info lib/*.so lib/*.cpp.gen

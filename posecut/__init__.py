@@ -1,0 +1,1 @@
+"""posecut: DeeperCut / ArtTrack multi-person pose estimation on TensorFlow 2."""

@@ -1,0 +1,21 @@
+"""The project's own exception types; each message names the file, the field and what was expected."""
+
+
+class PosecutError(Exception):
+    """Base class of every error the project raises on bad input."""
+
+
+class ConfigError(PosecutError, ValueError):
+    """A pose_cfg.yaml (or a config value) is malformed."""
+
+
+class FormatError(PosecutError, ValueError):
+    """A keypoint format declaration is malformed or unknown."""
+
+
+class DatasetError(PosecutError, ValueError):
+    """An annotation file, record or image cannot be used."""
+
+
+class CheckpointError(PosecutError, ValueError):
+    """A checkpoint does not match the network it is loaded into."""

@@ -1,0 +1,26 @@
+"""Build of the compiled kernels under lib/ (Cython bindings over C++)."""
+from setuptools import Extension, setup
+
+# One entry per compiled module in lib/: name, sources.
+EXTENSIONS = []
+
+if EXTENSIONS:
+    from Cython.Build import cythonize
+
+    ext_modules = cythonize(
+        [
+            Extension(
+                name,
+                sources,
+                language="c++",
+                extra_compile_args=["-O3", "-std=c++17"],
+            )
+            for name, sources in EXTENSIONS
+        ],
+        compiler_directives={"language_level": 3},
+        quiet=True,
+    )
+else:
+    ext_modules = []
+
+setup(ext_modules=ext_modules)
