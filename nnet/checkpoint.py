@@ -1,0 +1,132 @@
+"""Weights in TF-slim names: read DeeperCut's TF1 checkpoints, write ours in the same layout.
+
+Layer names are slim scopes with '/' written as '.', so each Keras variable maps to one
+checkpoint name (``resnet_v1_101/block1/unit_1/bottleneck_v1/conv1/BatchNorm/gamma``,
+``pose/part_pred/block4/weights``, ...). Shapes agree as stored: conv kernels
+[kh, kw, in, out], transposed-conv kernels [kh, kw, out, in].
+"""
+import logging
+import os
+import re
+
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from nnet.layers import FrozenBatchNorm
+from posecut.errors import CheckpointError
+
+log = logging.getLogger(__name__)
+
+_SUFFIXES = {
+    layers.Conv2DTranspose: {"kernel": "weights", "bias": "biases"},
+    layers.DepthwiseConv2D: {"kernel": "depthwise_weights", "bias": "biases"},
+    layers.Conv2D: {"kernel": "weights", "bias": "biases"},
+    FrozenBatchNorm: {name: name for name in ("gamma", "beta", "moving_mean", "moving_variance")},
+}
+_HEAD_PATTERN = re.compile(r"^pose/(part_pred|intermediate_supervision)/block4/biases$")
+
+
+def slim_variables(model):
+    """Checkpoint name -> Keras variable for every weight of the model."""
+    names = {}
+    for layer in model.layers:
+        suffixes = next((s for cls, s in _SUFFIXES.items() if isinstance(layer, cls)), None)
+        if suffixes is None:
+            continue
+        scope = layer.name.replace(".", "/")
+        for attr, suffix in suffixes.items():
+            variable = getattr(layer, attr, None)
+            if variable is not None:
+                names[f"{scope}/{suffix}"] = variable
+    return names
+
+
+def resolve_checkpoint(path):
+    """A checkpoint prefix from a prefix or a folder (its latest checkpoint)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        latest = tf.train.latest_checkpoint(path)
+        if latest is None:
+            raise CheckpointError(f"{path}: folder holds no TensorFlow checkpoint")
+        return latest
+    if not os.path.exists(path + ".index"):
+        raise CheckpointError(f"{path}: no checkpoint here (expected {path}.index and its data "
+                              f"file, or a folder with a 'checkpoint' state file)")
+    return path
+
+
+def _describe_mismatch(name, expected, found):
+    """One line about a shape mismatch, saying the joint count where a head disagrees."""
+    line = f"  {name}: checkpoint has shape {list(found)}, the network expects {list(expected)}"
+    if _HEAD_PATTERN.match(name):
+        line += f" (the checkpoint predicts {found[0]} joints, the config has {expected[0]})"
+    return line
+
+
+def load_weights(model, path, spec=None, allow_missing=()):
+    """Assign the model's variables from a TF checkpoint with slim names; return the names read.
+
+    Every variable must be present with its shape, except names starting with one of
+    ``allow_missing`` (e.g. ``("pose/",)`` to start from an ImageNet backbone). Other
+    variables of the checkpoint (optimizer slots, global_step, heads this config does not
+    use) are ignored. A mismatch raises CheckpointError listing every problem.
+    """
+    prefix = resolve_checkpoint(path)
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+    except (tf.errors.OpError, ValueError) as err:
+        raise CheckpointError(f"{prefix}: cannot read checkpoint ({err})") from None
+    stored = reader.get_variable_to_shape_map()
+    wanted = slim_variables(model)
+    missing, mismatched = [], []
+    for name, variable in wanted.items():
+        if name not in stored:
+            if not name.startswith(tuple(allow_missing)):
+                missing.append(name)
+        elif tuple(stored[name]) != tuple(variable.shape):
+            mismatched.append(_describe_mismatch(name, tuple(variable.shape), stored[name]))
+    if missing or mismatched:
+        raise CheckpointError(_mismatch_message(prefix, missing, mismatched, stored, spec))
+    loaded = []
+    for name, variable in wanted.items():
+        if name in stored:
+            variable.assign(reader.get_tensor(name).astype(variable.dtype))
+            loaded.append(name)
+    unused = sorted(set(stored) - set(wanted))
+    if unused:
+        log.info("%s: %d checkpoint variables not used by this network (first: %s)",
+                 prefix, len(unused), unused[0])
+    return loaded
+
+
+def _mismatch_message(prefix, missing, mismatched, stored, spec):
+    """The error text: every missing and mismatched variable, and the backbones stored."""
+    lines = [f"{prefix}: checkpoint does not match the network"
+             + (f" ({spec.net_type}, {spec.num_joints} joints)" if spec is not None else "")]
+    stored_scopes = sorted({name.split("/")[0] for name in stored} - {"pose", "global_step"})
+    if stored_scopes:
+        lines.append(f"  checkpoint scopes: {', '.join(stored_scopes[:6])}")
+    if mismatched:
+        lines.append(f"{len(mismatched)} variables with another shape:")
+        lines.extend(mismatched)
+    if missing:
+        lines.append(f"{len(missing)} variables missing from the checkpoint:")
+        lines.extend(f"  {name}" for name in missing[:20])
+        if len(missing) > 20:
+            lines.append(f"  ... and {len(missing) - 20} more")
+    return "\n".join(lines)
+
+
+def save_weights(model, prefix):
+    """Write the model's weights as a TF checkpoint with slim names (loadable by TF1 too)."""
+    prefix = os.fspath(prefix)
+    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+    named = sorted(slim_variables(model).items())
+    tf.raw_ops.SaveV2(
+        prefix=prefix,
+        tensor_names=[name for name, _ in named],
+        shape_and_slices=[""] * len(named),
+        tensors=[tf.convert_to_tensor(np.asarray(v)) for _, v in named],
+    )
+    return prefix

@@ -1,0 +1,132 @@
+"""PoseNet: a backbone at stride 16 and DeeperCut's transposed-convolution heads at stride 8."""
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from nnet.layers import FrozenBatchNorm
+from nnet.mobilenet import mobilenet_v2, parse_multiplier
+from nnet.resnet import RESNET_UNITS, resnet_v1
+
+MEAN_PIXEL = (123.68, 116.779, 103.939)
+PRECISIONS = {"float32": None, "bfloat16": "mixed_bfloat16"}
+HEAD_SCOPES = {
+    "part_pred": "pose.part_pred.block4",
+    "locref": "pose.locref_pred.block4",
+    "pairwise_pred": "pose.pairwise_pred.block4",
+    "part_pred_interm": "pose.intermediate_supervision.block4",
+}
+
+
+@dataclass(frozen=True)
+class PoseNetSpec:
+    """What defines the network: backbone, joints, which heads, input centring, precision."""
+
+    net_type: str = "resnet_101"
+    num_joints: int = 17
+    location_refinement: bool = True
+    pairwise_predict: bool = False
+    intermediate_supervision: bool = False
+    intermediate_supervision_layer: int = 12
+    mean_pixel: tuple = MEAN_PIXEL
+    precision: str = "float32"
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {self.precision!r}")
+        if not is_resnet(self.net_type):
+            parse_multiplier(self.net_type)
+        if self.num_joints < 1:
+            raise ValueError(f"num_joints must be positive, got {self.num_joints}")
+
+    def head_channels(self):
+        """Output channels of each enabled head, in DeeperCut's order."""
+        j = self.num_joints
+        channels = {"part_pred": j}
+        if self.location_refinement:
+            channels["locref"] = 2 * j
+        if self.pairwise_predict:
+            channels["pairwise_pred"] = 2 * j * (j - 1)
+        if self.intermediate_supervision and is_resnet(self.net_type):
+            channels["part_pred_interm"] = j
+        return channels
+
+
+def is_resnet(net_type):
+    """True for the ResNet backbones, False for the light ones."""
+    return net_type in RESNET_UNITS
+
+
+def spec_from_config(cfg):
+    """The network spec named by a loaded pose config (thin: values only)."""
+    return PoseNetSpec(
+        net_type=cfg.net_type,
+        num_joints=cfg.num_joints,
+        location_refinement=bool(cfg.location_refinement),
+        pairwise_predict=bool(cfg.pairwise_predict),
+        intermediate_supervision=bool(cfg.intermediate_supervision),
+        intermediate_supervision_layer=int(cfg.intermediate_supervision_layer),
+        mean_pixel=tuple(float(v) for v in cfg.mean_pixel),
+        precision=getattr(cfg, "precision", "float32"),
+    )
+
+
+def output_size(height, width, stride=8):
+    """Score-map size for an image: 2 * ceil(H / 16) x 2 * ceil(W / 16) at stride 8."""
+    coarse = 2 * stride
+    return 2 * -(-height // coarse), 2 * -(-width // coarse)
+
+
+def build_pose_net(spec, fold_batchnorm=False):
+    """The Keras model: uint8/float RGB images (N, H, W, 3) in, dict of raw head outputs out.
+
+    Outputs (float32): 'part_pred' logits (N, h, w, J), and where enabled 'locref'
+    (N, h, w, 2J), 'pairwise_pred' (N, h, w, 2J(J-1)) and 'part_pred_interm'.
+    """
+    dtype = PRECISIONS[spec.precision]
+    image = keras.Input((None, None, 3), name="image")
+    x = ops.cast(image, "float32")
+    if is_resnet(spec.net_type):
+        x = x - np.asarray(spec.mean_pixel, np.float32)
+        interm_unit = spec.intermediate_supervision_layer if spec.intermediate_supervision else None
+        features, interm = resnet_v1(x, spec.net_type, interm_unit, fold_batchnorm, dtype)
+    else:
+        x = x / 127.5 - 1.0
+        features, interm = mobilenet_v2(x, spec.net_type, fold_batchnorm, dtype), None
+    outputs = {}
+    for head, channels in spec.head_channels().items():
+        source = interm if head == "part_pred_interm" else features
+        pred = layers.Conv2DTranspose(channels, 3, strides=2, padding="same",
+                                      name=HEAD_SCOPES[head], dtype=dtype)(source)
+        outputs[head] = layers.Activation("linear", dtype="float32", name=head)(pred)
+    return keras.Model(image, outputs, name=f"posenet_{spec.net_type}")
+
+
+def fold_batchnorm(model, spec):
+    """A copy of ``model`` with every frozen BatchNorm folded into the convolution before it."""
+    folded = build_pose_net(spec, fold_batchnorm=True)
+    for layer in folded.layers:
+        if not layer.weights:
+            continue
+        source = model.get_layer(layer.name)
+        try:
+            bn = model.get_layer(layer.name + ".BatchNorm")
+        except ValueError:
+            bn = None
+        if bn is None:
+            layer.set_weights(source.get_weights())
+            continue
+        scale, shift = (np.asarray(v) for v in bn.scale_and_shift())
+        kernel = np.asarray(source.kernel)
+        if isinstance(layer, layers.DepthwiseConv2D):
+            kernel = kernel * scale.reshape(1, 1, -1, 1)
+        else:
+            kernel = kernel * scale
+        layer.set_weights([kernel, shift])
+    return folded
+
+
+def batchnorm_layers(model):
+    """The frozen BatchNorm layers of a model (empty for a folded one)."""
+    return [layer for layer in model.layers if isinstance(layer, FrozenBatchNorm)]

@@ -1,0 +1,104 @@
+"""Inference: a compiled forward pass, raw outputs to score maps and offsets, the argmax pose."""
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from nnet.checkpoint import load_weights
+from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from_config
+
+
+def compile_forward(model, jit_compile=False):
+    """A tf.function over the model for images of any size (float32 or uint8, N x H x W x 3)."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)],
+                 jit_compile=jit_compile)
+    def forward(images):
+        return model(images, training=False)
+
+    def run(images):
+        images = np.asarray(images)
+        if images.ndim == 3:
+            images = images[None]
+        if images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(f"expected an RGB image H x W x 3 or a batch N x H x W x 3, "
+                             f"got shape {images.shape}")
+        return forward(tf.constant(images, tf.float32))
+
+    return run
+
+
+@dataclass
+class PosePredictor:
+    """A loaded network ready to run: call it on an RGB image to get numpy outputs.
+
+    Outputs keep DeeperCut's names: 'part_prob' (sigmoid scores), 'locref' and
+    'pairwise_pred' (raw, still normalised), each with a batch axis.
+    """
+
+    model: object
+    spec: PoseNetSpec
+    forward: object
+
+    def __call__(self, image):
+        raw = self.forward(image)
+        outputs = {"part_prob": tf.sigmoid(raw["part_pred"]).numpy()}
+        for name in ("locref", "pairwise_pred"):
+            if name in raw:
+                outputs[name] = raw[name].numpy()
+        return outputs
+
+
+def setup_pose_prediction(spec, weights=None, fold=True, jit_compile=False):
+    """Build the network of ``spec`` (a PoseNetSpec or a loaded config), load ``weights``, compile.
+
+    ``weights``: a TF checkpoint prefix with TF-slim names (DeeperCut's published models or
+    ours), or None for untrained weights. BatchNorm is folded for speed unless ``fold`` is off.
+    """
+    if not isinstance(spec, PoseNetSpec):
+        spec = spec_from_config(spec)
+    model = build_pose_net(spec)
+    if weights:
+        load_weights(model, weights, spec)
+    if fold:
+        model = fold_batchnorm(model, spec)
+    return PosePredictor(model, spec, compile_forward(model, jit_compile))
+
+
+def pair_index(first, second, num_joints):
+    """Channel of the ordered joint pair (first -> second) in DeeperCut's pairwise layout."""
+    return (num_joints - 1) * first + second - int(first < second)
+
+
+def extract_cnn_output(outputs, locref_stdev=7.2801, pairwise_means=None, pairwise_stds=None):
+    """Score map (h, w, J), locref (h, w, J, 2) in pixels, pairwise offsets (h, w, J(J-1), 2).
+
+    Takes the first image of the batch. Pairwise offsets are de-normalised with the per-pair
+    statistics (arrays of shape (J(J-1), 2), x then y, in DeeperCut's pair order) when given.
+    """
+    scmap = np.asarray(outputs["part_prob"])[0]
+    locref = pairwise = None
+    if "locref" in outputs:
+        raw = np.asarray(outputs["locref"])[0]
+        locref = raw.reshape(raw.shape[0], raw.shape[1], -1, 2) * locref_stdev
+    if "pairwise_pred" in outputs:
+        raw = np.asarray(outputs["pairwise_pred"])[0]
+        pairwise = raw.reshape(raw.shape[0], raw.shape[1], -1, 2)
+        if pairwise_means is not None:
+            pairwise = pairwise * np.asarray(pairwise_stds) + np.asarray(pairwise_means)
+    return scmap, locref, pairwise
+
+
+def argmax_pose_predict(scmap, offmat, stride):
+    """Single-person pose (J, 3): per joint the best cell's centre plus its refinement, and its score.
+
+    ``scmap`` is (h, w, J); ``offmat`` (h, w, J, 2) offsets in pixels (x, y) or None.
+    """
+    height, width, joints = scmap.shape
+    best = scmap.reshape(-1, joints).argmax(axis=0)
+    rows, cols = np.unravel_index(best, (height, width))
+    ids = np.arange(joints)
+    xy = np.stack([cols, rows], axis=1).astype(np.float64) * stride + 0.5 * stride
+    if offmat is not None:
+        xy += offmat[rows, cols, ids]
+    return np.column_stack([xy, scmap[rows, cols, ids]])
