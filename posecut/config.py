@@ -1,0 +1,454 @@
+"""Typed, validated configuration loaded from DeeperCut's ``pose_cfg.yaml``.
+
+Every key is declared once in ``CONFIG_KEYS`` (name, type, default, check, description); that table
+drives the ``PoseConfig`` dataclass fields, the validation and ``config_reference()``. A config is
+validated once, when it is built, and every problem found is reported in one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+from typing import Any, Callable, NamedTuple, Optional
+
+import yaml
+
+from posecut.errors import ConfigError
+
+__all__ = [
+    "CONFIG_KEYS",
+    "ConfigKey",
+    "PoseConfig",
+    "config_from_dict",
+    "config_reference",
+    "default_config",
+    "load_config",
+    "mirror_joints_map",
+    "save_config",
+]
+
+
+class _Mismatch(TypeError):
+    """A value (or an element at ``path`` inside it) does not have the expected type."""
+
+    def __init__(self, value: Any, path: str = ""):
+        super().__init__(path, value)
+        self.value = value
+        self.path = path
+
+
+def _show(value: Any) -> str:
+    """Short ``repr`` of a value with its Python type, for error messages."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+class _Type(NamedTuple):
+    """A value type: its name in messages and docs, its annotation, and a parser that normalises."""
+
+    name: str
+    annotation: Any
+    parse: Callable[[Any], Any]
+
+
+def _scalar(name: str, annotation: Any, accepts: Callable[[Any], bool], convert=lambda v: v) -> _Type:
+    def parse(value):
+        if not accepts(value):
+            raise _Mismatch(value)
+        return convert(value)
+
+    return _Type(name, annotation, parse)
+
+
+INT = _scalar("int", int, lambda v: isinstance(v, int) and not isinstance(v, bool))
+FLOAT = _scalar("float", float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), float)
+BOOL = _scalar("bool", bool, lambda v: isinstance(v, bool))
+STR = _scalar("str", str, lambda v: isinstance(v, str))
+
+
+def _optional(inner: _Type) -> _Type:
+    return _Type(f"{inner.name} or null", Optional[inner.annotation],
+                 lambda v: None if v is None else inner.parse(v))
+
+
+def _elements(value: Any, parsers: list[Callable[[Any], Any]]) -> tuple:
+    """Parse each element of a list with its parser; a mismatch deep inside names its index path."""
+    out = []
+    for i, (element, parse) in enumerate(zip(value, parsers)):
+        try:
+            out.append(parse(element))
+        except _Mismatch as e:
+            raise _Mismatch(e.value, f"[{i}]{e.path}") from None
+    return tuple(out)
+
+
+def _list_of(inner: _Type) -> _Type:
+    """A list of any length; stored as a tuple so the config stays immutable."""
+    def parse(value):
+        if not isinstance(value, (list, tuple)):
+            raise _Mismatch(value)
+        return _elements(value, [inner.parse] * len(value))
+
+    return _Type(f"list of {inner.name}", tuple[inner.annotation, ...], parse)
+
+
+def _fixed(*inners: _Type) -> _Type:
+    """A list of exactly ``len(inners)`` elements, each of its own type."""
+    def parse(value):
+        if not isinstance(value, (list, tuple)) or len(value) != len(inners):
+            raise _Mismatch(value)
+        return _elements(value, [t.parse for t in inners])
+
+    name = "[" + ", ".join(t.name for t in inners) + "]"
+    return _Type(name, tuple[tuple(t.annotation for t in inners)], parse)
+
+
+# Checks: value -> None when fine, else what was expected.
+def _at_least(low):
+    return lambda v: None if v >= low else f"expected >= {low}, got {v!r}"
+
+
+def _positive(v):
+    return None if v > 0 else f"expected > 0, got {v!r}"
+
+
+def _open_unit(v):
+    return None if 0 < v < 1 else f"expected a value in (0, 1), got {v!r}"
+
+
+def _unit(v):
+    return None if 0 <= v <= 1 else f"expected a value in [0, 1], got {v!r}"
+
+
+def _one_of(*choices):
+    return lambda v: None if v in choices else f"expected one of {', '.join(map(repr, choices))}, got {v!r}"
+
+
+def _non_empty(v):
+    return None if v else "expected a non-empty string"
+
+
+def _optional_non_empty(v):
+    return None if v is None or v else "expected null or a non-empty string"
+
+
+NET_TYPES = ("resnet_50", "resnet_101", "resnet_152") + tuple(
+    f"mobilenet_v2_{m}" for m in ("1.0", "0.75", "0.5", "0.35", "1.4"))
+
+
+def _check_multi_step(steps):
+    if not steps:
+        return "expected at least one [learning_rate, until_iteration] step"
+    if any(lr <= 0 for lr, _ in steps):
+        return f"expected every learning rate > 0, got {[lr for lr, _ in steps]}"
+    iters = [it for _, it in steps]
+    if iters[0] <= 0 or any(b <= a for a, b in zip(iters, iters[1:])):
+        return f"expected positive, strictly increasing iterations, got {iters}"
+    return None
+
+
+def _check_groups(groups):
+    if any(not g for g in groups):
+        return "expected every group of joint ids to be non-empty"
+    if any(j < 0 for g in groups for j in g):
+        return "expected joint ids >= 0"
+    return None
+
+
+def _check_graph(edges):
+    bad = [list(e) for e in edges if e[0] < 0 or e[1] < 0 or e[0] == e[1]]
+    return f"expected pairs of two different joint ids >= 0, got {bad}" if bad else None
+
+
+class ConfigKey(NamedTuple):
+    """One configuration key: its name, type, default, range check and meaning."""
+
+    name: str
+    type: _Type
+    default: Any
+    check: Optional[Callable[[Any], Optional[str]]]
+    description: str
+
+
+_K = ConfigKey
+_JOINT_GROUPS = _list_of(_list_of(INT))
+_PAIR = _fixed(INT, INT)
+
+# The one table of keys. DeeperCut's keys keep their original meaning and default; ours come last.
+CONFIG_KEYS: tuple[ConfigKey, ...] = (
+    _K("stride", FLOAT, 8.0, _positive, "output stride of the network: pixels per scoremap cell"),
+    _K("net_type", STR, "resnet_101", _one_of(*NET_TYPES), "backbone network"),
+    _K("init_weights", STR, "", None, "checkpoint the network starts from (relative to the config's folder)"),
+    _K("num_joints", _optional(INT), None, lambda v: None if v is None else _positive(v),
+       "number of joints the network predicts; null until a step needs it"),
+    _K("all_joints", _JOINT_GROUPS, [], _check_groups,
+       "groups of joint ids sharing a name; a group of two is a left/right pair swapped by mirroring"),
+    _K("all_joints_names", _list_of(STR), [], None, "one name per group of all_joints"),
+    _K("global_scale", FLOAT, 1.0, _positive, "scale applied to every image before the network"),
+    _K("scale_jitter_lo", FLOAT, 0.85, _positive, "lowest random scale factor in training"),
+    _K("scale_jitter_up", FLOAT, 1.15, _positive, "highest random scale factor in training"),
+    _K("pos_dist_thresh", FLOAT, 17.0, _positive,
+       "radius in pixels around a joint within which scoremap cells are positive"),
+    _K("location_refinement", BOOL, False, None, "predict sub-cell location refinement offsets (locref)"),
+    _K("locref_stdev", FLOAT, 7.2801, _positive, "locref targets are offsets in pixels divided by this"),
+    _K("locref_loss_weight", FLOAT, 1.0, _at_least(0), "weight of the locref loss"),
+    _K("locref_huber_loss", BOOL, True, None, "Huber loss for locref (else squared error)"),
+    _K("pairwise_predict", BOOL, False, None, "predict pairwise offsets from each joint to every other joint"),
+    _K("pairwise_huber_loss", BOOL, True, None, "Huber loss for pairwise offsets (else squared error)"),
+    _K("pairwise_loss_weight", FLOAT, 1.0, _at_least(0), "weight of the pairwise loss"),
+    _K("pairwise_stats_fn", STR, "pairwise_stats.mat", None,
+       ".mat file with the mean and std of pairwise offsets, used to normalise them"),
+    _K("pairwise_stats_collect", BOOL, False, None, "run over the data set to collect pairwise statistics"),
+    _K("pairwise_model_dir", STR, "", None, "folder of the fitted pairwise spatial model"),
+    _K("tensorflow_pairwise_order", BOOL, True, None,
+       "pairwise channels in the order of the TensorFlow models (else the Caffe order)"),
+    _K("sparse_graph", _list_of(_PAIR), [], _check_graph,
+       "(i, j) joint pairs linked in the multicut graph; empty links every pair"),
+    _K("intermediate_supervision", BOOL, False, None, "extra part-detection loss on an intermediate layer"),
+    _K("intermediate_supervision_layer", INT, 12, _at_least(1),
+       "unit of ResNet block 3 that feeds the intermediate part-detection head"),
+    _K("mirror", BOOL, False, None, "random horizontal flips in training"),
+    _K("crop", BOOL, False, None, "random crops around people in training"),
+    _K("crop_pad", INT, 0, _at_least(0), "padding in pixels around people when cropping"),
+    _K("max_input_size", INT, 1500, _positive,
+       "training images with more than max_input_size**2 pixels after scaling are skipped"),
+    _K("multi_step", _list_of(_fixed(FLOAT, INT)),
+       [[0.005, 10000], [0.02, 430000], [0.002, 730000], [0.001, 1030000]], _check_multi_step,
+       "learning-rate schedule: [learning_rate, until_iteration] steps"),
+    _K("display_iters", INT, 1000, _positive, "log the training loss every this many iterations"),
+    _K("save_iters", INT, 50000, _positive, "save a checkpoint every this many iterations"),
+    _K("batch_size", INT, 1, _at_least(1), "images per training batch"),
+    _K("mean_pixel", _fixed(FLOAT, FLOAT, FLOAT), [123.68, 116.779, 103.939], None,
+       "RGB mean subtracted from the input image"),
+    _K("weigh_part_predictions", BOOL, False, None, "weigh the part-detection loss per joint"),
+    _K("weigh_negatives", BOOL, False, None, "balance positive and negative scoremap cells by fg_fraction"),
+    _K("fg_fraction", FLOAT, 0.25, _open_unit, "share of the loss weight given to positive cells"),
+    _K("weigh_only_present_joints", BOOL, False, None, "part-detection loss only on joints labelled in the image"),
+    _K("optimizer", STR, "sgd", _one_of("sgd", "adam"), "optimizer"),
+    _K("weight_decay", FLOAT, 0.0001, _at_least(0), "L2 weight decay, applied when regularize is true"),
+    _K("regularize", BOOL, False, None, "apply weight decay"),
+    _K("snapshot_prefix", STR, "snapshot", _non_empty, "file-name prefix of checkpoints"),
+    _K("log_dir", STR, "log", None, "folder of training logs"),
+    _K("dataset", STR, "", None, "data set: a dataset .mat file or a COCO root folder"),
+    _K("dataset_type", STR, "default", _non_empty, "registered data-set loader: default, coco, mpii, ..."),
+    _K("dataset_phase", STR, "train2014", _non_empty, "COCO split, e.g. train2014 or val2014"),
+    _K("dataset_ann", STR, "person_keypoints", _non_empty,
+       "COCO annotation file prefix: person_keypoints or image_info"),
+    _K("coco_only_images_with_people", BOOL, True, None, "use only COCO images that show people"),
+    _K("use_gt_segm", BOOL, False, None, "use COCO ground-truth segmentations to mask unlabelled people"),
+    _K("nms_radius", FLOAT, 5.0, _positive, "radius in scoremap cells of the non-maximum suppression of parts"),
+    _K("det_min_score", FLOAT, 0.1, _unit, "part detections scoring lower are dropped"),
+    _K("scmap_threshold", FLOAT, 0.1, _unit, "scoremap values below this are ignored"),
+    _K("shuffle", BOOL, True, None, "shuffle the training data"),
+    _K("video", BOOL, False, None, "the input is a video, processed frame by frame"),
+    _K("video_batch", BOOL, False, None, "process video frames in batches"),
+    _K("scoremap_dir", STR, "test", None, "folder where test scoremaps are written"),
+    _K("seed", INT, 42, _at_least(0), "the one seed all randomness flows from"),
+    _K("keypoint_format", _optional(STR), None, _optional_non_empty,
+       "name of a registered keypoint format such as coco17; null to use all_joints as given"),
+    _K("precision", STR, "float32", _one_of("float32", "bfloat16"), "compute precision of the network"),
+)
+
+_KEYS = {k.name: k for k in CONFIG_KEYS}
+
+
+def _parse_key(key: ConfigKey, value: Any) -> tuple[Any, Optional[str]]:
+    """Normalise one value; return (value, None) or (None, what was expected)."""
+    try:
+        value = key.type.parse(value)
+    except _Mismatch as e:
+        where = f"; {key.name}{e.path} is" if e.path else "; got"
+        return None, f"expected {key.type.name}{where} {_show(e.value)}"
+    problem = key.check(value) if key.check else None
+    return (None, problem) if problem else (value, None)
+
+
+def _default(key: ConfigKey) -> Any:
+    """The normalised default of a key; a row whose default fails its own check is a bug in the table."""
+    value, problem = _parse_key(key, key.default)
+    if problem:
+        raise ConfigError(f"posecut.config: {key.name}: default {key.default!r} is invalid: {problem}")
+    return value
+
+
+_DEFAULTS = {k.name: _default(k) for k in CONFIG_KEYS}
+
+
+def _check_joints(v: dict) -> list[tuple[str, str]]:
+    """Fill num_joints, all_joints and its names in ``v`` from each other, and check they agree."""
+    problems = []
+    n, groups, names = v["num_joints"], v["all_joints"], v["all_joints_names"]
+    ids = sorted(j for g in groups for j in g)
+    if n is None and groups:
+        n = v["num_joints"] = len(ids)
+    if n is None:
+        if names:
+            problems.append(("all_joints_names", "given without num_joints or all_joints"))
+        if v["sparse_graph"]:
+            problems.append(("sparse_graph", "given without num_joints or all_joints"))
+        return problems
+    if not groups:
+        groups = v["all_joints"] = tuple((j,) for j in range(n))
+    elif ids != list(range(n)):
+        problems.append(("all_joints", f"expected the groups to hold each joint id 0..{n - 1} (num_joints={n}) "
+                                       f"exactly once, got ids {ids}"))
+    if not names:
+        names = v["all_joints_names"] = tuple(f"joint{g[0]}" for g in groups)
+    elif len(names) != len(groups):
+        problems.append(("all_joints_names", f"expected one name per group of all_joints ({len(groups)}), "
+                                             f"got {len(names)}"))
+    bad = [list(e) for e in v["sparse_graph"] if max(e) >= n]
+    if bad:
+        problems.append(("sparse_graph", f"expected joint ids < num_joints={n}, got {bad}"))
+    return problems
+
+
+def _validate(values: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Normalise and check every key, then the keys that depend on each other; collect all problems."""
+    out, problems = {}, []
+    for name, value in values.items():
+        out[name], problem = _parse_key(_KEYS[name], value)
+        if problem:
+            problems.append((name, problem))
+    failed = {name for name, _ in problems}
+    if not failed & {"scale_jitter_lo", "scale_jitter_up"} and out["scale_jitter_lo"] > out["scale_jitter_up"]:
+        problems.append(("scale_jitter_lo", f"expected <= scale_jitter_up={out['scale_jitter_up']}, "
+                                            f"got {out['scale_jitter_lo']}"))
+    if not failed & {"num_joints", "all_joints"}:
+        out.update({k: () for k in failed & {"all_joints_names", "sparse_graph"}})
+        problems += _check_joints(out)
+    return out, problems
+
+
+def _raise(source: str, problems: list[tuple[str, str]]) -> None:
+    """One ConfigError listing every problem, one line each, each naming the file and the key."""
+    if problems:
+        raise ConfigError("\n".join(f"{source}: {key}: {what}" for key, what in problems))
+
+
+def _unknown(keys) -> list[tuple[str, str]]:
+    """A problem per unknown key, suggesting the nearest known key."""
+    problems = []
+    for key in keys:
+        close = difflib.get_close_matches(str(key), _KEYS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "see config_reference() for the known keys"
+        problems.append((str(key), f"unknown key; {hint}"))
+    return problems
+
+
+def _plain(value: Any) -> Any:
+    """Tuples to lists, recursively, so values dump to YAML and JSON."""
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
+
+
+class _PoseConfigMethods:
+    """Methods of PoseConfig; its fields come from CONFIG_KEYS."""
+
+    def __post_init__(self):
+        values, problems = _validate({k: getattr(self, k) for k in _KEYS})
+        _raise(self.source, problems)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def replace(self, **changes) -> PoseConfig:
+        """A new validated config with some keys changed; derived joint keys are not re-derived."""
+        _raise(self.source, _unknown([k for k in changes if k not in _KEYS]))
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Every key with its value as plain lists, in table order."""
+        return {k: _plain(getattr(self, k)) for k in _KEYS}
+
+    def resolve_path(self, value: str | os.PathLike) -> str:
+        """``value`` made absolute relative to the config's folder (or the working folder); '' stays ''."""
+        value = os.path.expanduser(os.fspath(value))
+        if not value:
+            return ""
+        return os.path.normpath(os.path.join(self.config_dir or os.getcwd(), value))
+
+    def require_joints(self) -> int:
+        """num_joints, or a ConfigError when the config does not say how many joints there are."""
+        if self.num_joints is None:
+            raise ConfigError(f"{self.source}: num_joints: required here but not set; "
+                              "add num_joints (and all_joints, all_joints_names) to the configuration")
+        return self.num_joints
+
+    @property
+    def mirror_map(self) -> tuple[int, ...]:
+        """Per joint, the index of its mirror image (itself unless in a group of two)."""
+        return mirror_joints_map(self.all_joints, self.require_joints())
+
+
+assert not set(_KEYS) & set(dir(_PoseConfigMethods)), "a config key shadows a PoseConfig method"
+
+PoseConfig = dataclasses.make_dataclass(
+    "PoseConfig",
+    [(k.name, k.type.annotation, dataclasses.field(default=_DEFAULTS[k.name])) for k in CONFIG_KEYS]
+    + [("source", str, dataclasses.field(default="<defaults>", compare=False)),
+       ("config_dir", Optional[str], dataclasses.field(default=None, compare=False))],
+    bases=(_PoseConfigMethods,),
+    frozen=True,
+    kw_only=True,
+)
+PoseConfig.__module__ = __name__
+PoseConfig.__doc__ = """The frozen, validated configuration: one attribute per key of CONFIG_KEYS.
+
+``source`` names where it came from (for messages) and ``config_dir`` is the folder of the loaded
+file (None otherwise); neither takes part in equality. Building one validates it.
+"""
+
+
+def mirror_joints_map(all_joints, num_joints: int) -> tuple[int, ...]:
+    """Per joint, the index of the joint it becomes when the image is mirrored (pairs of all_joints swap)."""
+    res = list(range(num_joints))
+    for group in all_joints:
+        if len(group) == 2:
+            a, b = group
+            res[a], res[b] = b, a
+    return tuple(res)
+
+
+def default_config() -> PoseConfig:
+    """The configuration with every key at its default."""
+    return PoseConfig()
+
+
+def config_from_dict(d: dict, source: str = "<dict>", config_dir: Optional[str] = None) -> PoseConfig:
+    """Merge ``d`` over the defaults and validate; ``source`` names it in error messages."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys to values, got {_show(d)}")
+    known = {k: v for k, v in d.items() if k in _KEYS}
+    problems = _unknown([k for k in d if k not in _KEYS])
+    if problems:
+        _raise(source, problems + _validate({**_DEFAULTS, **known})[1])
+    return PoseConfig(**known, source=source, config_dir=config_dir)
+
+
+def load_config(path: str | os.PathLike) -> PoseConfig:
+    """Read a pose_cfg.yaml, merge it over the defaults and validate it; an empty file gives the defaults."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such configuration file") from None
+    except OSError as e:
+        raise ConfigError(f"{source}: cannot read the configuration file: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: not valid YAML: {' '.join(str(e).split())}") from None
+    return config_from_dict({} if data is None else data, source=source,
+                            config_dir=os.path.dirname(os.path.abspath(source)))
+
+
+def save_config(cfg: PoseConfig, path: str | os.PathLike) -> None:
+    """Write every key of ``cfg`` as YAML that loads back equal; relative paths are written unchanged."""
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(cfg.to_dict(), f, sort_keys=False, default_flow_style=None)
+
+
+def config_reference() -> list[tuple[str, str, Any, str]]:
+    """(key, type, default, description) for every key, in table order, for the README."""
+    return [(k.name, k.type.name, _plain(_DEFAULTS[k.name]), k.description) for k in CONFIG_KEYS]

@@ -1,0 +1,296 @@
+"""Tests of posecut.config: DeeperCut defaults, loading real configs, every kind of error, round trips."""
+
+import dataclasses
+import os
+
+import pytest
+import yaml
+
+from posecut.config import (
+    CONFIG_KEYS,
+    PoseConfig,
+    config_from_dict,
+    config_reference,
+    default_config,
+    load_config,
+    mirror_joints_map,
+    save_config,
+)
+from posecut.errors import ConfigError
+
+# DeeperCut's models/coco/train/pose_cfg.yaml together with the keys of demo/pose_cfg_multi.yaml.
+COCO_CFG = """\
+dataset: /path/to/coco/dataset
+dataset_phase: train2014
+dataset_ann: person_keypoints  # 'image_info' or 'person_keypoints'
+dataset_type: coco
+coco_only_images_with_people: true
+
+global_scale: 1.0
+pos_dist_thresh: 17
+scale_jitter_lo: 0.85
+scale_jitter_up: 1.15
+
+net_type: resnet_101
+init_weights: ../../pretrained/resnet_v1_101.ckpt
+
+location_refinement: true
+locref_huber_loss: true
+locref_loss_weight: 0.05
+locref_stdev: 7.2801
+
+pairwise_predict: true
+pairwise_huber_loss: true
+pairwise_loss_weight: 0.05
+pairwise_stats_fn: ../pairwise/pairwise_stats.mat
+
+intermediate_supervision: true
+intermediate_supervision_layer: 12
+
+max_input_size: 850
+multi_step:
+- [0.005, 10000]
+- [0.02, 450000]
+- [0.002, 750000]
+- [0.0005, 1050000]
+- [0.0002, 1550000]
+- [0.00005, 1800000]
+display_iters: 20
+save_iters: 200000
+
+mirror: true
+
+num_joints: 17
+scoremap_dir: scoremaps_1200
+all_joints: [[0], [2, 1], [4, 3], [6, 5], [8, 7], [10, 9], [12, 11], [14, 13],[16, 15]]
+all_joints_names: ["nose", 'eye', 'ear', 'shoulder', 'elbow', 'hand', 'hip', 'knee', 'foot']
+sparse_graph: [[0, 1], [0, 2], [1, 2], [2, 4], [1, 3], [0, 4], [0, 3], # head
+               [5, 6], [6, 8], [5, 7], [4, 8], [3, 7], # elbow
+               [8, 10], [7, 9], [6, 10], [5, 9],  # hands
+               [6, 12], [6, 11], [5, 12], [5, 11], [11, 12], # hips
+               [12, 14], [11, 13], [14, 16], [13, 15]]
+scmap_threshold: 0.0
+pairwise_model_dir: models/coco/pairwise/
+nms_radius: 5.0
+det_min_score: 0.2
+"""
+
+MPII14_GROUPS = [[0, 5], [1, 4], [2, 3], [6, 11], [7, 10], [8, 9], [12], [13]]
+
+
+def write(tmp_path, text, name="pose_cfg.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def error_of(tmp_path, text, name="pose_cfg.yaml"):
+    """The message of the ConfigError that loading ``text`` raises."""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text, name))
+    return str(info.value)
+
+
+def test_defaults_are_deepercuts():
+    cfg = default_config()
+    expected = {
+        "stride": 8.0, "net_type": "resnet_101", "init_weights": "", "global_scale": 1.0,
+        "scale_jitter_lo": 0.85, "scale_jitter_up": 1.15, "pos_dist_thresh": 17, "location_refinement": False,
+        "locref_stdev": 7.2801, "locref_loss_weight": 1.0, "locref_huber_loss": True, "pairwise_predict": False,
+        "pairwise_huber_loss": True, "pairwise_loss_weight": 1.0, "pairwise_stats_fn": "pairwise_stats.mat",
+        "pairwise_stats_collect": False, "pairwise_model_dir": "", "tensorflow_pairwise_order": True,
+        "sparse_graph": [], "intermediate_supervision": False, "intermediate_supervision_layer": 12,
+        "mirror": False, "crop": False, "crop_pad": 0, "max_input_size": 1500,
+        "multi_step": [[0.005, 10000], [0.02, 430000], [0.002, 730000], [0.001, 1030000]],
+        "display_iters": 1000, "save_iters": 50000, "batch_size": 1, "mean_pixel": [123.68, 116.779, 103.939],
+        "weigh_part_predictions": False, "weigh_negatives": False, "fg_fraction": 0.25,
+        "weigh_only_present_joints": False, "optimizer": "sgd", "weight_decay": 0.0001, "regularize": False,
+        "snapshot_prefix": "snapshot", "log_dir": "log", "dataset": "", "dataset_type": "default",
+        "dataset_phase": "train2014", "dataset_ann": "person_keypoints", "coco_only_images_with_people": True,
+        "use_gt_segm": False, "nms_radius": 5.0, "det_min_score": 0.1, "scmap_threshold": 0.1, "shuffle": True,
+        "video": False, "video_batch": False, "scoremap_dir": "test", "seed": 42, "keypoint_format": None,
+        "precision": "float32", "num_joints": None, "all_joints": [], "all_joints_names": [],
+    }
+    assert cfg.to_dict() == expected
+    assert isinstance(cfg.stride, float) and isinstance(cfg.max_input_size, int)
+    assert cfg.config_dir is None
+
+
+def test_joints_are_required_only_when_asked_for():
+    cfg = default_config()
+    with pytest.raises(ConfigError, match="num_joints"):
+        cfg.require_joints()
+    with pytest.raises(ConfigError, match="num_joints"):
+        cfg.mirror_map
+    assert cfg.replace(num_joints=3).require_joints() == 3
+
+
+def test_deepercut_coco_config_loads(tmp_path):
+    folder = tmp_path / "models" / "coco" / "train"
+    folder.mkdir(parents=True)
+    cfg = load_config(write(folder, COCO_CFG))
+    assert cfg.dataset_type == "coco" and cfg.net_type == "resnet_101"
+    assert cfg.num_joints == 17 and len(cfg.all_joints) == 9 and cfg.all_joints_names[3] == "shoulder"
+    assert cfg.location_refinement and cfg.pairwise_predict and cfg.intermediate_supervision and cfg.mirror
+    assert cfg.locref_loss_weight == 0.05 and cfg.max_input_size == 850 and cfg.det_min_score == 0.2
+    assert cfg.multi_step[-1] == (0.00005, 1800000) and len(cfg.multi_step) == 6
+    assert cfg.sparse_graph[0] == (0, 1) and len(cfg.sparse_graph) == 25
+    assert cfg.scmap_threshold == 0.0 and cfg.scoremap_dir == "scoremaps_1200"
+    assert cfg.stride == 8.0 and cfg.optimizer == "sgd"  # not in the file: defaults
+    assert cfg.config_dir == str(folder)
+    assert cfg.resolve_path(cfg.init_weights) == str(tmp_path / "models" / "pretrained" / "resnet_v1_101.ckpt")
+    assert cfg.mirror_map == (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
+
+
+def test_mpii_mirror_map():
+    cfg = config_from_dict({"num_joints": 14, "all_joints": MPII14_GROUPS})
+    assert cfg.mirror_map == (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
+    assert mirror_joints_map([[0, 1, 2], [3]], 4) == (0, 1, 2, 3)
+
+
+def test_joint_keys_are_filled_from_each_other():
+    cfg = config_from_dict({"num_joints": 3})
+    assert cfg.all_joints == ((0,), (1,), (2,))
+    assert cfg.all_joints_names == ("joint0", "joint1", "joint2")
+    cfg = config_from_dict({"all_joints": MPII14_GROUPS})
+    assert cfg.num_joints == 14 and cfg.all_joints_names[0] == "joint0" and cfg.all_joints_names[6] == "joint12"
+
+
+def test_int_is_accepted_for_float_and_stored_as_float():
+    cfg = config_from_dict({"stride": 16, "mean_pixel": [1, 2, 3]})
+    assert cfg.stride == 16.0 and isinstance(cfg.stride, float)
+    assert cfg.mean_pixel == (1.0, 2.0, 3.0) and all(isinstance(v, float) for v in cfg.mean_pixel)
+
+
+@pytest.mark.parametrize(
+    "line, key, expected",
+    [
+        ("batch_size: true", "batch_size", "expected int"),
+        ("stride: '8'", "stride", "expected float"),
+        ("locref_stdev: yes", "locref_stdev", "expected float"),
+        ("mirror: 1", "mirror", "expected bool"),
+        ("net_type: 101", "net_type", "expected str"),
+        ("multi_step: [[0.01, '5000']]", "multi_step", "multi_step[0][1] is '5000'"),
+        ("mean_pixel: [1, 2]", "mean_pixel", "expected [float, float, float]"),
+        ("keypoint_format: 17", "keypoint_format", "expected str or null"),
+    ],
+)
+def test_wrong_type_is_an_error(tmp_path, line, key, expected):
+    message = error_of(tmp_path, line + "\n", "typed.yaml")
+    assert "typed.yaml" in message and f"{key}:" in message and expected in message
+
+
+@pytest.mark.parametrize(
+    "line, key, expected",
+    [
+        ("fg_fraction: 1.0", "fg_fraction", "(0, 1)"),
+        ("det_min_score: 1.5", "det_min_score", "[0, 1]"),
+        ("global_scale: 0", "global_scale", "> 0"),
+        ("batch_size: 0", "batch_size", ">= 1"),
+        ("crop_pad: -1", "crop_pad", ">= 0"),
+        ("net_type: resnet_34", "net_type", "one of"),
+        ("optimizer: rmsprop", "optimizer", "'adam'"),
+        ("precision: float16", "precision", "'bfloat16'"),
+        ("scale_jitter_lo: 1.2", "scale_jitter_lo", "<= scale_jitter_up"),
+        ("multi_step: [[0.01, 5000], [0.001, 5000]]", "multi_step", "strictly increasing"),
+        ("multi_step: [[0, 5000]]", "multi_step", "learning rate > 0"),
+        ("sparse_graph: [[1, 1]]\nnum_joints: 3", "sparse_graph", "two different"),
+        ("dataset_type: ''", "dataset_type", "non-empty"),
+    ],
+)
+def test_out_of_range_is_an_error(tmp_path, line, key, expected):
+    message = error_of(tmp_path, line + "\n", "ranged.yaml")
+    assert "ranged.yaml" in message and f"{key}:" in message and expected in message
+
+
+def test_unknown_key_suggests_the_nearest(tmp_path):
+    message = error_of(tmp_path, "locref_stdv: 7.2801\n")
+    assert "pose_cfg.yaml" in message and "locref_stdv" in message
+    assert "did you mean 'locref_stdev'?" in message
+
+
+def test_num_joints_must_agree_with_all_joints(tmp_path):
+    message = error_of(tmp_path, "num_joints: 15\nall_joints: " + str(MPII14_GROUPS) + "\n")
+    assert "pose_cfg.yaml: all_joints:" in message and "num_joints=15" in message
+    message = error_of(tmp_path, "num_joints: 3\nall_joints: [[0, 1], [1]]\n")
+    assert "all_joints:" in message and "exactly once" in message
+
+
+def test_names_and_graph_must_fit_the_joints(tmp_path):
+    message = error_of(tmp_path, "num_joints: 3\nall_joints_names: [a, b]\nsparse_graph: [[0, 3]]\n")
+    assert "pose_cfg.yaml: all_joints_names:" in message and "(3), got 2" in message
+    assert "pose_cfg.yaml: sparse_graph:" in message and "< num_joints=3" in message
+    assert "sparse_graph:" in error_of(tmp_path, "sparse_graph: [[0, 1]]\n")
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    message = error_of(tmp_path, "strid: 8\nbatch_size: 1.5\nfg_fraction: 2\nnum_joints: 2\nall_joints: [[0]]\n")
+    lines = message.splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith(str(tmp_path / "pose_cfg.yaml") + ": ") for line in lines)
+    for key in ("strid:", "batch_size:", "fg_fraction:", "all_joints:"):
+        assert sum(key in line for line in lines) == 1
+
+
+def test_unparsable_yaml_is_an_error(tmp_path):
+    message = error_of(tmp_path, "stride: [8\nnet_type: resnet_101\n", "broken.yaml")
+    assert "broken.yaml" in message and "not valid YAML" in message
+
+
+def test_yaml_that_is_not_a_mapping_is_an_error(tmp_path):
+    message = error_of(tmp_path, "- stride\n- 8\n", "list.yaml")
+    assert "list.yaml" in message and "mapping" in message
+
+
+def test_missing_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="nowhere.yaml: no such configuration file"):
+        load_config(tmp_path / "nowhere.yaml")
+
+
+def test_empty_file_gives_the_defaults(tmp_path):
+    assert load_config(write(tmp_path, "")) == default_config()
+
+
+@pytest.mark.parametrize("text", [COCO_CFG, "", "num_joints: 2\nkeypoint_format: coco17\nseed: 7\n"])
+def test_save_and_load_round_trip(tmp_path, text):
+    cfg = load_config(write(tmp_path, text))
+    out = tmp_path / "saved" / "pose_cfg.yaml"
+    out.parent.mkdir()
+    save_config(cfg, out)
+    again = load_config(out)
+    assert again == cfg and again.to_dict() == cfg.to_dict()
+    assert yaml.safe_load(out.read_text()) == cfg.to_dict()
+
+
+def test_replace_validates_and_keeps_the_original():
+    cfg = default_config()
+    changed = cfg.replace(batch_size=4, stride=16)
+    assert (changed.batch_size, changed.stride, cfg.batch_size) == (4, 16.0, 1)
+    with pytest.raises(ConfigError, match="batch_size: expected >= 1"):
+        cfg.replace(batch_size=0)
+    with pytest.raises(ConfigError, match="did you mean 'batch_size'"):
+        cfg.replace(batchsize=4)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.stride = 4.0
+
+
+def test_constructing_directly_validates():
+    with pytest.raises(ConfigError, match="fg_fraction"):
+        PoseConfig(fg_fraction=0.0)
+
+
+def test_resolve_path(tmp_path):
+    cfg = load_config(write(tmp_path, "init_weights: ../weights/resnet.ckpt\n"))
+    assert cfg.resolve_path(cfg.init_weights) == os.path.join(os.path.dirname(tmp_path), "weights", "resnet.ckpt")
+    assert cfg.resolve_path("pairwise_stats.mat") == str(tmp_path / "pairwise_stats.mat")
+    assert cfg.resolve_path("/abs/file.mat") == "/abs/file.mat"
+    assert cfg.resolve_path("") == ""
+    assert default_config().resolve_path("log") == os.path.join(os.getcwd(), "log")
+
+
+def test_config_reference_lists_every_key():
+    reference = config_reference()
+    fields = [f.name for f in dataclasses.fields(PoseConfig) if f.compare]
+    assert [row[0] for row in reference] == fields == [k.name for k in CONFIG_KEYS]
+    assert all(isinstance(t, str) and t and description for _, t, _, description in reference)
+    assert dict((name, default) for name, _, default, _ in reference)["multi_step"][0] == [0.005, 10000]
