@@ -1,0 +1,82 @@
+"""Every network variant through the shared check, plus the layout facts of the backbones."""
+import numpy as np
+import pytest
+
+from network_checks import check_network
+from nnet.mobilenet import make_divisible, parse_multiplier
+from nnet.pose_net import PoseNetSpec, build_pose_net, output_size, spec_from_config
+from nnet.resnet import unit_layout
+from nnet.layers import atrous_plan
+from posecut.config import config_from_dict
+
+
+@pytest.mark.parametrize("spec", [
+    PoseNetSpec(net_type="resnet_50", num_joints=3, pairwise_predict=True,
+                intermediate_supervision=True, intermediate_supervision_layer=3),
+    PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=4, pairwise_predict=True),
+    PoseNetSpec(net_type="mobilenet_v2_1.0", num_joints=2, location_refinement=False),
+    PoseNetSpec(net_type="mobilenet_v2_0.5", num_joints=3, pairwise_predict=True,
+                precision="bfloat16"),
+], ids=lambda s: f"{s.net_type}-{s.precision}")
+def test_network_variant(spec, tmp_path):
+    tolerance = 5e-2 if spec.precision == "bfloat16" else 1e-4
+    check_network(spec, tmp_path, fold_tolerance=tolerance)
+
+
+@pytest.mark.parametrize("net_type", ["resnet_101", "resnet_152"])
+def test_large_resnets_build_and_run_once(net_type):
+    spec = PoseNetSpec(net_type=net_type, num_joints=17, pairwise_predict=True)
+    model = build_pose_net(spec)
+    head = model.get_layer("pose.pairwise_pred.block4")
+    assert tuple(head.kernel.shape) == (3, 3, 17 * 16 * 2, 2048)
+    outputs = model(np.zeros((1, 33, 47, 3), np.float32))
+    assert tuple(outputs["pairwise_pred"].shape) == (1, 6, 6, 17 * 16 * 2)
+
+
+def test_output_size_is_twice_the_ceiling_of_a_sixteenth():
+    assert output_size(480, 640) == (60, 80)
+    assert output_size(481, 1) == (62, 2)
+    assert output_size(16, 17) == (2, 4)
+
+
+def test_resnet_101_units_follow_slim_at_output_stride_16():
+    layout = unit_layout("resnet_101")
+    assert len(layout) == 3 + 4 + 23 + 3
+    strides = [(b, u) for b, u, _, _, s, _ in layout if s == 2]
+    assert strides == [(1, 3), (2, 4)]
+    block4 = [(s, r) for b, _, _, _, s, r in layout if b == 4]
+    assert block4 == [(1, 2)] * 3
+    assert all(r == 1 for b, _, _, _, _, r in layout if b < 4)
+
+
+def test_atrous_plan_turns_later_strides_into_dilation():
+    assert atrous_plan([2, 1, 2, 1, 2, 1, 1], 4) == [
+        (2, 1), (1, 1), (2, 1), (1, 1), (1, 1), (1, 2), (1, 2)]
+    with pytest.raises(ValueError):
+        atrous_plan([3], 2)
+
+
+def test_mobilenet_width_multipliers_round_like_slim():
+    assert make_divisible(32 * 0.35) == 16
+    assert make_divisible(320 * 0.35) == 112
+    assert make_divisible(24 * 0.5) == 16
+    assert parse_multiplier("mobilenet_v2_0.75") == 0.75
+    with pytest.raises(ValueError, match="mobilenet_v2_M"):
+        parse_multiplier("mobilenet_v2_0.6")
+
+
+def test_interm_layer_beyond_block3_is_a_clear_error():
+    with pytest.raises(ValueError, match="block3 of resnet_50 has 6 units"):
+        build_pose_net(PoseNetSpec(net_type="resnet_50", num_joints=2,
+                                   intermediate_supervision=True,
+                                   intermediate_supervision_layer=12))
+
+
+def test_spec_from_config_reads_the_network_keys():
+    cfg = config_from_dict({"net_type": "resnet_50", "num_joints": 5, "pairwise_predict": True,
+                            "location_refinement": True, "intermediate_supervision": True,
+                            "intermediate_supervision_layer": 4})
+    spec = spec_from_config(cfg)
+    assert (spec.net_type, spec.num_joints, spec.pairwise_predict) == ("resnet_50", 5, True)
+    assert spec.head_channels() == {"part_pred": 5, "locref": 10, "pairwise_pred": 40,
+                                    "part_pred_interm": 5}
