@@ -1,0 +1,102 @@
+"""Checkpoint names, loading errors and round trips."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights, slim_variables
+from nnet.pose_net import PoseNetSpec, build_pose_net
+from posecut.errors import CheckpointError
+
+SPEC = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=3, pairwise_predict=True)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    model = build_pose_net(SPEC)
+    for variable in model.weights:
+        variable.assign(np.random.default_rng(1).normal(size=variable.shape).astype("float32"))
+    return model, save_weights(model, tmp_path_factory.mktemp("ckpt") / "snapshot-100")
+
+
+def test_saved_names_are_slim_names_readable_by_tf(saved):
+    model, prefix = saved
+    stored = tf.train.load_checkpoint(prefix).get_variable_to_shape_map()
+    assert "pose/part_pred/block4/weights" in stored
+    assert stored["pose/part_pred/block4/weights"] == [3, 3, 3, 112]
+    assert "MobilenetV2/Conv/BatchNorm/moving_variance" in stored
+    assert "MobilenetV2/expanded_conv/depthwise/depthwise_weights" in stored
+    assert set(stored) == set(slim_variables(model))
+
+
+def test_round_trip_restores_every_value(saved):
+    model, prefix = saved
+    fresh = build_pose_net(SPEC)
+    load_weights(fresh, prefix, SPEC)
+    for name, variable in slim_variables(fresh).items():
+        np.testing.assert_array_equal(np.asarray(variable),
+                                      np.asarray(slim_variables(model)[name]), err_msg=name)
+
+
+def test_a_folder_resolves_to_its_latest_checkpoint(tmp_path, saved):
+    _, prefix = saved
+    with pytest.raises(CheckpointError, match="holds no TensorFlow checkpoint"):
+        resolve_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match="no checkpoint here"):
+        resolve_checkpoint(tmp_path / "missing")
+    assert resolve_checkpoint(prefix) == str(prefix)
+
+
+def test_joint_count_mismatch_lists_every_head(saved):
+    _, prefix = saved
+    other = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=5, pairwise_predict=True)
+    with pytest.raises(CheckpointError) as err:
+        load_weights(build_pose_net(other), prefix, other)
+    message = str(err.value)
+    assert str(prefix) in message
+    assert "the checkpoint predicts 3 joints, the config has 5" in message
+    for head in ("part_pred", "locref_pred", "pairwise_pred"):
+        assert f"pose/{head}/block4/weights" in message
+
+
+def test_wrong_backbone_names_the_missing_variables(saved):
+    _, prefix = saved
+    other = PoseNetSpec(net_type="resnet_50", num_joints=3, pairwise_predict=True)
+    with pytest.raises(CheckpointError) as err:
+        load_weights(build_pose_net(other), prefix, other)
+    message = str(err.value)
+    assert "checkpoint scopes: MobilenetV2" in message
+    assert "resnet_v1_50/conv1/weights" in message
+    assert "variables missing from the checkpoint" in message
+
+
+def test_missing_heads_can_be_allowed_for_backbone_initialisation(saved, tmp_path):
+    model, _ = saved
+    backbone_only = {n: v for n, v in slim_variables(model).items() if not n.startswith("pose/")}
+    prefix = str(tmp_path / "imagenet")
+    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=list(backbone_only),
+                      shape_and_slices=[""] * len(backbone_only),
+                      tensors=[np.asarray(v) for v in backbone_only.values()])
+    fresh = build_pose_net(SPEC)
+    with pytest.raises(CheckpointError, match="pose/part_pred/block4/weights"):
+        load_weights(fresh, prefix, SPEC)
+    loaded = load_weights(fresh, prefix, SPEC, allow_missing=("pose/",))
+    assert len(loaded) == len(backbone_only)
+
+
+def test_unused_variables_such_as_optimizer_slots_are_ignored(saved, tmp_path):
+    model, _ = saved
+    named = dict(slim_variables(model))
+    extra = {**{n: np.asarray(v) for n, v in named.items()},
+             "global_step": np.array(5, np.int64),
+             "pose/part_pred/block4/weights/Momentum": np.zeros((3, 3, 3, 112), np.float32)}
+    prefix = str(tmp_path / "with_slots")
+    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=list(extra),
+                      shape_and_slices=[""] * len(extra), tensors=list(extra.values()))
+    assert len(load_weights(build_pose_net(SPEC), prefix, SPEC)) == len(named)
+
+
+def test_a_corrupt_checkpoint_is_a_checkpoint_error(tmp_path):
+    prefix = tmp_path / "broken"
+    (tmp_path / "broken.index").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+        load_weights(build_pose_net(SPEC), prefix, SPEC)

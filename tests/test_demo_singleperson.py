@@ -1,0 +1,49 @@
+"""The single-person demo end to end on a tiny network and image."""
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+import demo.singleperson as demo_single
+from nnet.checkpoint import save_weights
+from nnet.pose_net import build_pose_net, spec_from_config
+from posecut.config import load_config
+
+
+@pytest.fixture()
+def tiny_config(tmp_path):
+    path = tmp_path / "pose_cfg.yaml"
+    path.write_text("net_type: mobilenet_v2_0.35\nnum_joints: 14\nkeypoint_format: mpii14\n"
+                    "location_refinement: true\n"
+                    "all_joints: [[0, 5], [1, 4], [2, 3], [6, 11], [7, 10], [8, 9], [12], [13]]\n"
+                    "all_joints_names: [ankle, knee, hip, wrist, elbow, shoulder, chin, head]\n")
+    return path
+
+
+def test_demo_draws_the_argmax_pose_of_given_weights(tmp_path, tiny_config, capsys):
+    image = np.random.default_rng(0).integers(0, 256, (70, 90, 3), dtype=np.uint8)
+    iio.imwrite(tmp_path / "person.png", image)
+    model = build_pose_net(spec_from_config(load_config(tiny_config)))
+    weights = save_weights(model, tmp_path / "ckpt" / "snapshot")
+    args = demo_single.parse_args(["--image", str(tmp_path / "person.png"), "--config",
+                                   str(tiny_config), "--weights", weights, "--output",
+                                   str(tmp_path / "out.png")])
+    path, pose = demo_single.run(args)
+    assert pose.shape == (14, 3)
+    assert np.all((pose[:, 2] >= 0) & (pose[:, 2] <= 1))
+    assert iio.imread(path).shape[0] > 100
+    assert "UNTRAINED" not in capsys.readouterr().out
+
+
+def test_demo_says_plainly_when_weights_are_untrained(tmp_path, tiny_config, capsys):
+    iio.imwrite(tmp_path / "p.png", np.zeros((40, 40, 3), np.uint8))
+    demo_single.run(demo_single.parse_args(["--image", str(tmp_path / "p.png"), "--config",
+                                            str(tiny_config), "--output",
+                                            str(tmp_path / "o.png")]))
+    assert "untrained" in capsys.readouterr().out
+
+
+def test_demo_reports_a_corrupt_image_without_a_traceback(tmp_path, tiny_config):
+    (tmp_path / "bad.jpg").write_bytes(b"garbage")
+    with pytest.raises(SystemExit, match="bad.jpg: cannot decode image"):
+        demo_single.main(["--image", str(tmp_path / "bad.jpg"), "--config", str(tiny_config),
+                          "--output", str(tmp_path / "o.png")])
