@@ -5,6 +5,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from dataset.targets import grid_size as output_size  # noqa: F401 (the network's output size)
 from nnet.layers import FrozenBatchNorm
 from nnet.mobilenet import mobilenet_v2, parse_multiplier
 from nnet.resnet import RESNET_UNITS, resnet_v1
@@ -70,12 +71,6 @@ def spec_from_config(cfg):
         mean_pixel=tuple(float(v) for v in cfg.mean_pixel),
         precision=getattr(cfg, "precision", "float32"),
     )
-
-
-def output_size(height, width, stride=8):
-    """Score-map size for an image: 2 * ceil(H / 16) x 2 * ceil(W / 16) at stride 8."""
-    coarse = 2 * stride
-    return 2 * -(-height // coarse), 2 * -(-width // coarse)
 
 
 def build_pose_net(spec, fold_batchnorm=False):

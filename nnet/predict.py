@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from dataset.pairwise_stats import pair_index  # noqa: F401 (DeeperCut's pairwise channel order)
 from nnet.checkpoint import load_weights
 from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from_config
 
@@ -63,11 +64,6 @@ def setup_pose_prediction(spec, weights=None, fold=True, jit_compile=False):
     if fold:
         model = fold_batchnorm(model, spec)
     return PosePredictor(model, spec, compile_forward(model, jit_compile))
-
-
-def pair_index(first, second, num_joints):
-    """Channel of the ordered joint pair (first -> second) in DeeperCut's pairwise layout."""
-    return (num_joints - 1) * first + second - int(first < second)
 
 
 def extract_cnn_output(outputs, locref_stdev=7.2801, pairwise_means=None, pairwise_stds=None):
