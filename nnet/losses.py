@@ -71,9 +71,13 @@ def pose_losses(outputs, batch, settings):
 
     ``outputs``: raw head outputs of ``build_pose_net``; ``batch``: DeeperCut's target names
     ('part_score_targets', 'part_score_weights', 'locref_targets', 'locref_mask',
-    'pairwise_targets', 'pairwise_mask').
+    'pairwise_targets', 'pairwise_mask'). Part-score weights count as given with
+    weigh_part_predictions; otherwise only where they are zero (ignored regions, batch
+    padding), which then drop out of the loss.
     """
-    part_weights = batch["part_score_weights"] if settings.weigh_part_predictions else 1.0
+    part_weights = batch.get("part_score_weights", 1.0)
+    if not settings.weigh_part_predictions and "part_score_weights" in batch:
+        part_weights = tf.cast(tf.not_equal(part_weights, 0), tf.float32)
     terms = {"part_loss": sigmoid_cross_entropy(batch["part_score_targets"],
                                                 outputs["part_pred"], part_weights)}
     if settings.intermediate_supervision and "part_pred_interm" in outputs:

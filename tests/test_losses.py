@@ -101,3 +101,20 @@ def test_weight_decay_is_slims_l2_regularizer_over_conv_kernels():
     expected = 1e-4 * sum(float(np.sum(np.square(np.asarray(k)))) / 2 for k in kernels)
     assert float(weight_decay_loss(kernels, 1e-4)) == pytest.approx(expected, rel=1e-5)
     assert float(weight_decay_loss(kernels, 0.0)) == 0.0
+
+
+def test_zero_part_weights_drop_cells_even_without_weighing():
+    logits = rng.normal(size=(1, 3, 3, 2)).astype(np.float32)
+    targets = (rng.random(logits.shape) > 0.5).astype(np.float32)
+    weights = np.full(logits.shape, 2.0, np.float32)
+    weights[0, 0] = 0.0
+    batch = {"part_score_targets": targets, "part_score_weights": weights}
+    outputs = {"part_pred": logits}
+    unweighted = float(pose_losses(outputs, batch, LossSettings(location_refinement=False))
+                       ["part_loss"])
+    kept = weights > 0
+    assert unweighted == pytest.approx(float(tf.compat.v1.losses.sigmoid_cross_entropy(
+        targets[kept], logits[kept])), rel=1e-5)
+    weighted = float(pose_losses(outputs, batch, LossSettings(
+        location_refinement=False, weigh_part_predictions=True))["part_loss"])
+    assert weighted == pytest.approx(2 * unweighted, rel=1e-5)

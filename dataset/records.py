@@ -1,0 +1,207 @@
+"""What every data-set loader returns: image records, ignore regions and the loaded data set.
+
+An :class:`ImageRecord` holds one image's people as a (P, J, 3) float32 array of x, y and COCO
+visibility (0 unlabelled, 1 hidden, 2 visible), in pixels of the image as given, joints 0-based.
+Areas the loss must not teach as background (crowds, people without keypoints) are kept as
+:class:`Region` values and rasterised only when ``record.ignore_mask()`` is called.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from dataset.keypoint_formats import get_format
+from posecut.errors import DatasetError, FormatError
+
+__all__ = ["Dataset", "ImageRecord", "Region", "SkipLog", "find_image", "joint_layout"]
+
+log = logging.getLogger(__name__)
+
+REGION_KINDS = ("polygons", "rle", "box")
+
+
+@dataclass(frozen=True)
+class Region:
+    """An image area in COCO form, turned into a mask on demand (pycocotools, imported lazily).
+
+    ``kind`` is ``"polygons"`` (``data``: tuple of flat (x0, y0, x1, y1, ...) tuples, each with at
+    least three points), ``"rle"`` (``data``: (counts, (height, width)), counts a compressed
+    string or a tuple of run lengths, column-major as COCO stores them) or ``"box"`` (``data``:
+    (x, y, w, h)). ``origin`` says where it came from, for messages.
+    """
+
+    kind: str
+    data: Any
+    origin: str = ""
+
+    def __post_init__(self):
+        if self.kind not in REGION_KINDS:
+            raise DatasetError(f"Region {self.origin}: kind: expected one of {REGION_KINDS}, "
+                               f"got {self.kind!r}")
+
+    def rle(self, height: int, width: int) -> dict:
+        """The area as one pycocotools RLE for an image of ``height`` x ``width`` pixels."""
+        from pycocotools import mask as mask_utils
+
+        if self.kind == "polygons":
+            return mask_utils.merge(mask_utils.frPyObjects([list(p) for p in self.data], height, width))
+        if self.kind == "box":
+            return mask_utils.frPyObjects(np.array([self.data], dtype=np.float64), height, width)[0]
+        counts, size = self.data
+        if tuple(size) != (height, width):
+            raise DatasetError(f"{self.origin}: segmentation size: expected [{height}, {width}] "
+                               f"(the image's height and width), got {list(size)}")
+        if isinstance(counts, str):
+            return {"size": [height, width], "counts": counts.encode("ascii")}
+        return mask_utils.frPyObjects({"size": [height, width], "counts": list(counts)}, height, width)
+
+    def mask(self, height: int, width: int) -> np.ndarray:
+        """The area as a ``height`` x ``width`` bool array."""
+        from pycocotools import mask as mask_utils
+
+        return mask_utils.decode(self.rle(height, width)).astype(bool)
+
+
+@dataclass(frozen=True, eq=False)
+class ImageRecord:
+    """One annotated image: where it is, its size, its people and the areas to ignore.
+
+    ``joints`` is (P, J, 3) float32 x, y, v (read-only); unlabelled joints are (0, 0, 0).
+    ``ignore_regions`` hold objects with ``mask(height, width) -> bool array`` (normally
+    :class:`Region`); ``person_regions`` is empty or one segmentation Region (or None) per person,
+    for DeeperCut's ``use_gt_segm``.
+    """
+
+    image_path: str
+    image_id: Union[int, str]
+    height: int
+    width: int
+    joints: np.ndarray
+    ignore_regions: tuple = ()
+    person_regions: tuple = ()
+
+    def __post_init__(self):
+        joints = np.array(self.joints, dtype=np.float32)
+        if joints.ndim != 3 or joints.shape[2] != 3:
+            raise DatasetError(f"{self.image_path}: image id {self.image_id}: joints: expected an array "
+                               f"of shape (people, joints, 3), got shape {joints.shape}")
+        joints.flags.writeable = False
+        object.__setattr__(self, "joints", joints)
+        object.__setattr__(self, "ignore_regions", tuple(self.ignore_regions))
+        object.__setattr__(self, "person_regions", tuple(self.person_regions))
+        if self.person_regions and len(self.person_regions) != len(joints):
+            raise DatasetError(f"{self.image_path}: image id {self.image_id}: person_regions: expected "
+                               f"none or one per person ({len(joints)}), got {len(self.person_regions)}")
+        if int(self.height) < 1 or int(self.width) < 1:
+            raise DatasetError(f"{self.image_path}: image id {self.image_id}: size: expected height and "
+                               f"width >= 1, got {self.height} x {self.width}")
+        object.__setattr__(self, "height", int(self.height))
+        object.__setattr__(self, "width", int(self.width))
+
+    @property
+    def num_people(self) -> int:
+        """Number of annotated people."""
+        return int(self.joints.shape[0])
+
+    @property
+    def num_joints(self) -> int:
+        """Number of joints per person."""
+        return int(self.joints.shape[1])
+
+    def ignore_mask(self) -> Optional[np.ndarray]:
+        """H x W bool array of the pixels the loss ignores, or None when there are none."""
+        if not self.ignore_regions:
+            return None
+        mask = np.zeros((self.height, self.width), dtype=bool)
+        for region in self.ignore_regions:
+            mask |= region.mask(self.height, self.width)
+        return mask
+
+    def person_mask(self, index: int) -> Optional[np.ndarray]:
+        """H x W bool segmentation of person ``index``, or None when it has none."""
+        if not self.person_regions:
+            return None
+        region = self.person_regions[index]
+        return None if region is None else region.mask(self.height, self.width)
+
+    def __eq__(self, other):
+        if not isinstance(other, ImageRecord):
+            return NotImplemented
+        return ((self.image_path, self.image_id, self.height, self.width, self.ignore_regions,
+                 self.person_regions)
+                == (other.image_path, other.image_id, other.height, other.width, other.ignore_regions,
+                    other.person_regions)
+                and self.joints.shape == other.joints.shape and np.array_equal(self.joints, other.joints))
+
+    __hash__ = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded data set: its records, keypoint format name (or None), source and skipped images.
+
+    ``num_joints`` is None only when nothing said how many joints there are (no format, no
+    ``num_joints`` and no labelled person). ``skipped`` lists the image paths of records left
+    out because the image file is missing.
+    """
+
+    records: tuple
+    format_name: Optional[str]
+    source: str
+    num_joints: Optional[int]
+    skipped: tuple = field(default=())
+
+    @property
+    def num_skipped(self) -> int:
+        """How many records were skipped because their image file is missing."""
+        return len(self.skipped)
+
+
+def joint_layout(keypoint_format: Optional[str], num_joints: Optional[int],
+                 source: str) -> tuple[Optional[str], Optional[int]]:
+    """(format name, joint count) from what the caller gave; DatasetError when they disagree."""
+    if num_joints is not None and (isinstance(num_joints, bool) or not isinstance(num_joints, int)
+                                   or num_joints < 1):
+        raise DatasetError(f"{source}: num_joints: expected a positive integer or None, got {num_joints!r}")
+    if keypoint_format is None:
+        return None, num_joints
+    try:
+        fmt = get_format(keypoint_format)
+    except FormatError as err:
+        raise DatasetError(f"{source}: keypoint_format: {err}") from None
+    if num_joints is not None and num_joints != fmt.num_joints:
+        raise DatasetError(f"{source}: num_joints: expected {fmt.num_joints}, the joint count of keypoint "
+                           f"format {fmt.name!r}, got {num_joints}")
+    return fmt.name, fmt.num_joints
+
+
+def find_image(candidates: Sequence[str]) -> tuple[str, bool]:
+    """(path, found): the first candidate that is a file, else the first candidate and False."""
+    for path in candidates:
+        if os.path.isfile(path):
+            return os.path.abspath(path), True
+    return os.path.abspath(candidates[0]), False
+
+
+class SkipLog:
+    """Collects records skipped for a missing image: one warning each, one summary at the end."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.paths: list[str] = []
+
+    def missing(self, record: str, path: str) -> None:
+        """Report that ``record``'s image file ``path`` is missing; the caller skips the record."""
+        log.warning("%s: %s: image file not found: %s; record skipped", self.source, record, path)
+        self.paths.append(path)
+
+    def summary(self, total: int) -> tuple:
+        """Log how many of ``total`` records were skipped; return the skipped paths."""
+        if self.paths:
+            log.warning("%s: skipped %d of %d records whose image file is missing",
+                        self.source, len(self.paths), total)
+        return tuple(self.paths)

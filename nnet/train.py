@@ -1,0 +1,254 @@
+"""Training PoseNet: the multi_step schedule, checkpoints with resume, logs, tf.distribute.
+
+``train(cfg)`` is the thin edge that reads the config; the pieces below take plain values.
+"""
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm import tqdm
+
+from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights
+from nnet.losses import (loss_settings_from_config, pose_losses, regularized_kernels,
+                         weight_decay_loss)
+from nnet.pose_net import build_pose_net, spec_from_config
+from posecut.errors import CheckpointError, ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to optimise: schedule, optimizer, decay, checkpoints and logs."""
+
+    multi_step: tuple
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    display_iters: int = 1000
+    save_iters: int = 50000
+    snapshot_prefix: str = "snapshot"
+    log_dir: str = "log"
+    init_weights: str = ""
+    seed: int = 42
+    distribute: str = "none"
+
+    @property
+    def max_iters(self):
+        return int(self.multi_step[-1][1])
+
+
+def train_settings_from_config(cfg):
+    """The training settings of a loaded config, with paths resolved against its folder."""
+    return TrainSettings(
+        multi_step=tuple((float(lr), int(it)) for lr, it in cfg.multi_step),
+        optimizer=cfg.optimizer, momentum=float(cfg.momentum),
+        weight_decay=float(cfg.weight_decay) if cfg.regularize else 0.0,
+        display_iters=int(cfg.display_iters), save_iters=int(cfg.save_iters),
+        snapshot_prefix=cfg.resolve_path(cfg.snapshot_prefix),
+        log_dir=cfg.resolve_path(cfg.log_dir),
+        init_weights=cfg.resolve_path(cfg.init_weights) if cfg.init_weights else "",
+        seed=int(cfg.seed), distribute=cfg.distribute)
+
+
+def learning_rate_schedule(multi_step):
+    """DeeperCut's multi_step: learning rate ``lr_k`` until iteration ``until_k``."""
+    boundaries = [int(until) for _, until in multi_step[:-1]]
+    values = [float(lr) for lr, _ in multi_step]
+    if not boundaries:
+        return keras.optimizers.schedules.PiecewiseConstantDecay([2 ** 62], values * 2)
+    return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+
+
+def make_optimizer(settings):
+    """SGD with momentum (DeeperCut's) or Adam, on the multi_step schedule."""
+    schedule = learning_rate_schedule(settings.multi_step)
+    if settings.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate=schedule)
+    return keras.optimizers.SGD(learning_rate=schedule, momentum=settings.momentum)
+
+
+def make_strategy(name):
+    """The tf.distribute strategy named by the config ('none' is the default strategy)."""
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def initialise_weights(model, path, spec):
+    """Start from ``path``: our checkpoint, DeeperCut's, or an ImageNet slim backbone (no heads)."""
+    prefix = resolve_checkpoint(path)
+    stored = tf.train.load_checkpoint(prefix).get_variable_to_shape_map()
+    has_heads = any(name.startswith("pose/") for name in stored)
+    loaded = load_weights(model, prefix, spec, allow_missing=() if has_heads else ("pose/",))
+    log.info("initialised %d variables from %s%s", len(loaded), prefix,
+             "" if has_heads else " (backbone only)")
+    return loaded
+
+
+class Trainer:
+    """Model, optimizer and step under one strategy, with a compiled distributed train step."""
+
+    def __init__(self, spec, loss_settings, settings):
+        self.spec, self.loss_settings, self.settings = spec, loss_settings, settings
+        self.strategy = make_strategy(settings.distribute)
+        with self.strategy.scope():
+            self.model = build_pose_net(spec)
+            self.optimizer = make_optimizer(settings)
+            self.optimizer.build(self.model.trainable_variables)
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.kernels = regularized_kernels(self.model)
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+                                              step=self.step)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, settings.snapshot_prefix + "_state", max_to_keep=2)
+        self._step_fn = None
+
+    def current_step(self):
+        """The number of optimisation steps taken so far."""
+        return int(self.step.numpy())
+
+    def restore_or_initialise(self):
+        """Resume from the latest training state, else load init_weights (if any); returns the step."""
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint).expect_partial()
+            log.info("resumed from %s at step %d", self.manager.latest_checkpoint,
+                     self.current_step())
+        elif self.settings.init_weights:
+            try:
+                initialise_weights(self.model, self.settings.init_weights, self.spec)
+            except CheckpointError as err:
+                raise CheckpointError(f"init_weights: {err}") from None
+        return self.current_step()
+
+    def _replica_step(self, batch):
+        images = batch["inputs"]
+        with tf.GradientTape() as tape:
+            outputs = self.model(images, training=True)
+            terms = pose_losses(outputs, batch, self.loss_settings)
+            loss = terms["total_loss"]
+            if self.settings.weight_decay:
+                decay = weight_decay_loss(self.kernels, self.settings.weight_decay)
+                terms["weight_decay"] = decay
+                loss = loss + decay
+            scaled = loss / self.strategy.num_replicas_in_sync
+        grads = tape.gradient(scaled, self.model.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+        return terms
+
+    def train_step(self, batch):
+        """One optimisation step on a (distributed) batch; returns the loss terms."""
+        if self._step_fn is None:
+            @tf.function(reduce_retracing=True)
+            def step_fn(batch):
+                terms = self.strategy.run(self._replica_step, args=(batch,))
+                reduced = {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                           for k, v in terms.items()}
+                self.step.assign_add(1)
+                return reduced
+            self._step_fn = step_fn
+        return self._step_fn(batch)
+
+    def save(self):
+        """Write the training state (for resume) and a slim-named weights snapshot."""
+        step = self.current_step()
+        self.manager.save(checkpoint_number=step)
+        prefix = save_weights(self.model, f"{self.settings.snapshot_prefix}-{step}")
+        log.info("saved %s", prefix)
+        return prefix
+
+
+def run_training(trainer, make_dataset, progress=True):
+    """Train until the schedule's last iteration, saving every save_iters and on any exit."""
+    settings = trainer.settings
+    start = trainer.restore_or_initialise()
+    if start >= settings.max_iters:
+        log.info("already trained to step %d", start)
+        return {"step": start, "history": []}
+    dataset = trainer.strategy.experimental_distribute_dataset(make_dataset(start))
+    writer = tf.summary.create_file_writer(settings.log_dir)
+    history, window, last_saved = [], {}, start
+    bar = tqdm(total=settings.max_iters, initial=start, disable=not progress, unit="step",
+               desc="train", dynamic_ncols=True)
+    began = time.perf_counter()
+    try:
+        for batch in dataset:
+            terms = {k: float(v) for k, v in trainer.train_step(batch).items()}
+            step = trainer.current_step()
+            for k, v in terms.items():
+                window.setdefault(k, []).append(v)
+            bar.update(1)
+            if step % settings.display_iters == 0 or step == settings.max_iters:
+                means = {k: float(np.mean(v)) for k, v in window.items()}
+                lr = float(trainer.optimizer.learning_rate)
+                history.append({"step": step, "lr": lr,
+                                "seconds": time.perf_counter() - began, **means})
+                bar.set_postfix({k.replace("_loss", ""): f"{v:.4f}" for k, v in means.items()})
+                log.info("step %d lr %g %s", step, lr,
+                         " ".join(f"{k} {v:.5f}" for k, v in means.items()))
+                with writer.as_default(step=step):
+                    for k, v in means.items():
+                        tf.summary.scalar(k, v)
+                    tf.summary.scalar("learning_rate", lr)
+                window = {}
+            if step % settings.save_iters == 0:
+                trainer.save()
+                last_saved = step
+            if step >= settings.max_iters:
+                break
+    finally:
+        bar.close()
+        if trainer.current_step() != last_saved:
+            trainer.save()
+        writer.flush()
+    return {"step": trainer.current_step(), "history": history,
+            "seconds": time.perf_counter() - began}
+
+
+def check_training_config(cfg):
+    """Fail early, naming the key, on settings training cannot use."""
+    if cfg.num_joints is None:
+        raise ConfigError(f"{cfg.source}: num_joints: training needs the number of joints")
+    if not cfg.dataset:
+        raise ConfigError(f"{cfg.source}: dataset: training needs a data set path")
+
+
+def train(cfg, progress=True, max_iters=None):
+    """Train the network of a loaded config on its data set (DeeperCut's train.py)."""
+    from dataset.augment import augment_settings_from_config
+    from dataset.loaders import load_dataset_from_config
+    from dataset.pairwise_stats import load_pairwise_stats
+    from dataset.pipeline import SampleSettings, training_dataset
+    from dataset.targets import target_settings_from_config
+
+    check_training_config(cfg)
+    if max_iters is not None:
+        steps = [list(s) for s in cfg.multi_step if s[1] < max_iters]
+        lr = next((s[0] for s in cfg.multi_step if s[1] >= max_iters), cfg.multi_step[-1][0])
+        cfg = cfg.replace(multi_step=steps + [[lr, max_iters]])
+    keras.utils.set_random_seed(cfg.seed)
+    data = load_dataset_from_config(cfg)
+    means = stds = None
+    if cfg.pairwise_predict:
+        stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), cfg.num_joints,
+                                    scale=cfg.global_scale)
+        means, stds = stats.means, stats.stds
+    samples = SampleSettings(augment_settings_from_config(cfg),
+                             target_settings_from_config(cfg), means, stds)
+    trainer = Trainer(spec_from_config(cfg), loss_settings_from_config(cfg),
+                      train_settings_from_config(cfg))
+    batch = cfg.batch_size * trainer.strategy.num_replicas_in_sync
+
+    def make_dataset(start_step):
+        return training_dataset(data.records, samples, batch, cfg.seed, cfg.shuffle,
+                                start_sample=start_step * batch, workers=cfg.input_workers,
+                                mean_pixel=cfg.mean_pixel)
+
+    os.makedirs(os.path.dirname(trainer.settings.snapshot_prefix) or ".", exist_ok=True)
+    return run_training(trainer, make_dataset, progress)
