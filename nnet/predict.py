@@ -98,3 +98,17 @@ def argmax_pose_predict(scmap, offmat, stride):
     if offmat is not None:
         xy += offmat[rows, cols, ids]
     return np.column_stack([xy, scmap[rows, cols, ids]])
+
+
+def predict_single_person(predictor, image, locref_stdev, stride, scale=1.0):
+    """The argmax pose (J, 3) of one image in its own pixels, the network run at ``scale``."""
+    if scale != 1.0:
+        import cv2
+
+        height, width = image.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    scmap, locref, _ = extract_cnn_output(predictor(image), locref_stdev)
+    pose = argmax_pose_predict(scmap, locref, stride)
+    pose[:, :2] /= scale
+    return pose

@@ -51,6 +51,38 @@ def cmd_pairwise_stats(args):
     return 0
 
 
+def cmd_pck(args):
+    import numpy as np
+    from tqdm import tqdm
+
+    from dataset.images import read_image
+    from dataset.loaders import load_dataset
+    from dataset.metrics import pck, person_heights
+    from nnet.predict import predict_single_person, setup_pose_prediction
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    cfg.require_joints()
+    data = load_dataset(args.dataset_type or cfg.dataset_type, args.dataset,
+                        num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format)
+    records = [r for r in data.records if r.num_people >= 1]
+    predictor = setup_pose_prediction(cfg, args.weights)
+    predicted, truth = [], []
+    for record in tqdm(records, desc="pck", unit="image", disable=args.no_progress):
+        pose = predict_single_person(predictor, read_image(record.image_path), cfg.locref_stdev,
+                                     cfg.stride, cfg.global_scale)
+        predicted.append(pose)
+        truth.append(record.joints[0])
+    predicted, truth = np.stack(predicted), np.stack(truth)
+    per_joint, total = pck(predicted, truth, person_heights(truth), args.alpha)
+    names = cfg.all_joints_names
+    print(f"PCK@{args.alpha:g} of person height on {len(records)} images "
+          f"({args.dataset}): {100 * total:.1f} %")
+    for joint, value in enumerate(per_joint):
+        print(f"  {joint:2d} {100 * value:5.1f} %")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="posecut", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +97,15 @@ def build_parser():
     stats.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
     stats.add_argument("--output", help="where to write (default: the config's pairwise_stats_fn)")
     stats.set_defaults(func=cmd_pairwise_stats)
+    pck_parser = sub.add_parser("pck", help="single-person PCK of a trained network on a data set")
+    pck_parser.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
+    pck_parser.add_argument("--weights", required=True, help="checkpoint prefix or folder")
+    pck_parser.add_argument("--dataset", required=True, help="annotations of the test images")
+    pck_parser.add_argument("--dataset-type", default=None, help="loader (default: the config's)")
+    pck_parser.add_argument("--alpha", type=float, default=0.1,
+                            help="threshold as a fraction of person height")
+    pck_parser.add_argument("--no-progress", action="store_true")
+    pck_parser.set_defaults(func=cmd_pck)
     return parser
 
 

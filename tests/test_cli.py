@@ -1,0 +1,58 @@
+"""The posecut command end to end on a tiny synthetic data set: pairwise-stats, train, resume, pck."""
+import os
+
+import pytest
+import yaml
+
+from dataset.synthetic import generate_dataset
+from posecut.cli import main
+
+CONFIG = {
+    "dataset_type": "coco", "dataset": "data/person_keypoints.json", "keypoint_format": "coco17",
+    "num_joints": 17,
+    "all_joints": [[0], [1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14], [15, 16]],
+    "all_joints_names": ["nose", "eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee",
+                         "ankle"],
+    "net_type": "mobilenet_v2_0.35", "location_refinement": True, "pairwise_predict": True,
+    "mirror": True, "optimizer": "adam", "batch_size": 2, "multi_step": [[0.001, 4]],
+    "display_iters": 2, "save_iters": 2, "seed": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("project")
+    generate_dataset(folder / "data", 6, 64, 64, people=(1, 3), seed=4)
+    with open(folder / "pose_cfg.yaml", "w") as handle:
+        yaml.safe_dump(CONFIG, handle)
+    return folder
+
+
+def test_pairwise_stats_then_train_from_the_config_folder_then_resume(project, monkeypatch,
+                                                                      capsys):
+    monkeypatch.chdir(project)
+    assert main(["pairwise-stats"]) == 0
+    assert os.path.exists(project / "pairwise_stats.mat")
+    assert main(["train", "--no-progress"]) == 0
+    for step in (2, 4):
+        assert os.path.exists(project / f"snapshot-{step}.index")
+    assert "trained to step 4" in capsys.readouterr().out
+    assert main(["train", "--no-progress"]) == 0
+    assert "trained to step 4" in capsys.readouterr().out
+    assert main(["pck", "--weights", str(project / "snapshot-4"), "--dataset",
+                 str(project / "data" / "person_keypoints.json"), "--no-progress"]) == 0
+    assert "PCK@0.1 of person height on 6 images" in capsys.readouterr().out
+
+
+def test_train_names_a_missing_config(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train"]) == 2
+    assert "pose_cfg.yaml: no such config file" in capsys.readouterr().err
+
+
+def test_train_reports_a_bad_config_key(tmp_path, capsys):
+    path = tmp_path / "pose_cfg.yaml"
+    path.write_text("num_joints: 3\nlocref_stdv: 7\n")
+    assert main(["train", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "locref_stdv" in err and "locref_stdev" in err
