@@ -13,12 +13,17 @@ class FrozenBatchNorm(layers.Layer):
 
     DeeperCut trains its backbone with ``is_training=False``: the moving mean and
     variance stay fixed while gamma and beta are still learned. This layer is that
-    affine map, computed in float32 and cast to the layer's compute dtype.
+    affine map, computed in float32 and cast to the layer's compute dtype. With
+    ``update_statistics`` (training from scratch) it normalises by batch statistics in
+    training and updates the moving ones, like ordinary BatchNorm.
     """
 
-    def __init__(self, epsilon=RESNET_BN_EPSILON, **kwargs):
+    def __init__(self, epsilon=RESNET_BN_EPSILON, update_statistics=False, momentum=0.99,
+                 **kwargs):
         super().__init__(**kwargs)
         self.epsilon = float(epsilon)
+        self.update_statistics = bool(update_statistics)
+        self.momentum = float(momentum)
 
     def build(self, input_shape):
         channels = (input_shape[-1],)
@@ -36,12 +41,21 @@ class FrozenBatchNorm(layers.Layer):
         scale = self.gamma * ops.rsqrt(self.moving_variance + self.epsilon)
         return scale, self.beta - self.moving_mean * scale
 
-    def call(self, x):
-        scale, shift = self.scale_and_shift()
+    def call(self, x, training=None):
+        if training and self.update_statistics:
+            mean, variance = ops.moments(ops.cast(x, "float32"), axes=[0, 1, 2])
+            keep = self.momentum
+            self.moving_mean.assign(self.moving_mean * keep + mean * (1 - keep))
+            self.moving_variance.assign(self.moving_variance * keep + variance * (1 - keep))
+            scale = self.gamma * ops.rsqrt(variance + self.epsilon)
+            shift = self.beta - mean * scale
+        else:
+            scale, shift = self.scale_and_shift()
         return x * ops.cast(scale, x.dtype) + ops.cast(shift, x.dtype)
 
     def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon}
+        return {**super().get_config(), "epsilon": self.epsilon,
+                "update_statistics": self.update_statistics, "momentum": self.momentum}
 
 
 class ConvFactory:
@@ -52,10 +66,11 @@ class ConvFactory:
     convolution, the faster form for inference.
     """
 
-    def __init__(self, bn_epsilon, fold_batchnorm=False, dtype=None):
+    def __init__(self, bn_epsilon, fold_batchnorm=False, dtype=None, train_batchnorm=False):
         self.bn_epsilon = bn_epsilon
         self.fold_batchnorm = fold_batchnorm
         self.dtype = dtype
+        self.train_batchnorm = train_batchnorm
 
     def conv(self, x, filters, kernel, scope, stride=1, rate=1, activation="relu",
              explicit_padding=False, depthwise=False, batchnorm=True):
@@ -80,7 +95,8 @@ class ConvFactory:
         else:
             x = layers.Conv2D(filters, kernel, name=scope, **common)(x)
         if batchnorm and not self.fold_batchnorm:
-            x = FrozenBatchNorm(self.bn_epsilon, name=scope + ".BatchNorm", dtype=self.dtype)(x)
+            x = FrozenBatchNorm(self.bn_epsilon, self.train_batchnorm, name=scope + ".BatchNorm",
+                                dtype=self.dtype)(x)
         if activation == "relu":
             x = layers.ReLU(name=scope + ".relu", dtype=self.dtype)(x)
         elif activation == "relu6":

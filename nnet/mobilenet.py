@@ -41,10 +41,10 @@ def parse_multiplier(net_type):
     return multiplier
 
 
-def mobilenet_v2(x, net_type, fold_batchnorm=False, dtype=None):
+def mobilenet_v2(x, net_type, fold_batchnorm=False, dtype=None, train_batchnorm=False):
     """Apply MobileNetV2 to an image scaled to [-1, 1]; returns features at stride 16."""
     multiplier = parse_multiplier(net_type)
-    factory = ConvFactory(MOBILENET_BN_EPSILON, fold_batchnorm, dtype)
+    factory = ConvFactory(MOBILENET_BN_EPSILON, fold_batchnorm, dtype, train_batchnorm)
     plan = atrous_plan([2] + [s for _, _, s in INVERTED_RESIDUALS], 16)
     stride, _ = plan[0]
     x = factory.conv(x, make_divisible(STEM_CHANNELS * multiplier), 3, f"{SCOPE}.Conv",

@@ -32,6 +32,7 @@ class PoseNetSpec:
     intermediate_supervision_layer: int = 12
     mean_pixel: tuple = MEAN_PIXEL
     precision: str = "float32"
+    train_batchnorm: bool = False
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -69,7 +70,8 @@ def spec_from_config(cfg):
         intermediate_supervision=bool(cfg.intermediate_supervision),
         intermediate_supervision_layer=int(cfg.intermediate_supervision_layer),
         mean_pixel=tuple(float(v) for v in cfg.mean_pixel),
-        precision=getattr(cfg, "precision", "float32"),
+        precision=cfg.precision,
+        train_batchnorm=bool(cfg.train_batchnorm),
     )
 
 
@@ -85,10 +87,12 @@ def build_pose_net(spec, fold_batchnorm=False):
     if is_resnet(spec.net_type):
         x = x - np.asarray(spec.mean_pixel, np.float32)
         interm_unit = spec.intermediate_supervision_layer if spec.intermediate_supervision else None
-        features, interm = resnet_v1(x, spec.net_type, interm_unit, fold_batchnorm, dtype)
+        features, interm = resnet_v1(x, spec.net_type, interm_unit, fold_batchnorm, dtype,
+                                     spec.train_batchnorm)
     else:
         x = x / 127.5 - 1.0
-        features, interm = mobilenet_v2(x, spec.net_type, fold_batchnorm, dtype), None
+        features = mobilenet_v2(x, spec.net_type, fold_batchnorm, dtype, spec.train_batchnorm)
+        interm = None
     outputs = {}
     for head, channels in spec.head_channels().items():
         source = interm if head == "part_pred_interm" else features

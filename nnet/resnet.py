@@ -50,7 +50,8 @@ def bottleneck(factory, x, depth, depth_bottleneck, stride, rate, scope):
     return layers.ReLU(name=scope + ".relu", dtype=factory.dtype)(out)
 
 
-def resnet_v1(x, net_type, intermediate_unit=None, fold_batchnorm=False, dtype=None):
+def resnet_v1(x, net_type, intermediate_unit=None, fold_batchnorm=False, dtype=None,
+              train_batchnorm=False):
     """Apply a ResNet v1 trunk to a mean-centred image tensor.
 
     Returns (features at stride 16 from block4, block3 unit ``intermediate_unit`` output
@@ -58,7 +59,7 @@ def resnet_v1(x, net_type, intermediate_unit=None, fold_batchnorm=False, dtype=N
     """
     if net_type not in RESNET_UNITS:
         raise ValueError(f"unknown ResNet {net_type!r}; expected one of {sorted(RESNET_UNITS)}")
-    factory = ConvFactory(RESNET_BN_EPSILON, fold_batchnorm, dtype)
+    factory = ConvFactory(RESNET_BN_EPSILON, fold_batchnorm, dtype, train_batchnorm)
     scope = resnet_scope(net_type)
     x = factory.conv(x, 64, 7, scope + ".conv1", stride=2, explicit_padding=True)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name=scope + ".pool1", dtype=dtype)(x)

@@ -251,6 +251,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "name of a registered keypoint format such as coco17; null to use all_joints as given"),
     _K("precision", STR, "float32", _one_of("float32", "bfloat16"), "compute precision of the network"),
     _K("momentum", FLOAT, 0.9, _unit, "momentum of the sgd optimizer"),
+    _K("train_batchnorm", BOOL, False, None,
+       "normalise by batch statistics in training and update the moving ones (for training from "
+       "scratch); DeeperCut keeps them frozen"),
     _K("distribute", STR, "none", _one_of("none", "mirrored", "multi_worker"),
        "tf.distribute strategy for training: none, mirrored (all local GPUs) or multi_worker (TF_CONFIG)"),
     _K("input_workers", INT, 0, _at_least(0),

@@ -80,3 +80,19 @@ def test_spec_from_config_reads_the_network_keys():
     assert (spec.net_type, spec.num_joints, spec.pairwise_predict) == ("resnet_50", 5, True)
     assert spec.head_channels() == {"part_pred": 5, "locref": 10, "pairwise_pred": 40,
                                     "part_pred_interm": 5}
+
+
+def test_batchnorm_can_learn_statistics_when_training_from_scratch():
+    from nnet.layers import FrozenBatchNorm
+
+    layer = FrozenBatchNorm(1e-5, update_statistics=True, momentum=0.5)
+    x = np.random.default_rng(0).normal(3.0, 2.0, (4, 5, 5, 3)).astype(np.float32)
+    inference = np.asarray(layer(x, training=False))
+    np.testing.assert_allclose(inference, x, atol=1e-4)
+    trained = np.asarray(layer(x, training=True))
+    np.testing.assert_allclose(trained.mean(axis=(0, 1, 2)), 0, atol=1e-4)
+    np.testing.assert_allclose(trained.std(axis=(0, 1, 2)), 1, atol=1e-3)
+    np.testing.assert_allclose(np.asarray(layer.moving_mean), 0.5 * x.mean(axis=(0, 1, 2)),
+                               rtol=1e-4)
+    frozen = FrozenBatchNorm(1e-5)
+    np.testing.assert_allclose(np.asarray(frozen(x, training=True)), x, atol=1e-4)
