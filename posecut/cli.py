@@ -56,6 +56,7 @@ def cmd_pck(args):
     from tqdm import tqdm
 
     from dataset.images import read_image
+    from dataset.keypoint_formats import get_format
     from dataset.loaders import load_dataset
     from dataset.metrics import pck, person_heights
     from nnet.predict import predict_single_person, setup_pose_prediction
@@ -75,11 +76,12 @@ def cmd_pck(args):
         truth.append(record.joints[0])
     predicted, truth = np.stack(predicted), np.stack(truth)
     per_joint, total = pck(predicted, truth, person_heights(truth), args.alpha)
-    names = cfg.all_joints_names
+    names = (get_format(cfg.keypoint_format).joints if cfg.keypoint_format
+             else [f"joint {j}" for j in range(cfg.num_joints)])
     print(f"PCK@{args.alpha:g} of person height on {len(records)} images "
           f"({args.dataset}): {100 * total:.1f} %")
-    for joint, value in enumerate(per_joint):
-        print(f"  {joint:2d} {100 * value:5.1f} %")
+    for name, value in zip(names, per_joint):
+        print(f"  {name:<16} {100 * value:5.1f} %")
     return 0
 
 

@@ -149,3 +149,23 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, records):
     line = [x for x in done.stdout.splitlines() if x.startswith("REPLICAS")][0].split()
     assert line[1] == "2" and line[3] == "6" and np.isfinite(float(line[5]))
     assert os.path.exists(tmp_path / "snapshot-6.index")
+
+
+def test_init_weights_from_an_imagenet_backbone_checkpoint(tmp_path):
+    source = build_pose_net(SPEC)
+    for variable in source.weights:
+        variable.assign(np.random.default_rng(4).normal(0, 0.1, variable.shape).astype("float32"))
+    backbone = {n: np.asarray(v) for n, v in slim_variables(source).items()
+                if not n.startswith("pose/")}
+    prefix = str(tmp_path / "resnet_like_imagenet.ckpt")
+    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=list(backbone),
+                      shape_and_slices=[""] * len(backbone), tensors=list(backbone.values()))
+    settings = TrainSettings(multi_step=((0.01, 2),), snapshot_prefix=str(tmp_path / "s"),
+                             log_dir=str(tmp_path / "log"), init_weights=prefix)
+    trainer = Trainer(SPEC, LossSettings(), settings)
+    assert trainer.restore_or_initialise() == 0
+    ours = slim_variables(trainer.model)
+    for name, value in backbone.items():
+        np.testing.assert_array_equal(np.asarray(ours[name]), value, err_msg=name)
+    head = np.asarray(ours["pose/part_pred/block4/weights"])
+    assert not np.allclose(head, np.asarray(slim_variables(source)["pose/part_pred/block4/weights"]))
