@@ -1,24 +1,15 @@
 """The tf.data training pipeline: batches, padding, determinism, skipping bad images."""
 import logging
-from dataclasses import dataclass
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from fake_records import Record
 
 from dataset.augment import AugmentSettings
 from dataset.pipeline import SampleSettings, make_sample, training_dataset
 from dataset.targets import TargetSettings, grid_size
 from posecut.errors import DatasetError
-
-
-@dataclass(frozen=True)
-class Record:
-    image_path: str
-    joints: np.ndarray
-
-    def ignore_mask(self):
-        return None
 
 
 SETTINGS = SampleSettings(

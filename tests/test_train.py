@@ -2,11 +2,11 @@
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from fake_records import Record
 import tensorflow as tf
 
 from dataset.augment import AugmentSettings
@@ -18,15 +18,6 @@ from nnet.pose_net import PoseNetSpec, build_pose_net
 from nnet.train import Trainer, TrainSettings, learning_rate_schedule, run_training
 
 SPEC = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=2, location_refinement=True)
-
-
-@dataclass(frozen=True)
-class Record:
-    image_path: str
-    joints: np.ndarray
-
-    def ignore_mask(self):
-        return None
 
 
 @pytest.fixture(scope="module")
