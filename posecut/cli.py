@@ -108,6 +108,13 @@ def build_parser():
                             help="threshold as a fraction of person height")
     pck_parser.add_argument("--no-progress", action="store_true")
     pck_parser.set_defaults(func=cmd_pck)
+    from dataset.generator import add_arguments, run as convert_dataset
+
+    convert = sub.add_parser("convert-dataset",
+                             help="convert annotations (AIC, CrowdPose, OCHuman, MPII, Halpe, "
+                                  "WholeBody, DeepLabCut, COCO) to COCO JSON or dataset.mat")
+    add_arguments(convert)
+    convert.set_defaults(func=convert_dataset)
     return parser
 
 

@@ -56,3 +56,23 @@ def test_train_reports_a_bad_config_key(tmp_path, capsys):
     assert main(["train", str(path)]) == 2
     err = capsys.readouterr().err
     assert "locref_stdv" in err and "locref_stdev" in err
+
+
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
+                       "shared", "data", "samples")
+
+
+def test_converted_ai_challenger_annotations_train(tmp_path, capsys):
+    if not os.path.isdir(os.path.join(SAMPLES, "aic")):
+        pytest.skip("shared samples absent")
+    out = tmp_path / "aic_coco17.json"
+    assert main(["convert-dataset", "--from", "aic", "--images", os.path.join(SAMPLES, "aic"),
+                 "--output", str(out), os.path.join(SAMPLES, "aic", "keypoint_annotations.json")]
+                ) == 0
+    assert "skipped records: none" in capsys.readouterr().out
+    config = {**CONFIG, "dataset": str(out), "pairwise_predict": False,
+              "multi_step": [[0.001, 2]], "save_iters": 2, "global_scale": 0.3}
+    with open(tmp_path / "pose_cfg.yaml", "w") as handle:
+        yaml.safe_dump(config, handle)
+    assert main(["train", str(tmp_path / "pose_cfg.yaml"), "--no-progress"]) == 0
+    assert os.path.exists(tmp_path / "snapshot-2.index")
