@@ -54,8 +54,8 @@ def run(args):
           f"build {built - start:.1f} s, forward + argmax {done - built:.2f} s")
     if not args.weights:
         print("NOTE: no --weights given, so the network is untrained and the pose is random. "
-              "Pass --weights with a trained checkpoint (models/mpii/download_models.sh fetches "
-              "DeeperCut's published MPII model).")
+              "Pass --weights with a trained checkpoint: one of ours, or DeeperCut's published "
+              "MPII model (TF1 checkpoint), which loads unchanged.")
     print(f"wrote {args.output}")
     return args.output, pose
 
