@@ -2,7 +2,9 @@
 from setuptools import Extension, setup
 
 # One entry per compiled module in lib/: name, sources.
-EXTENSIONS = []
+EXTENSIONS = [
+    ("lib.multicut_cy", ["lib/multicut_cy.pyx", "lib/nl_lmp.cpp"]),
+]
 
 if EXTENSIONS:
     from Cython.Build import cythonize

@@ -1,0 +1,925 @@
+// Implementation of the NL-LMP heuristic declared in nl_lmp.hpp.
+//
+// State of the search: a partition of all nodes into clusters, each cluster C
+// with f(C) = node costs + internal edge costs; E = sum_C min(0, f(C)). Every
+// move below computes its exact change of E from f of the clusters involved
+// and the summed edge costs between the moved nodes and those clusters, and
+// the search only ever keeps changes that lower E.
+//
+// Phases (Search::run): greedy contraction from singletons (contract), then
+// rounds of single-node moves (move_nodes), multi-way Kernighan-Lin
+// sequences on pairs of clusters (kernighan_lin, kl_prepare, kl_sequence) and
+// a further contraction, while that contraction still lowers E.
+#include "nl_lmp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <vector>
+
+namespace posecut {
+namespace nl_lmp {
+
+namespace {
+
+// Smallest decrease of E that counts as an improvement; keeps rounding noise
+// from producing endless cycles of moves.
+constexpr double kImprovement = 1e-9;
+
+// A Kernighan-Lin sequence stops after this many steps without a new best,
+// or once E has climbed this far above the lowest value of the sequence so
+// far: improving sequences were seen to climb by less than 4 before they
+// reach their best.
+constexpr int kPatience = 40;
+constexpr double kUphill = 8.0;
+
+// Pairs of clusters whose negative edges between them sum to more than this
+// are not worth a Kernighan-Lin sequence.
+constexpr double kPairAttraction = -1.0;
+
+inline double clamp0(double x) { return std::min(x, 0.0); }
+
+// Change of E when clusters with values fa and fb (and summed edge cost w
+// between them) become one cluster.
+inline double merge_gain(double fa, double fb, double w) {
+    return clamp0(fa + fb + w) - clamp0(fa) - clamp0(fb);
+}
+
+// Undirected graph in compressed sparse rows: the neighbours of v are
+// nbr[start[v] .. start[v + 1]) with edge costs w[...], those with negative
+// costs (the attracting ones) first, up to negative_end[v].
+struct Graph {
+    int n = 0;
+    std::vector<double> node;
+    std::vector<int> start;
+    std::vector<int> negative_end;
+    std::vector<int> nbr;
+    std::vector<double> w;
+};
+
+Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edges,
+                  const double* edge_costs) {
+    Graph g;
+    g.n = n;
+    g.node.assign(node_costs, node_costs + n);
+    g.start.assign(static_cast<std::size_t>(n) + 1, 0);
+    for (int64_t e = 0; e < m; ++e) {
+        ++g.start[edges[2 * e] + 1];
+        ++g.start[edges[2 * e + 1] + 1];
+    }
+    for (int v = 0; v < n; ++v) g.start[v + 1] += g.start[v];
+    g.nbr.resize(static_cast<std::size_t>(2 * m));
+    g.w.resize(static_cast<std::size_t>(2 * m));
+    // Negative edges fill each row from the front, the others from the back.
+    std::vector<int> front(g.start.begin(), g.start.end() - 1);
+    std::vector<int> back(g.start.begin() + 1, g.start.end());
+    for (int64_t e = 0; e < m; ++e) {
+        const int u = static_cast<int>(edges[2 * e]);
+        const int v = static_cast<int>(edges[2 * e + 1]);
+        const double c = edge_costs[e];
+        const int iu = c < 0.0 ? front[u]++ : --back[u];
+        const int iv = c < 0.0 ? front[v]++ : --back[v];
+        g.nbr[iu] = v;
+        g.w[iu] = c;
+        g.nbr[iv] = u;
+        g.w[iv] = c;
+    }
+    g.negative_end = std::move(front);
+    return g;
+}
+
+// Local search over partitions; see the top of this file.
+class Search {
+public:
+    explicit Search(const Graph& g)
+        : g_(g),
+          capacity_(2 * g.n + 1),
+          label_(g.n),
+          f_(capacity_, 0.0),
+          size_(capacity_, 0),
+          acc_(capacity_, 0.0),
+          count_(capacity_, 0),
+          mark_(capacity_, 0),
+          pos_(g.n, -1),
+          tidx_(capacity_, -1) {
+        std::iota(label_.begin(), label_.end(), 0);
+        std::copy(g.node.begin(), g.node.end(), f_.begin());
+        std::fill(size_.begin(), size_.begin() + g.n, 1);
+        num_clusters_ = g.n;
+    }
+
+    void run(const Options& options) {
+        compact();
+        contract();
+        for (int round = 0; round < options.max_rounds; ++round) {
+            move_nodes();
+            if (options.kernighan_lin) kernighan_lin();
+            if (!contract()) break;
+        }
+        compact(true);
+    }
+
+    // Writes the labelling and returns its E (f is exact after run()).
+    double write(uint8_t* active, int32_t* cluster) const {
+        std::vector<int32_t> id(num_clusters_, -1);
+        int32_t next = 0;
+        double total = 0.0;
+        for (int v = 0; v < g_.n; ++v) {
+            const int c = label_[v];
+            if (f_[c] < 0.0) {
+                if (id[c] < 0) {
+                    id[c] = next++;
+                    total += f_[c];
+                }
+                active[v] = 1;
+                cluster[v] = id[c];
+            } else {
+                active[v] = 0;
+                cluster[v] = -1;
+            }
+        }
+        return total;
+    }
+
+private:
+    // Renumbers the clusters 0..K-1 in order of their smallest node and
+    // splits clusters with f >= 0 into singletons (never raises E: such a
+    // cluster counts 0, its singletons min(0, c_v) each). With `recompute`,
+    // f and the sizes are first recomputed from scratch (labels may then be
+    // any ids below capacity_).
+    void compact(bool recompute = false) {
+        if (recompute) {
+            compute_values();
+            num_clusters_ = capacity_;
+        }
+        const int n = g_.n;
+        std::vector<int>& id = scratch_int_;
+        id.assign(num_clusters_, -1);
+        new_f_.resize(n);
+        new_size_.resize(n);
+        int k = 0;
+        for (int v = 0; v < n; ++v) {
+            const int c = label_[v];
+            if (f_[c] >= 0.0 && size_[c] > 1) {
+                new_f_[k] = g_.node[v];
+                new_size_[k] = 1;
+                label_[v] = k++;
+            } else {
+                int& c2 = id[c];
+                if (c2 < 0) {
+                    c2 = k++;
+                    new_f_[c2] = f_[c];
+                    new_size_[c2] = size_[c];
+                }
+                label_[v] = c2;
+            }
+        }
+        std::copy(new_f_.begin(), new_f_.begin() + k, f_.begin());
+        std::copy(new_size_.begin(), new_size_.begin() + k, size_.begin());
+        std::fill(f_.begin() + k, f_.begin() + std::max(k, num_clusters_), 0.0);
+        std::fill(size_.begin() + k, size_.begin() + std::max(k, num_clusters_), 0);
+        num_clusters_ = k;
+        free_ids_.clear();
+        for (int c = capacity_ - 1; c >= k; --c) free_ids_.push_back(c);
+    }
+
+    // Recomputes f and the sizes of all clusters from scratch.
+    void compute_values() {
+        std::fill(f_.begin(), f_.end(), 0.0);
+        std::fill(size_.begin(), size_.end(), 0);
+        for (int v = 0; v < g_.n; ++v) {
+            const int c = label_[v];
+            f_[c] += g_.node[v];
+            ++size_[c];
+            for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
+                const int u = g_.nbr[i];
+                if (u > v && label_[u] == c) f_[c] += g_.w[i];
+            }
+        }
+    }
+
+    // E of the current partition.
+    double value() const {
+        double total = 0.0;
+        for (int c = 0; c < num_clusters_; ++c) total += clamp0(f_[c]);
+        return total;
+    }
+
+    // Takes an unused cluster id.
+    int take_id() {
+        const int c = free_ids_.back();
+        free_ids_.pop_back();
+        if (c >= num_clusters_) num_clusters_ = c + 1;
+        return c;
+    }
+
+    // Greedy contraction of the current clusters: repeatedly merges the
+    // adjacent pair with the most negative mean edge cost between them among
+    // the pairs whose merge does not raise E (it lowers E, or both stay
+    // suppressed and their edges attract), until there is none. Merged
+    // adjacency lists go to an arena; queued merges carry the stamps of both
+    // clusters and are skipped once either has changed. Returns whether E
+    // went down.
+    bool contract() {
+        compact();
+        const int k = num_clusters_;
+        if (k <= 1) return false;
+        const double before = value();
+
+        parent_.resize(k);
+        std::iota(parent_.begin(), parent_.end(), 0);
+        stamp_.assign(k, 0);
+        begin_.resize(k);
+        length_.resize(k);
+        arena_size_ = 0;
+        reserve_arena(4 * g_.nbr.size() + 16);
+        items_.clear();
+        heap_.clear();
+
+        // Initial cluster adjacency (summed costs and edge counts between
+        // clusters); when every cluster is one node it is the graph itself.
+        if (k == g_.n) {
+            const std::size_t size = g_.nbr.size();
+            std::copy(g_.nbr.begin(), g_.nbr.end(), arena_c_.get());
+            std::fill(arena_n_.get(), arena_n_.get() + size, 1);
+            std::copy(g_.w.begin(), g_.w.end(), arena_w_.get());
+            arena_size_ = size;
+            for (int v = 0; v < k; ++v) {
+                const int c = label_[v];
+                begin_[c] = g_.start[v];
+                length_[c] = g_.start[v + 1] - g_.start[v];
+                for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
+                    const int d = label_[g_.nbr[i]];
+                    arena_c_[i] = d;
+                    if (c < d) consider(c, d, g_.w[i], 1);
+                }
+            }
+        } else {
+            order_nodes_.resize(g_.n);
+            first_.assign(k + 1, 0);
+            for (int v = 0; v < g_.n; ++v) ++first_[label_[v] + 1];
+            for (int c = 0; c < k; ++c) first_[c + 1] += first_[c];
+            for (int v = 0; v < g_.n; ++v) order_nodes_[first_[label_[v]]++] = v;
+            int at = 0;
+            for (int c = 0; c < k; ++c) {
+                touched_.clear();
+                for (; at < g_.n && label_[order_nodes_[at]] == c; ++at) {
+                    const int v = order_nodes_[at];
+                    for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
+                        const int d = label_[g_.nbr[i]];
+                        if (d == c) continue;
+                        if (!mark_[d]) {
+                            mark_[d] = 1;
+                            acc_[d] = 0.0;
+                            count_[d] = 0;
+                            touched_.push_back(d);
+                        }
+                        acc_[d] += g_.w[i];
+                        ++count_[d];
+                    }
+                }
+                store_list(c);
+                for (const int d : touched_)
+                    if (c < d) consider(c, d, acc_[d], count_[d]);
+            }
+        }
+        std::make_heap(heap_.begin(), heap_.end(), HeapEntry::later);
+
+        while (!heap_.empty()) {
+            const MergeItem top = items_[heap_.front().item];
+            heap_pop();
+            const int a = top.a, b = top.b;
+            if (parent_[a] != a || parent_[b] != b || stamp_[a] != top.sa ||
+                stamp_[b] != top.sb)
+                continue;
+            parent_[b] = a;
+            f_[a] = f_[a] + f_[b] + top.w;
+            size_[a] += size_[b];
+            ++stamp_[a];
+            touched_.clear();
+            for (const int c : {a, b}) {
+                const int* nc = arena_c_.get() + begin_[c];
+                const int* nn = arena_n_.get() + begin_[c];
+                const double* nw = arena_w_.get() + begin_[c];
+                for (int i = 0, end = length_[c]; i < end; ++i) {
+                    const int d = find_root(nc[i]);
+                    if (d == a) continue;
+                    if (!mark_[d]) {
+                        mark_[d] = 1;
+                        acc_[d] = 0.0;
+                        count_[d] = 0;
+                        touched_.push_back(d);
+                    }
+                    acc_[d] += nw[i];
+                    count_[d] += nn[i];
+                }
+            }
+            store_list(a);
+            for (const int d : touched_)
+                if (consider(std::min(a, d), std::max(a, d), acc_[d], count_[d])) heap_sift_up();
+        }
+        for (int v = 0; v < g_.n; ++v) label_[v] = find_root(label_[v]);
+        compact();
+        return value() < before - kImprovement;
+    }
+
+    // Removes the first entry of the binary heap heap_ (ordered by
+    // HeapEntry::later).
+    void heap_pop() {
+        const HeapEntry last = heap_.back();
+        heap_.pop_back();
+        const std::size_t size = heap_.size();
+        if (size == 0) return;
+        std::size_t hole = 0;
+        for (;;) {
+            std::size_t child = 2 * hole + 1;
+            if (child >= size) break;
+            if (child + 1 < size && HeapEntry::later(heap_[child], heap_[child + 1])) ++child;
+            if (!HeapEntry::later(last, heap_[child])) break;
+            heap_[hole] = heap_[child];
+            hole = child;
+        }
+        heap_[hole] = last;
+    }
+
+    // Restores the heap order after an entry was appended.
+    void heap_sift_up() {
+        std::size_t hole = heap_.size() - 1;
+        const HeapEntry entry = heap_[hole];
+        while (hole > 0) {
+            const std::size_t parent = (hole - 1) / 2;
+            if (!HeapEntry::later(heap_[parent], entry)) break;
+            heap_[hole] = heap_[parent];
+            hole = parent;
+        }
+        heap_[hole] = entry;
+    }
+
+    // Makes room for `extra` more arena entries (growing without zeroing).
+    void reserve_arena(std::size_t extra) {
+        const std::size_t need = arena_size_ + extra;
+        if (arena_capacity_ >= need) return;
+        const std::size_t capacity = std::max(need, 2 * arena_capacity_);
+        std::unique_ptr<int[]> c(new int[capacity]), n(new int[capacity]);
+        std::unique_ptr<double[]> w(new double[capacity]);
+        std::copy(arena_c_.get(), arena_c_.get() + arena_size_, c.get());
+        std::copy(arena_n_.get(), arena_n_.get() + arena_size_, n.get());
+        std::copy(arena_w_.get(), arena_w_.get() + arena_size_, w.get());
+        arena_c_ = std::move(c);
+        arena_n_ = std::move(n);
+        arena_w_ = std::move(w);
+        arena_capacity_ = capacity;
+    }
+
+    // Writes the touched clusters with their sums as the adjacency list of c
+    // and clears their marks.
+    void store_list(int c) {
+        reserve_arena(touched_.size());
+        begin_[c] = static_cast<int>(arena_size_);
+        length_[c] = static_cast<int>(touched_.size());
+        int* nc = arena_c_.get() + arena_size_;
+        int* nn = arena_n_.get() + arena_size_;
+        double* nw = arena_w_.get() + arena_size_;
+        for (std::size_t i = 0; i < touched_.size(); ++i) {
+            const int d = touched_[i];
+            mark_[d] = 0;
+            nc[i] = d;
+            nn[i] = count_[d];
+            nw[i] = acc_[d];
+        }
+        arena_size_ += touched_.size();
+    }
+
+    // Queues the merge of clusters a < b (summed cost w over `count` edges)
+    // if it is admissible; returns whether it did.
+    bool consider(int a, int b, double w, int count) {
+        const double gain = merge_gain(f_[a], f_[b], w);
+        if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) return false;
+        heap_.push_back({w / count, static_cast<int>(items_.size())});
+        items_.push_back({w, a, b, stamp_[a], stamp_[b]});
+        return true;
+    }
+
+    int find_root(int x) {
+        while (parent_[x] != x) {
+            parent_[x] = parent_[parent_[x]];
+            x = parent_[x];
+        }
+        return x;
+    }
+
+    // Moves single nodes to the neighbouring cluster (or a new singleton)
+    // that lowers E most: a sweep over all nodes, then further sweeps over
+    // the neighbours of the nodes that moved, until nothing moves.
+    void move_nodes() {
+        compact();
+        const int n = g_.n;
+        work_.resize(n);
+        std::iota(work_.begin(), work_.end(), 0);
+        queued_.assign(n, 0);
+        for (int sweep = 0; sweep < 1000 && !work_.empty(); ++sweep) {
+            next_work_.clear();
+            for (const int v : work_) {
+                queued_[v] = 0;
+                if (!move_node(v)) continue;
+                for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
+                    const int u = g_.nbr[i];
+                    if (!queued_[u]) {
+                        queued_[u] = 1;
+                        next_work_.push_back(u);
+                    }
+                }
+            }
+            work_.swap(next_work_);
+        }
+    }
+
+    // Moves node v to the neighbouring cluster or new singleton that lowers
+    // E most, if any; returns whether it moved.
+    bool move_node(int v) {
+        const int a = label_[v];
+        const double cv = g_.node[v];
+        touched_.clear();
+        for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
+            const int c = label_[g_.nbr[i]];
+            if (!mark_[c]) {
+                mark_[c] = 1;
+                acc_[c] = 0.0;
+                touched_.push_back(c);
+            }
+            acc_[c] += g_.w[i];
+        }
+        const double own = mark_[a] ? acc_[a] : 0.0;
+        const double fa_new = f_[a] - cv - own;
+        const double leave = clamp0(fa_new) - clamp0(f_[a]);
+        double best = -kImprovement;
+        int target = -1;
+        if (size_[a] > 1) {
+            const double gain = leave + clamp0(cv);
+            if (gain < best) {
+                best = gain;
+                target = -2;
+            }
+        }
+        for (const int c : touched_) {
+            mark_[c] = 0;
+            if (c == a) continue;
+            const double gain = leave + clamp0(f_[c] + cv + acc_[c]) - clamp0(f_[c]);
+            if (gain < best) {
+                best = gain;
+                target = c;
+            }
+        }
+        if (target == -1) return false;
+        if (target == -2) {
+            target = take_id();
+            f_[target] = cv;
+            size_[target] = 1;
+        } else {
+            f_[target] += cv + acc_[target];
+            ++size_[target];
+        }
+        f_[a] = fa_new;
+        if (--size_[a] == 0) {
+            f_[a] = 0.0;
+            free_ids_.push_back(a);
+        }
+        label_[v] = target;
+        return true;
+    }
+
+    // Kernighan-Lin phase: for every active cluster a and every cluster b of
+    // two or more nodes that a attracts (negative edges between them summing
+    // below kPairAttraction), a multi-way sequence on a and b as they are and
+    // one on a and b merged. Repeats over the pairs with a cluster changed in
+    // the previous pass; clusters unchanged since the last phase start out as
+    // unchanged.
+    void kernighan_lin() {
+        compact();
+        members_.resize(capacity_);
+        for (auto& m : members_) m.clear();
+        for (int v = 0; v < g_.n; ++v) members_[label_[v]].push_back(v);
+        changed_.assign(capacity_, 1);
+        if (!kl_label_.empty()) {
+            for (int c = 0; c < num_clusters_; ++c) {
+                const int previous = kl_label_[members_[c][0]];
+                bool same = kl_size_[previous] == size_[c];
+                for (const int v : members_[c]) same = same && kl_label_[v] == previous;
+                changed_[c] = !same;
+            }
+        }
+        changed_next_.assign(capacity_, 0);
+        std::vector<int>& neighbours = neighbours_;
+        for (int pass = 0; pass < 100; ++pass) {
+            bool any = false;
+            const int k = num_clusters_;
+            for (int a = 0; a < k; ++a) {
+                if (size_[a] == 0 || !(f_[a] < 0.0)) continue;
+                neighbours.clear();
+                for (const int v : members_[a]) {
+                    for (int i = g_.start[v]; i < g_.negative_end[v]; ++i) {
+                        const int c = label_[g_.nbr[i]];
+                        if (c != a && size_[c] > 1 && (c > a || !(f_[c] < 0.0))) {
+                            if (!mark_[c]) {
+                                mark_[c] = 1;
+                                acc_[c] = 0.0;
+                                neighbours.push_back(c);
+                            }
+                            acc_[c] += g_.w[i];
+                        }
+                    }
+                }
+                int kept = 0;
+                for (const int c : neighbours) {
+                    mark_[c] = 0;
+                    if (acc_[c] < kPairAttraction) neighbours[kept++] = c;
+                }
+                neighbours.resize(kept);
+                std::sort(neighbours.begin(), neighbours.end());
+                for (const int b : neighbours) {
+                    if (!(f_[a] < 0.0) || size_[b] < 2) continue;
+                    if (!changed_[a] && !changed_[b]) continue;
+                    if (kl_pair(a, b)) any = true;
+                }
+            }
+            if (!any) break;
+            changed_.swap(changed_next_);
+            std::fill(changed_next_.begin(), changed_next_.end(), 0);
+        }
+        kl_label_ = label_;
+        kl_size_.assign(size_.begin(), size_.end());
+    }
+
+    // Both sequences on clusters a and b: as they are, then merged (on the
+    // pair as it is then). They share one preparation unless the first
+    // changed the clusters. Returns whether E went down.
+    bool kl_pair(int a, int b) {
+        kl_prepare(a, b);
+        const bool moved = kl_sequence(a, b, false);
+        if (moved) {
+            kl_release();
+            if (!(f_[a] < 0.0) || size_[b] < 2) return true;
+            kl_prepare(a, b);
+        }
+        const bool joined = kl_sequence(a, b, true);
+        kl_release();
+        return moved || joined;
+    }
+
+    // Prepares the Kernighan-Lin sequences on clusters a and b: their nodes
+    // and the singleton clusters with a negative edge to them are the nodes
+    // that may move; the targets are a (0), b (1), a new cluster (2) and
+    // every cluster those nodes have a negative edge to (whose own nodes stay
+    // put). Fills the summed edge cost of each node to each target. Leaves
+    // pos_ and tidx_ set until kl_release().
+    void kl_prepare(int a, int b) {
+        nodes_.clear();
+        targets_.clear();
+        for (const int v : members_[a]) nodes_.push_back(v);
+        for (const int v : members_[b]) nodes_.push_back(v);
+        const int core = static_cast<int>(nodes_.size());
+        for (int i = 0; i < core; ++i) pos_[nodes_[i]] = i;
+        targets_.push_back(a);
+        targets_.push_back(b);
+        targets_.push_back(-1);
+        tidx_[a] = 0;
+        tidx_[b] = 1;
+        for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
+            const int v = nodes_[i];
+            for (int j = g_.start[v]; j < g_.negative_end[v]; ++j) {
+                const int u = g_.nbr[j];
+                if (pos_[u] >= 0) continue;
+                const int c = label_[u];
+                if (tidx_[c] >= 0) continue;
+                tidx_[c] = static_cast<int>(targets_.size());
+                targets_.push_back(c);
+                if (i < core && size_[c] == 1) {
+                    pos_[u] = static_cast<int>(nodes_.size());
+                    nodes_.push_back(u);
+                }
+            }
+        }
+        const int s = static_cast<int>(nodes_.size());
+        const int t_count = static_cast<int>(targets_.size());
+        base_tw_.assign(static_cast<std::size_t>(s) * t_count, 0.0);
+        base_side_.resize(s);
+        cv_.resize(s);
+        for (int i = 0; i < s; ++i) {
+            const int v = nodes_[i];
+            cv_[i] = g_.node[v];
+            base_side_[i] = tidx_[label_[v]];
+            double* row = &base_tw_[static_cast<std::size_t>(i) * t_count];
+            for (int j = g_.start[v]; j < g_.start[v + 1]; ++j) {
+                const int t = tidx_[label_[g_.nbr[j]]];
+                if (t >= 0) row[t] += g_.w[j];
+            }
+        }
+    }
+
+    void kl_release() {
+        for (const int v : nodes_) pos_[v] = -1;
+        for (const int c : targets_)
+            if (c >= 0) tidx_[c] = -1;
+    }
+
+    // One multi-way Kernighan-Lin sequence on the prepared nodes; with
+    // `joined`, a and b start merged (side 0) and side 1 starts empty, so
+    // that "join, then split off a few nodes" can be found. Each step takes
+    // the move that lowers E most (or raises it least) among moves to side 0,
+    // side 1 or a new cluster, or into a target the node has a negative edge
+    // to, and locks the node; the best prefix of the sequence is kept and
+    // applied. Returns whether E went down.
+    bool kl_sequence(int a, int b, bool joined) {
+        const int s = static_cast<int>(nodes_.size());
+        const int t_count = static_cast<int>(targets_.size());
+        const bool use_mask = t_count <= 64;
+        // Targets a move may always go to, whatever the edges: sides 0 and 1
+        // and the new cluster.
+        const std::uint64_t fixed = 7;
+        tw_ = base_tw_;
+        side_.assign(base_side_.begin(), base_side_.end());
+        locked_.assign(s, 0);
+        tf_.resize(t_count);
+        for (int t = 0; t < t_count; ++t) tf_[t] = targets_[t] >= 0 ? f_[targets_[t]] : 0.0;
+        double gain = 0.0;
+        if (joined) {
+            double between = 0.0;
+            for (int i = 0; i < s; ++i) {
+                double* row = &tw_[static_cast<std::size_t>(i) * t_count];
+                if (side_[i] == 0) between += row[1];
+                if (side_[i] == 1) side_[i] = 0;
+                row[0] += row[1];
+                row[1] = 0.0;
+            }
+            const double fab = f_[a] + f_[b] + between;
+            gain = clamp0(fab) - clamp0(f_[a]) - clamp0(f_[b]);
+            tf_[0] = fab;
+            tf_[1] = 0.0;
+        }
+        if (use_mask) {
+            tmask_.resize(s);
+            for (int i = 0; i < s; ++i) {
+                const double* row = &tw_[static_cast<std::size_t>(i) * t_count];
+                std::uint64_t m = fixed;
+                for (int t = 0; t < t_count; ++t)
+                    if (row[t] < 0.0) m |= std::uint64_t{1} << t;
+                tmask_[i] = m;
+            }
+        }
+        auto allowed = [fixed](int t, double w) {
+            return (t < 64 && ((fixed >> t) & 1)) || w < 0.0;
+        };
+        double best_gain = -kImprovement;
+        int best_steps = -1;
+        if (gain < best_gain) {
+            best_gain = gain;
+            best_steps = 0;
+        }
+        double lowest = gain;
+        best_tf_ = tf_;
+        order_.clear();
+        from_.clear();
+        open_.resize(s);
+        std::iota(open_.begin(), open_.end(), 0);
+        ctf_.resize(t_count);
+        for (int step = 0; step < s; ++step) {
+            for (int t = 0; t < t_count; ++t) ctf_[t] = clamp0(tf_[t]);
+            double pick_gain = std::numeric_limits<double>::infinity();
+            int pick = -1, pick_to = 0, pick_at = 0;
+            for (int at = 0, open = static_cast<int>(open_.size()); at < open; ++at) {
+                const int i = open_[at];
+                const double cv = cv_[i];
+                const int from = side_[i];
+                const double* row = &tw_[static_cast<std::size_t>(i) * t_count];
+                const double leave = clamp0(tf_[from] - cv - row[from]) - ctf_[from];
+                if (use_mask) {
+                    std::uint64_t m = tmask_[i] & ~(std::uint64_t{1} << from);
+                    while (m) {
+                        const int t = __builtin_ctzll(m);
+                        m &= m - 1;
+                        const double d = leave + clamp0(tf_[t] + cv + row[t]) - ctf_[t];
+                        if (d < pick_gain) {
+                            pick = i;
+                            pick_at = at;
+                            pick_to = t;
+                            pick_gain = d;
+                        }
+                    }
+                } else {
+                    for (int t = 0; t < t_count; ++t) {
+                        if (t == from || !allowed(t, row[t])) continue;
+                        const double d = leave + clamp0(tf_[t] + cv + row[t]) - ctf_[t];
+                        if (d < pick_gain) {
+                            pick = i;
+                            pick_at = at;
+                            pick_to = t;
+                            pick_gain = d;
+                        }
+                    }
+                }
+            }
+            if (pick < 0) break;
+            open_.erase(open_.begin() + pick_at);
+            const int from = side_[pick];
+            const double cv = cv_[pick];
+            const double* row = &tw_[static_cast<std::size_t>(pick) * t_count];
+            tf_[from] -= cv + row[from];
+            tf_[pick_to] += cv + row[pick_to];
+            locked_[pick] = 1;
+            side_[pick] = pick_to;
+            gain += pick_gain;
+            order_.push_back(pick);
+            from_.push_back(from);
+            const int v = nodes_[pick];
+            for (int j = g_.start[v]; j < g_.start[v + 1]; ++j) {
+                const int p = pos_[g_.nbr[j]];
+                if (p < 0 || locked_[p]) continue;
+                double* prow = &tw_[static_cast<std::size_t>(p) * t_count];
+                prow[from] -= g_.w[j];
+                prow[pick_to] += g_.w[j];
+                if (use_mask) {
+                    std::uint64_t& m = tmask_[p];
+                    const std::uint64_t bf = std::uint64_t{1} << from, bt = std::uint64_t{1} << pick_to;
+                    m = allowed(from, prow[from]) ? (m | bf) : (m & ~bf);
+                    m = allowed(pick_to, prow[pick_to]) ? (m | bt) : (m & ~bt);
+                }
+            }
+            lowest = std::min(lowest, gain);
+            if (gain < best_gain) {
+                best_gain = gain;
+                best_steps = step + 1;
+                best_tf_ = tf_;
+            } else if (step + 1 - std::max(best_steps, 0) >= kPatience ||
+                       gain > lowest + kUphill) {
+                break;
+            }
+        }
+        if (best_steps < 0) return false;
+
+        // Undo the moves after the best prefix, then relabel; the clusters
+        // of the moving singletons are rebuilt from scratch.
+        for (int t = static_cast<int>(order_.size()) - 1; t >= best_steps; --t)
+            side_[order_[t]] = from_[t];
+        for (int i = 0; i < s; ++i) {
+            if (side_[i] == 2 && targets_[2] < 0) targets_[2] = take_id();
+        }
+        const int core = static_cast<int>(members_[a].size() + members_[b].size());
+        for (int i = core; i < s; ++i) members_[label_[nodes_[i]]].clear();
+        members_[a].clear();
+        members_[b].clear();
+        if (targets_[2] >= 0) members_[targets_[2]].clear();
+        for (int i = 0; i < s; ++i) {
+            const int v = nodes_[i];
+            const int to = targets_[side_[i]];
+            const int from = label_[v];
+            members_[to].push_back(v);
+            if (to == from) continue;
+            label_[v] = to;
+            ++size_[to];
+            --size_[from];
+        }
+        for (int t = 0; t < t_count; ++t) {
+            const int c = targets_[t];
+            if (c < 0) continue;
+            f_[c] = best_tf_[t];
+            changed_next_[c] = 1;
+            if (size_[c] == 0) {
+                f_[c] = 0.0;
+                free_ids_.push_back(c);
+            }
+        }
+        return true;
+    }
+
+    const Graph& g_;
+    // Cluster ids run below capacity_ = 2n + 1, so that a free id is always
+    // at hand (there are never more than n clusters).
+    const int capacity_;
+    std::vector<int> label_;  // cluster of each node
+    std::vector<double> f_;   // per cluster: node costs + internal edge costs
+    std::vector<int> size_;   // per cluster: number of nodes
+    int num_clusters_ = 0;    // ids at or above this are unused
+    std::vector<int> free_ids_;
+    // Scratch indexed by cluster (acc_, count_, mark_, tidx_) or node (pos_);
+    // mark_, pos_ and tidx_ are back to 0, -1 and -1 between uses.
+    std::vector<double> acc_;
+    std::vector<int> count_;
+    std::vector<char> mark_;
+    std::vector<int> pos_;
+    std::vector<int> tidx_;
+    std::vector<int> touched_, scratch_int_, new_size_, neighbours_, work_, next_work_;
+    std::vector<char> queued_;
+    std::vector<double> new_f_;
+    // Contraction: union-find forest, stamps, adjacency lists in an arena
+    // (neighbour, edge count, summed cost), queued merges and their heap.
+    struct MergeItem {
+        double w;
+        int a, b;
+        int sa, sb;
+    };
+    struct HeapEntry {
+        double key;
+        int item;
+        // Heap order: the smallest key (then the earliest item) comes first.
+        static bool later(const HeapEntry& x, const HeapEntry& y) {
+            return x.key != y.key ? x.key > y.key : x.item > y.item;
+        }
+    };
+    std::vector<int> parent_, stamp_, begin_, length_, order_nodes_, first_;
+    std::unique_ptr<int[]> arena_c_, arena_n_;
+    std::unique_ptr<double[]> arena_w_;
+    std::size_t arena_size_ = 0, arena_capacity_ = 0;
+    std::vector<MergeItem> items_;
+    std::vector<HeapEntry> heap_;
+    // Kernighan-Lin: members per cluster, change flags, the labelling at the
+    // end of the last phase, and the state of one sequence (nodes, their
+    // side, lock, targets, summed costs node x target, values per target).
+    std::vector<std::vector<int>> members_;
+    std::vector<char> changed_, changed_next_;
+    std::vector<int> kl_label_, kl_size_;
+    std::vector<int> nodes_, order_, targets_;
+    std::vector<int> side_, from_, base_side_;
+    std::vector<char> locked_;
+    std::vector<double> base_tw_, tw_, tf_, best_tf_, ctf_, cv_;
+    std::vector<int> open_;
+    std::vector<std::uint64_t> tmask_;
+};
+
+}  // namespace
+
+Issue check_costs(const double* values, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+        if (std::isnan(values[i])) return {kNotANumber, i, -1};
+        if (!std::isfinite(values[i])) return {kNotFinite, i, -1};
+    }
+    return {};
+}
+
+Issue check_probabilities(const double* values, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+        if (std::isnan(values[i])) return {kNotANumber, i, -1};
+        if (values[i] < 0.0 || values[i] > 1.0) return {kOutsideUnit, i, -1};
+    }
+    return {};
+}
+
+void probabilities_to_costs(const double* p, int64_t count, double* out) {
+    constexpr double lo = 1e-7, hi = 1.0 - 1e-7;
+    for (int64_t i = 0; i < count; ++i) {
+        const double q = std::min(std::max(p[i], lo), hi);
+        out[i] = std::log((1.0 - q) / q);
+    }
+}
+
+Issue check_edges(int64_t num_nodes, const int64_t* edges, int64_t num_edges) {
+    for (int64_t e = 0; e < num_edges; ++e) {
+        const int64_t u = edges[2 * e], v = edges[2 * e + 1];
+        if (u < 0 || u >= num_nodes || v < 0 || v >= num_nodes) return {kNodeOutOfRange, e, -1};
+        if (u == v) return {kSelfEdge, e, -1};
+    }
+    // Bucket the edges by their smaller end (in edge order) and look for a
+    // repeated larger end within each bucket.
+    std::vector<int64_t> start(static_cast<std::size_t>(num_nodes) + 1, 0);
+    for (int64_t e = 0; e < num_edges; ++e)
+        ++start[std::min(edges[2 * e], edges[2 * e + 1]) + 1];
+    for (int64_t v = 0; v < num_nodes; ++v) start[v + 1] += start[v];
+    std::vector<int64_t> bucket(static_cast<std::size_t>(num_edges));
+    {
+        std::vector<int64_t> fill(start.begin(), start.end() - 1);
+        for (int64_t e = 0; e < num_edges; ++e)
+            bucket[fill[std::min(edges[2 * e], edges[2 * e + 1])]++] = e;
+    }
+    std::vector<int64_t> seen(static_cast<std::size_t>(num_nodes), -1);
+    Issue issue;
+    for (int64_t v = 0; v < num_nodes; ++v) {
+        for (int64_t i = start[v]; i < start[v + 1]; ++i) {
+            const int64_t e = bucket[i];
+            const int64_t w = std::max(edges[2 * e], edges[2 * e + 1]);
+            const int64_t earlier = seen[w];
+            if (earlier >= 0 && std::min(edges[2 * earlier], edges[2 * earlier + 1]) == v) {
+                if (issue.kind == kOk || e < issue.index) issue = {kDuplicateEdge, e, earlier};
+            } else {
+                seen[w] = e;
+            }
+        }
+    }
+    return issue;
+}
+
+double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
+             const int64_t* edges, const double* edge_costs, const Options& options,
+             uint8_t* active, int32_t* cluster) {
+    if (num_nodes == 0) return 0.0;
+    const Graph g = build_graph(static_cast<int>(num_nodes), node_costs, num_edges, edges,
+                                edge_costs);
+    Search search(g);
+    search.run(options);
+    return search.write(active, cluster);
+}
+
+}  // namespace nl_lmp
+}  // namespace posecut
