@@ -3,7 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
-LIB_SOURCES := $(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.hpp lib/*.h)
+LIB_SOURCES := $(filter-out lib/%_cy.cpp,$(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.hpp lib/*.h))
 
 .PHONY: install demo test bench clean
 
@@ -11,7 +11,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml setup.py $(LIB_SOURCES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-binary xtcocotools -e '.[test]'
 	touch $@
 
 demo: $(STAMP)

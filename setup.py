@@ -4,6 +4,7 @@ from setuptools import Extension, setup
 # One entry per compiled module in lib/: name, sources.
 EXTENSIONS = [
     ("lib.multicut_cy", ["lib/multicut_cy.pyx", "lib/nl_lmp.cpp"]),
+    ("lib.nms_cy", ["lib/nms_cy.pyx"]),
 ]
 
 if EXTENSIONS:

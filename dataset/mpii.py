@@ -6,6 +6,13 @@ coordinates are MATLAB's 1-based pixels, as in MPII's own .mat release: HRNet's 
 loaders subtract 1, and so does this one. A joint with flag 0 (stored as (-1, -1)) is
 unlabelled; flag 1 means labelled and becomes COCO visibility 2, since the JSON does not say
 whether a labelled joint is hidden. One record per JSON entry; ``image_id`` is its index.
+
+The JSON carries no head rectangles. MPII's evaluation file does: HRNet's ``gt_valid.mat`` and
+mmpose's ``mpii_gt_val.mat`` hold ``headboxes_src``, shape (2, 2, records): [0] the top-left and
+[1] the bottom-right corner, each (x, y), one rectangle per entry of the matching validation
+JSON, in the same order and the same 1-based pixels. Given that file, each record keeps its
+person's rectangle as ``head_boxes`` (1, 4) x1, y1, x2, y2, moved to 0-based pixels like the
+joints; without it ``head_boxes`` is None. PCKh (:func:`dataset.metrics.pckh`) needs them.
 """
 from __future__ import annotations
 
@@ -14,12 +21,13 @@ from typing import Optional
 
 import imageio.v3 as iio
 import numpy as np
+import scipy.io as sio
 
 from dataset.jsonfile import numbers, read_json, require
 from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout
 from posecut.errors import DatasetError
 
-__all__ = ["FORMAT", "load_mpii_json"]
+__all__ = ["FORMAT", "load_mpii_json", "read_head_boxes"]
 
 FORMAT = "mpii16"
 NUM_JOINTS = 16
@@ -56,12 +64,53 @@ def _person(entry: dict, at: str) -> np.ndarray:
     return out
 
 
-def load_mpii_json(path, *, keypoint_format: Optional[str] = None,
-                   num_joints: Optional[int] = None) -> Dataset:
+HEAD_BOXES_KEY = "headboxes_src"
+
+
+def read_head_boxes(path, records: int, json_path: str) -> np.ndarray:
+    """(records, 4) x1, y1, x2, y2 head rectangles, 0-based, from MPII's evaluation .mat file.
+
+    ``path`` holds ``headboxes_src`` of shape (2, 2, ``records``), one rectangle per record of
+    ``json_path`` (named in messages). Each rectangle must have x1 < x2 and y1 < y2: a flat or
+    inverted one would make the PCKh threshold zero or meaningless, so it is an error here
+    rather than a silently wrong score later.
+    """
+    mat_path = os.path.abspath(os.fspath(path))
+    expected = (f"an array of shape (2, 2, {records}): top-left and bottom-right (x, y) corners of one head "
+                f"rectangle per record of {json_path}")
+    try:
+        mat = sio.loadmat(mat_path)
+    except FileNotFoundError:
+        raise DatasetError(f"{mat_path}: no such head rectangle file") from None
+    except Exception as err:  # scipy raises many types for a file that is not a .mat
+        raise DatasetError(f"{mat_path}: cannot read MPII's head rectangles as a MATLAB file "
+                           f"({type(err).__name__}: {err})") from None
+    if HEAD_BOXES_KEY not in mat:
+        raise DatasetError(f"{mat_path}: {HEAD_BOXES_KEY}: missing; expected {expected}")
+    raw = np.asarray(mat[HEAD_BOXES_KEY])
+    if raw.dtype.kind not in "iuf":
+        raise DatasetError(f"{mat_path}: {HEAD_BOXES_KEY}: expected {expected}, got an array of {raw.dtype}")
+    if raw.shape != (2, 2, records):
+        raise DatasetError(f"{mat_path}: {HEAD_BOXES_KEY}: expected {expected}, got shape {raw.shape}")
+    # (corner, coordinate, record) -> (record, [x1, y1, x2, y2]); MATLAB's 1-based pixels -> 0-based
+    boxes = raw.astype(np.float64).transpose(2, 0, 1).reshape(records, 4) - 1.0
+    good = np.isfinite(boxes).all(axis=1) & (boxes[:, 0] < boxes[:, 2]) & (boxes[:, 1] < boxes[:, 3])
+    if not good.all():
+        index = int(np.flatnonzero(~good)[0])
+        shown = [float(f"{v:g}") for v in boxes[index] + 1.0]
+        raise DatasetError(f"{mat_path}: record {index}: {HEAD_BOXES_KEY}[:, :, {index}]: expected a head "
+                           f"rectangle with finite x1 < x2 and y1 < y2, got x1, y1, x2, y2 = {shown}")
+    return boxes
+
+
+def load_mpii_json(path, *, keypoint_format: Optional[str] = None, num_joints: Optional[int] = None,
+                   head_boxes_file=None) -> Dataset:
     """Load an MPII JSON file; images are looked for next to it, then in its ``images/`` folder.
 
     ``keypoint_format`` and ``num_joints`` may only confirm ``mpii16`` / 16. Records whose image
     file is missing are logged and skipped; image sizes are read from the image headers.
+    ``head_boxes_file``: MPII's evaluation .mat with ``headboxes_src`` for exactly these records
+    (see :func:`read_head_boxes`); each record then has ``head_boxes`` (people, 4), else None.
     """
     json_path = os.path.abspath(os.fspath(path))
     format_name, count = joint_layout(keypoint_format, num_joints, json_path)
@@ -72,6 +121,7 @@ def load_mpii_json(path, *, keypoint_format: Optional[str] = None,
     data = read_json(json_path)
     if not isinstance(data, list):
         raise DatasetError(f"{json_path}: expected a list of MPII person records, got {type(data).__name__}")
+    boxes = None if head_boxes_file is None else read_head_boxes(head_boxes_file, len(data), json_path)
     folders = [os.path.dirname(json_path), os.path.join(os.path.dirname(json_path), "images")]
     skips = SkipLog(json_path)
     records = []
@@ -84,5 +134,7 @@ def load_mpii_json(path, *, keypoint_format: Optional[str] = None,
             skips.missing(f"record {index}", image_path)
             continue
         height, width = image_size(image_path, at)
-        records.append(ImageRecord(image_path, index, height, width, joints))
+        # a record without joints (test split) has no person for the rectangle to belong to
+        head = None if boxes is None else boxes[index:index + 1][:len(joints)]
+        records.append(ImageRecord(image_path, index, height, width, joints, head_boxes=head))
     return Dataset(tuple(records), FORMAT, json_path, NUM_JOINTS, skips.summary(len(data)))

@@ -73,7 +73,10 @@ class ImageRecord:
     ``joints`` is (P, J, 3) float32 x, y, v (read-only); unlabelled joints are (0, 0, 0).
     ``ignore_regions`` hold objects with ``mask(height, width) -> bool array`` (normally
     :class:`Region`); ``person_regions`` is empty or one segmentation Region (or None) per person,
-    for DeeperCut's ``use_gt_segm``.
+    for DeeperCut's ``use_gt_segm``. ``head_boxes`` is None when the source gives no head
+    rectangles (every format but MPII with its evaluation file), else a (P, 4) float32 array
+    (read-only) of x1, y1, x2, y2 per person in the same pixels as ``joints``: the reference
+    length of MPII's PCKh (see :func:`dataset.metrics.pckh`).
     """
 
     image_path: str
@@ -83,6 +86,7 @@ class ImageRecord:
     joints: np.ndarray
     ignore_regions: tuple = ()
     person_regions: tuple = ()
+    head_boxes: Optional[np.ndarray] = None
 
     def __post_init__(self):
         joints = np.array(self.joints, dtype=np.float32)
@@ -96,11 +100,30 @@ class ImageRecord:
         if self.person_regions and len(self.person_regions) != len(joints):
             raise DatasetError(f"{self.image_path}: image id {self.image_id}: person_regions: expected "
                                f"none or one per person ({len(joints)}), got {len(self.person_regions)}")
+        if self.head_boxes is not None:
+            object.__setattr__(self, "head_boxes", self._checked_head_boxes(len(joints)))
         if int(self.height) < 1 or int(self.width) < 1:
             raise DatasetError(f"{self.image_path}: image id {self.image_id}: size: expected height and "
                                f"width >= 1, got {self.height} x {self.width}")
         object.__setattr__(self, "height", int(self.height))
         object.__setattr__(self, "width", int(self.width))
+
+    def _checked_head_boxes(self, people: int) -> np.ndarray:
+        """``head_boxes`` as a read-only (people, 4) float32 array of finite numbers."""
+        where = f"{self.image_path}: image id {self.image_id}: head_boxes"
+        try:
+            boxes = np.array(self.head_boxes, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise DatasetError(f"{where}: expected None or an array of shape ({people}, 4) "
+                               f"(x1, y1, x2, y2 per person), got {type(self.head_boxes).__name__}") from None
+        if boxes.shape != (people, 4):
+            raise DatasetError(f"{where}: expected None or an array of shape ({people}, 4) "
+                               f"(x1, y1, x2, y2 per person), got shape {boxes.shape}")
+        if not np.isfinite(boxes).all():
+            person = int(np.flatnonzero(~np.isfinite(boxes).all(axis=1))[0])
+            raise DatasetError(f"{where}[{person}]: expected finite x1, y1, x2, y2, got {boxes[person].tolist()}")
+        boxes.flags.writeable = False
+        return boxes
 
     @property
     def num_people(self) -> int:
@@ -135,9 +158,17 @@ class ImageRecord:
                  self.person_regions)
                 == (other.image_path, other.image_id, other.height, other.width, other.ignore_regions,
                     other.person_regions)
-                and self.joints.shape == other.joints.shape and np.array_equal(self.joints, other.joints))
+                and self.joints.shape == other.joints.shape and np.array_equal(self.joints, other.joints)
+                and _same_boxes(self.head_boxes, other.head_boxes))
 
     __hash__ = None
+
+
+def _same_boxes(a: Optional[np.ndarray], b: Optional[np.ndarray]) -> bool:
+    """Whether two ``head_boxes`` values (None or arrays) are equal."""
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and np.array_equal(a, b)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ Coordinates are pixel indices: pixel (row r, column c) has its centre at (x, y) 
 is inside the image when 0 <= x <= width - 1 and 0 <= y <= height - 1, and the pixel under it is
 (round(y), round(x)).
 
-Command: ``python -m dataset.synthetic --out DIR --num N --size H W --people MIN MAX --seed S``.
+Command: ``python -m dataset.synthetic --out DIR --num N --size H W --people MIN MAX --seed S
+[--min-height PX]``.
 """
 from __future__ import annotations
 
@@ -1334,11 +1335,14 @@ def main(argv=None):
     parser.add_argument("--people", type=int, nargs=2, default=(1, 12), metavar=("MIN", "MAX"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--format", choices=("png", "jpg"), default="png")
+    parser.add_argument("--min-height", type=float, default=30.0,
+                        help="smallest standing height of a person in pixels (multi-person scenes)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
         path = generate_dataset(args.out, args.num, args.size[0], args.size[1], tuple(args.people),
-                                args.seed, args.format, progress=True)
+                                args.seed, args.format, progress=True,
+                                min_height=args.min_height)
     except DatasetError as err:
         parser.error(str(err))
     with open(path, encoding="utf-8") as f:

@@ -206,7 +206,8 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("tensorflow_pairwise_order", BOOL, True, None,
        "pairwise channels in the order of the TensorFlow models (else the Caffe order)"),
     _K("sparse_graph", _list_of(_PAIR), [], _check_graph,
-       "(i, j) joint pairs linked in the multicut graph; empty links every pair"),
+       "(i, j) joint pairs linked in the multicut graph; empty: with a keypoint_format, the pairs "
+       "at most two skeleton edges apart, else every pair (DeeperCut)"),
     _K("intermediate_supervision", BOOL, False, None, "extra part-detection loss on an intermediate layer"),
     _K("intermediate_supervision_layer", INT, 12, _at_least(1),
        "unit of ResNet block 3 that feeds the intermediate part-detection head"),
@@ -258,6 +259,8 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "tf.distribute strategy for training: none, mirrored (all local GPUs) or multi_worker (TF_CONFIG)"),
     _K("input_workers", INT, 0, _at_least(0),
        "parallel calls decoding and augmenting training images; 0 lets tf.data choose"),
+    _K("min_person_parts", INT, 3, _at_least(1),
+       "people (clusters of the multicut) with fewer distinct parts are dropped"),
 )
 
 _KEYS = {k.name: k for k in CONFIG_KEYS}

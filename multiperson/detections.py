@@ -1,0 +1,68 @@
+"""Candidate part detections: score-map peaks with their refined positions and predicted offsets."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from dataset.pairwise_stats import pair_index
+from lib.nms import nms_scoremaps
+
+__all__ = ["Detections", "extract_detections"]
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """N candidates of J parts, grouped by part; coordinates in pixels of the network's input.
+
+    ``offsets[i, m]`` is the offset the network predicts from candidate i's cell centre to joint
+    m of the same person (row ``part[i]`` is 0); None without a pairwise head.
+    """
+
+    part: np.ndarray
+    """int32[N]: part of each candidate."""
+    xy: np.ndarray
+    """float64[N, 2]: refined position (cell centre plus locref)."""
+    grid_xy: np.ndarray
+    """float64[N, 2]: centre of the candidate's score-map cell."""
+    score: np.ndarray
+    """float64[N]: score-map value."""
+    offsets: np.ndarray | None
+    """float64[N, J, 2] or None."""
+    num_joints: int
+
+    def __len__(self) -> int:
+        return len(self.part)
+
+    def scaled(self, factor: float) -> "Detections":
+        """The same candidates in an image resized by ``factor`` (positions and offsets)."""
+        offsets = None if self.offsets is None else self.offsets * factor
+        return Detections(self.part, self.xy * factor, self.grid_xy * factor, self.score,
+                          offsets, self.num_joints)
+
+
+def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float,
+                       min_score: float) -> Detections:
+    """Candidates of every part of one image's network outputs.
+
+    ``scmap`` (h, w, J) part scores; ``locref`` (h, w, J, 2) refinements in pixels or None;
+    ``pairwise`` (h, w, J(J-1), 2) de-normalised offsets in DeeperCut's pair order, or None.
+    Peaks come from lib.nms with ``nms_radius`` cells and threshold ``min_score``; a cell's centre
+    is ``(col, row) * stride + stride / 2``.
+    """
+    scmap = np.asarray(scmap)
+    height, width, joints = scmap.shape
+    peaks = nms_scoremaps(scmap, nms_radius, min_score)
+    grid_xy = np.stack([peaks.col, peaks.row], axis=1).astype(np.float64) * stride + 0.5 * stride
+    xy = grid_xy.copy()
+    if locref is not None:
+        xy += locref[peaks.row, peaks.col, peaks.part]
+    offsets = None
+    if pairwise is not None:
+        n = len(peaks.part)
+        other = np.arange(joints)
+        own = peaks.part[:, None].astype(np.int64)
+        channel = pair_index(np.broadcast_to(own, (n, joints)), np.broadcast_to(other, (n, joints)),
+                             joints)
+        channel = np.where(other == own, 0, channel)
+        offsets = pairwise[peaks.row[:, None], peaks.col[:, None], channel].astype(np.float64)
+        offsets[other[None, :] == own] = 0.0
+    return Detections(peaks.part, xy, grid_xy, peaks.score.astype(np.float64), offsets, joints)

@@ -1,0 +1,44 @@
+"""The candidates' graph: which part pairs are linked, and the edges between candidates."""
+import numpy as np
+
+__all__ = ["candidate_edges", "default_sparse_graph", "part_pair_mask"]
+
+
+def default_sparse_graph(skeleton, num_joints: int, hops: int = 2) -> np.ndarray:
+    """(P, 2) part pairs (k < m) at most ``hops`` skeleton edges apart: a keypoint format's default.
+
+    Linking parts beyond the drawn skeleton (two hops: e.g. shoulder to wrist, hip to ankle,
+    left to right shoulder via the neck) gives the solver redundant evidence at a small cost.
+    """
+    adjacency = np.eye(num_joints, dtype=bool)
+    for a, b in skeleton:
+        adjacency[a, b] = adjacency[b, a] = True
+    reach = adjacency.copy()
+    for _ in range(hops - 1):
+        reach = reach | ((reach.astype(np.int64) @ adjacency.astype(np.int64)) > 0)
+    return np.argwhere(np.triu(reach, 1)).astype(np.int64)
+
+
+def part_pair_mask(sparse_graph, num_joints: int) -> np.ndarray:
+    """(J, J) symmetric bool: which part pairs get edges; same-part pairs always do.
+
+    An empty ``sparse_graph`` links every pair (DeeperCut's meaning).
+    """
+    pairs = np.asarray(sparse_graph, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) == 0:
+        return np.ones((num_joints, num_joints), dtype=bool)
+    if pairs.min() < 0 or pairs.max() >= num_joints:
+        raise ValueError(f"sparse_graph: expected joint ids in 0..{num_joints - 1}, got "
+                         f"{pairs[(pairs < 0).any(1) | (pairs >= num_joints).any(1)].tolist()}")
+    mask = np.eye(num_joints, dtype=bool)
+    mask[pairs[:, 0], pairs[:, 1]] = True
+    mask[pairs[:, 1], pairs[:, 0]] = True
+    return mask
+
+
+def candidate_edges(part, mask) -> np.ndarray:
+    """(E, 2) candidate pairs (i < j) whose parts are linked in ``mask`` (J, J)."""
+    part = np.asarray(part, dtype=np.int64)
+    first, second = np.triu_indices(len(part), 1)
+    keep = mask[part[first], part[second]]
+    return np.stack([first[keep], second[keep]], axis=1)

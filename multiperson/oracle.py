@@ -1,0 +1,50 @@
+"""Oracle network outputs: the training targets of the ground truth, with noise.
+
+Running the grouping on these instead of the network's outputs measures what grouping alone
+loses (the oracle's AP) apart from detection errors (the gap to the network's AP).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from dataset.targets import TargetSettings, compute_targets
+
+__all__ = ["OracleNoise", "oracle_outputs"]
+
+
+@dataclass(frozen=True)
+class OracleNoise:
+    """Noise of the oracle: score-map values jitter by ``score`` (uniform, positives only),
+    locref by a normal of ``locref_px`` pixels, pairwise offsets by a normal of
+    ``pairwise_px`` pixels plus ``pairwise_rel`` times the offset's length."""
+
+    score: float = 0.2
+    locref_px: float = 1.0
+    pairwise_px: float = 2.0
+    pairwise_rel: float = 0.1
+
+
+def oracle_outputs(joints, image_size, settings: TargetSettings, means, stds,
+                   noise: OracleNoise = OracleNoise(), rng=None):
+    """(scmap (h, w, J), locref (h, w, J, 2) pixels, pairwise (h, w, J(J-1), 2) pixels) of the
+    ground truth ``joints`` (P, J, 3) in an image of ``image_size`` (H, W).
+
+    Cells without a target get score 0, locref 0 and the mean pairwise offset ``means``
+    (J(J-1), 2); ``stds`` only de-normalise. ``settings`` needs location_refinement and
+    pairwise_predict.
+    """
+    rng = np.random.default_rng(rng)
+    targets = compute_targets(joints, image_size, settings, means, stds)
+    scmap = targets["part_score_targets"].astype(np.float64)
+    positive = scmap > 0
+    scmap[positive] -= rng.uniform(0.0, noise.score, positive.sum())
+    h, w, j = scmap.shape
+    locref = targets["locref_targets"].reshape(h, w, j, 2) * settings.locref_stdev
+    locref = locref + rng.normal(0.0, noise.locref_px, locref.shape) * positive[..., None]
+    pairwise = targets["pairwise_targets"].reshape(h, w, -1, 2) * stds + means
+    known = targets["pairwise_mask"].reshape(h, w, -1, 2) > 0
+    pairwise = np.where(known, pairwise, means)
+    length = np.linalg.norm(pairwise, axis=-1, keepdims=True)
+    pairwise = pairwise + rng.normal(0.0, 1.0, pairwise.shape) * (
+        noise.pairwise_px + noise.pairwise_rel * length)
+    return scmap.astype(np.float32), locref, pairwise

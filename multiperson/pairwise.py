@@ -1,0 +1,190 @@
+"""Pairwise spatial model: the probability that two candidates belong to one person.
+
+For candidates i (part k) and j (part m != k), DeeperCut compares the offsets the network
+predicts in both directions with the actual ones: forward, from i's cell centre to j's position
+against i's predicted offset to part m; backward, from j's cell centre to i's position against
+j's predicted offset to part k. Features (``edge_features``): the length of the difference and
+the absolute angle between the two vectors, for both directions, then ``exp(-f)`` of those four.
+Per unordered part pair (k < m) a logistic model on the min-max scaled features gives the
+probability. Two candidates of the same part get ``1 / (1 + exp(0.2 * distance - 7.5))``.
+
+Models are stored in DeeperCut's layout, one ``spatial_model_cidx_<k+1>_<m+1>.mat`` per pair
+with ``spatial_model.log_reg.w`` (9 weights, bias last) and ``spatial_model.training_opts``
+``X_min`` / ``X_max`` (8 values each), so DeeperCut's published models load too.
+"""
+import glob
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.io as sio
+
+from posecut.errors import CheckpointError
+
+__all__ = [
+    "NUM_FEATURES",
+    "SAME_PART_BIAS",
+    "SAME_PART_COEF",
+    "SpatialModel",
+    "edge_features",
+    "edge_probabilities",
+    "load_spatial_model",
+    "same_part_probability",
+    "save_spatial_model",
+]
+
+NUM_FEATURES = 8
+SAME_PART_COEF = 0.2
+SAME_PART_BIAS = 7.5
+_FILE = re.compile(r"spatial_model_cidx_(\d+)_(\d+)\.mat$")
+
+
+@dataclass(frozen=True, eq=False)
+class SpatialModel:
+    """Logistic models per unordered part pair: ``weights`` (J, J, 9) with the bias last,
+    ``x_min`` / ``x_max`` (J, J, 8) feature scaling, ``fitted`` (J, J) bool; only k < m is used."""
+
+    weights: np.ndarray
+    x_min: np.ndarray
+    x_max: np.ndarray
+    fitted: np.ndarray
+
+    @property
+    def num_joints(self) -> int:
+        """Number of parts J."""
+        return self.fitted.shape[0]
+
+    @classmethod
+    def empty(cls, num_joints: int) -> "SpatialModel":
+        """A model with no fitted pair."""
+        j = num_joints
+        return cls(np.zeros((j, j, NUM_FEATURES + 1)), np.zeros((j, j, NUM_FEATURES)),
+                   np.ones((j, j, NUM_FEATURES)), np.zeros((j, j), bool))
+
+    def with_pair(self, k: int, m: int, weights, x_min, x_max) -> "SpatialModel":
+        """A copy with the model of pair (min(k, m), max(k, m)) set."""
+        k, m = min(k, m), max(k, m)
+        out = SpatialModel(self.weights.copy(), self.x_min.copy(), self.x_max.copy(),
+                           self.fitted.copy())
+        out.weights[k, m], out.x_min[k, m], out.x_max[k, m] = weights, x_min, x_max
+        out.fitted[k, m] = True
+        return out
+
+    def pairs(self) -> np.ndarray:
+        """(P, 2) fitted pairs (k < m)."""
+        return np.argwhere(np.triu(self.fitted, 1))
+
+
+def _angle_between(a, b):
+    """Absolute angle in [0, pi] between the directions of the vectors a and b, per row."""
+    diff = np.arctan2(a[:, 1], a[:, 0]) - np.arctan2(b[:, 1], b[:, 0])
+    return np.abs((diff + np.pi) % (2 * np.pi) - np.pi)
+
+
+def edge_features(xy, grid_xy, offsets, part, first, second) -> np.ndarray:
+    """(E, 8) features of the candidate pairs (first[e], second[e]) of different parts.
+
+    ``xy``, ``grid_xy`` (N, 2), ``offsets`` (N, J, 2) and ``part`` (N,) as in Detections.
+    """
+    k, m = part[first], part[second]
+    forward_real = xy[second] - grid_xy[first]
+    backward_real = xy[first] - grid_xy[second]
+    forward_pred = offsets[first, m]
+    backward_pred = offsets[second, k]
+    raw = np.stack([
+        np.linalg.norm(forward_real - forward_pred, axis=1),
+        _angle_between(forward_real, forward_pred),
+        np.linalg.norm(backward_real - backward_pred, axis=1),
+        _angle_between(backward_real, backward_pred),
+    ], axis=1)
+    return np.concatenate([raw, np.exp(-raw)], axis=1)
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def same_part_probability(distance) -> np.ndarray:
+    """DeeperCut's probability that two candidates of one part, ``distance`` pixels apart, are one."""
+    return _sigmoid(SAME_PART_BIAS - SAME_PART_COEF * np.asarray(distance, dtype=np.float64))
+
+
+def edge_probabilities(model: SpatialModel, xy, grid_xy, offsets, part, first, second):
+    """Probability per candidate pair (first[e], second[e]) that both belong to one person.
+
+    Same-part pairs use ``same_part_probability``; pairs of different parts the logistic model of
+    their part pair (either order), which must be fitted.
+    """
+    first, second = np.asarray(first, np.int64), np.asarray(second, np.int64)
+    prob = np.empty(len(first))
+    k, m = part[first], part[second]
+    same = k == m
+    prob[same] = same_part_probability(np.linalg.norm(xy[first[same]] - xy[second[same]], axis=1))
+    other = ~same
+    if other.any():
+        a, b = first[other], second[other]
+        swap = part[a] > part[b]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        lo, hi = part[a], part[b]
+        missing = ~model.fitted[lo, hi]
+        if missing.any():
+            pairs = sorted({(int(p), int(q)) for p, q in zip(lo[missing], hi[missing])})
+            raise ValueError(f"edge_probabilities: no spatial model for part pairs {pairs[:5]}"
+                             f"{' ...' if len(pairs) > 5 else ''}")
+        feats = edge_features(xy, grid_xy, offsets, part, a, b)
+        span = model.x_max[lo, hi] - model.x_min[lo, hi]
+        scaled = (feats - model.x_min[lo, hi]) / np.where(span == 0, 1.0, span)
+        w = model.weights[lo, hi]
+        prob[other] = _sigmoid(np.einsum("ef,ef->e", scaled, w[:, :-1]) + w[:, -1])
+    return prob
+
+
+def save_spatial_model(model: SpatialModel, folder: str) -> list[str]:
+    """Write one DeeperCut ``spatial_model_cidx_<k+1>_<m+1>.mat`` per fitted pair; return the paths."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for k, m in model.pairs():
+        path = os.path.join(folder, f"spatial_model_cidx_{k + 1}_{m + 1}.mat")
+        sio.savemat(path, {"spatial_model": {
+            "log_reg": {"w": model.weights[k, m][:, None]},
+            "training_opts": {"X_min": model.x_min[k, m][None], "X_max": model.x_max[k, m][None]},
+        }})
+        paths.append(path)
+    return paths
+
+
+def _field(struct, name, path, size):
+    """A numeric field of a loaded MATLAB struct as a flat float array of ``size`` values."""
+    try:
+        value = np.asarray(getattr(struct, name), dtype=np.float64).ravel()
+    except (AttributeError, TypeError, ValueError):
+        raise CheckpointError(f"{path}: expected a numeric field {name!r}") from None
+    if value.size != size or not np.isfinite(value).all():
+        raise CheckpointError(f"{path}: {name}: expected {size} finite numbers, got "
+                              f"{value.size} values")
+    return value
+
+
+def load_spatial_model(folder: str, num_joints: int) -> SpatialModel:
+    """The spatial models in ``folder`` (DeeperCut's files or ours) for ``num_joints`` parts."""
+    paths = sorted(glob.glob(os.path.join(folder, "spatial_model_cidx_*_*.mat")))
+    if not paths:
+        raise CheckpointError(f"{folder}: no spatial_model_cidx_*_*.mat files (fit them with "
+                              f"`posecut fit-pairwise`)")
+    model = SpatialModel.empty(num_joints)
+    for path in paths:
+        k, m = (int(v) - 1 for v in _FILE.search(path).groups())
+        if not (0 <= k < num_joints and 0 <= m < num_joints and k != m):
+            raise CheckpointError(f"{path}: part pair ({k + 1}, {m + 1}) does not fit "
+                                  f"{num_joints} joints (the config's num_joints)")
+        try:
+            data = sio.loadmat(path, squeeze_me=True, struct_as_record=False)["spatial_model"]
+            log_reg, opts = data.log_reg, data.training_opts
+        except (KeyError, AttributeError, ValueError, OSError) as err:
+            raise CheckpointError(f"{path}: expected a struct spatial_model with fields log_reg "
+                                  f"and training_opts ({err})") from None
+        model = model.with_pair(k, m, _field(log_reg, "w", path, NUM_FEATURES + 1),
+                                _field(opts, "X_min", path, NUM_FEATURES),
+                                _field(opts, "X_max", path, NUM_FEATURES))
+    return model

@@ -1,0 +1,155 @@
+"""Image in, people out: network, detections, pairwise probabilities, multicut, assembly."""
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from lib.multicut import solve
+from multiperson.assemble import People, assemble_people
+from multiperson.detections import Detections, extract_detections
+from multiperson.graph import candidate_edges, default_sparse_graph, part_pair_mask
+from multiperson.pairwise import SpatialModel, edge_probabilities
+
+__all__ = [
+    "MultiPersonPredictor",
+    "MultiPersonSettings",
+    "STAGES",
+    "group_detections",
+    "multiperson_settings_from_config",
+    "people_from_outputs",
+    "setup_multiperson_prediction",
+]
+
+STAGES = ("network", "nms", "pairwise", "solver", "assembly")
+"""The timed stages of one prediction, in order."""
+
+
+@dataclass(frozen=True, eq=False)
+class MultiPersonSettings:
+    """Everything after the network, read once from the config."""
+
+    num_joints: int
+    stride: float
+    locref_stdev: float
+    nms_radius: float
+    det_min_score: float
+    pair_mask: np.ndarray
+    """(J, J) bool: linked part pairs (see multiperson.graph.part_pair_mask)."""
+    min_person_parts: int
+    global_scale: float = 1.0
+
+
+def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
+    """The settings of a loaded config; an empty sparse_graph with a keypoint_format uses the
+    format's default graph (pairs at most two skeleton edges apart)."""
+    joints = cfg.require_joints()
+    graph = cfg.sparse_graph
+    if not graph and cfg.keypoint_format:
+        from dataset.keypoint_formats import get_format
+
+        graph = default_sparse_graph(get_format(cfg.keypoint_format).skeleton, joints)
+    return MultiPersonSettings(joints, cfg.stride, cfg.locref_stdev, cfg.nms_radius,
+                               cfg.det_min_score, part_pair_mask(graph, joints),
+                               cfg.min_person_parts, cfg.global_scale)
+
+
+def _tick(timings, stage, start):
+    now = time.perf_counter()
+    if timings is not None:
+        timings[stage] = timings.get(stage, 0.0) + now - start
+    return now
+
+
+def group_detections(dets: Detections, model: SpatialModel, settings: MultiPersonSettings,
+                     timings=None) -> People:
+    """People from candidates: edges of linked part pairs, probabilities, solver, assembly.
+
+    ``timings`` (a dict) receives the seconds of the 'pairwise', 'solver' and 'assembly' stages.
+    """
+    start = time.perf_counter()
+    edges = candidate_edges(dets.part, settings.pair_mask)
+    prob = edge_probabilities(model, dets.xy, dets.grid_xy, dets.offsets, dets.part,
+                              edges[:, 0], edges[:, 1])
+    start = _tick(timings, "pairwise", start)
+    result = solve(dets.score, edges, prob)
+    start = _tick(timings, "solver", start)
+    people = assemble_people(dets.part, dets.xy, dets.score, result.cluster, dets.num_joints,
+                             settings.min_person_parts)
+    _tick(timings, "assembly", start)
+    return people
+
+
+def people_from_outputs(scmap, locref, pairwise, model: SpatialModel,
+                        settings: MultiPersonSettings, timings=None) -> People:
+    """People (in the network input's pixels) from one image's de-normalised network outputs."""
+    start = time.perf_counter()
+    dets = extract_detections(scmap, locref, pairwise, settings.stride, settings.nms_radius,
+                              settings.det_min_score)
+    _tick(timings, "nms", start)
+    if dets.offsets is None:
+        raise ValueError("people_from_outputs: the network has no pairwise head "
+                         "(pairwise_predict: false); multi-person grouping needs it")
+    return group_detections(dets, model, settings, timings)
+
+
+@dataclass
+class MultiPersonPredictor:
+    """A loaded network, its pairwise statistics and spatial model: call it on an RGB image.
+
+    ``timings`` holds the seconds per stage (STAGES) of the last call.
+    """
+
+    network: object
+    means: np.ndarray
+    stds: np.ndarray
+    model: SpatialModel
+    settings: MultiPersonSettings
+
+    def __post_init__(self):
+        self.timings = {}
+
+    def __call__(self, image) -> People:
+        import cv2
+
+        from nnet.predict import extract_cnn_output
+
+        image = np.asarray(image)
+        scale = self.settings.global_scale
+        timings = {}
+        start = time.perf_counter()
+        if scale != 1.0:
+            height, width = image.shape[:2]
+            image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                               interpolation=cv2.INTER_LINEAR)
+        outputs = self.network(image)
+        scmap, locref, pairwise = extract_cnn_output(outputs, self.settings.locref_stdev,
+                                                     self.means, self.stds)
+        _tick(timings, "network", start)
+        people = people_from_outputs(scmap, locref, pairwise, self.model, self.settings, timings)
+        self.timings = timings
+        return people.scaled(1.0 / scale) if scale != 1.0 else people
+
+
+def setup_multiperson_prediction(cfg, weights, model_dir=None, stats_path=None,
+                                 fold=True) -> MultiPersonPredictor:
+    """The predictor of a loaded config: network with ``weights``, pairwise statistics
+    (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
+    config's pairwise_model_dir)."""
+    from dataset.pairwise_stats import load_pairwise_stats
+    from multiperson.pairwise import load_spatial_model
+    from nnet.predict import setup_pose_prediction
+    from posecut.errors import ConfigError
+
+    settings = multiperson_settings_from_config(cfg)
+    if not cfg.pairwise_predict:
+        raise ConfigError(f"{cfg.source}: pairwise_predict: multi-person prediction needs the "
+                          f"pairwise head (true), got false")
+    folder = model_dir or cfg.resolve_path(cfg.pairwise_model_dir)
+    if not folder:
+        raise ConfigError(f"{cfg.source}: pairwise_model_dir: expected the folder of the fitted "
+                          f"spatial model (posecut fit-pairwise writes it), got ''")
+    stats = load_pairwise_stats(stats_path or cfg.resolve_path(cfg.pairwise_stats_fn),
+                                settings.num_joints, scale=cfg.global_scale)
+    model = load_spatial_model(folder, settings.num_joints)
+    network = setup_pose_prediction(cfg, weights, fold=fold)
+    return MultiPersonPredictor(network, stats.means, stats.stds, model, settings)
