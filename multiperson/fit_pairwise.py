@@ -5,6 +5,9 @@ its part (within a radius); each pair of matched candidates of linked, different
 sample, positive when both joints belong to one person. Per part pair a logistic regression on
 the min-max scaled features (multiperson.pairwise.edge_features) is fitted with L-BFGS (scipy);
 pairs with too few samples of either kind fall back to the model fitted on all pairs together.
+Pairs of candidates of one part give the same-part rule, a logistic regression on their
+distance per part (two pseudo-samples, same person at distance 0 and different people at the
+largest distance seen, keep it defined when one kind is missing).
 """
 from dataclasses import dataclass, field
 
@@ -47,6 +50,22 @@ class PairSamples:
     num_joints: int
     features: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
+    same_distances: dict = field(default_factory=dict)
+    same_labels: dict = field(default_factory=dict)
+
+    def add_same_part(self, part, distances, labels):
+        """Append same-part samples (candidates of ``part[e]``, ``distances[e]`` pixels apart)."""
+        for k in np.unique(part):
+            sel = part == k
+            self.same_distances.setdefault(int(k), []).append(distances[sel])
+            self.same_labels.setdefault(int(k), []).append(labels[sel])
+
+    def same_part_arrays(self, part):
+        """(distances (n,), labels (n,)) of one part's same-part samples."""
+        if part not in self.same_distances:
+            return np.zeros(0), np.zeros(0, bool)
+        return (np.concatenate(self.same_distances[part]),
+                np.concatenate(self.same_labels[part]))
 
     def add(self, lo, hi, feats, labels):
         """Append samples of the part pairs (lo[e], hi[e])."""
@@ -69,17 +88,21 @@ class PairSamples:
 def pair_samples(dets: Detections, owner, pair_mask, samples: PairSamples) -> int:
     """Add the samples of one image's matched candidates to ``samples``; return how many."""
     matched = np.flatnonzero(owner >= 0)
+    same = candidate_edges(dets.part[matched], np.eye(dets.num_joints, dtype=bool))
+    a, b = matched[same[:, 0]], matched[same[:, 1]]
+    samples.add_same_part(dets.part[a], np.linalg.norm(dets.xy[a] - dets.xy[b], axis=1),
+                          owner[a] == owner[b])
     mask = pair_mask & ~np.eye(dets.num_joints, dtype=bool)
     edges = candidate_edges(dets.part[matched], mask)
     if len(edges) == 0:
-        return 0
+        return len(same)
     a, b = matched[edges[:, 0]], matched[edges[:, 1]]
     swap = dets.part[a] > dets.part[b]
     a, b = np.where(swap, b, a), np.where(swap, a, b)
     feats = edge_features(dets.xy, dets.grid_xy, dets.offsets, dets.part, a, b)
     samples.add(dets.part[a].astype(np.int64), dets.part[b].astype(np.int64), feats,
                 owner[a] == owner[b])
-    return len(a)
+    return len(a) + len(same)
 
 
 def fit_logistic(features, labels, l2: float = 1e-3):
@@ -140,4 +163,28 @@ def fit_spatial_model(samples: PairSamples, pairs, min_samples: int = 20,
             z = ((feats - lo) / span) @ w[:-1] + w[-1]
             accuracy = float(np.mean((z > 0) == labels))
         report.append((k, m, positives, negatives, accuracy, "own" if own else "pooled"))
-    return model, report
+    coef, bias = _fit_same_part(samples, rng, max_samples)
+    return model.with_same_part(coef, bias), report
+
+
+def _fit_same_part(samples: PairSamples, rng, max_samples):
+    """Per part (coef, bias) of p = sigmoid(bias - coef * distance), with pseudo-samples."""
+    from multiperson.pairwise import SAME_PART_BIAS, SAME_PART_COEF
+
+    j = samples.num_joints
+    coef, bias = np.full(j, SAME_PART_COEF), np.full(j, SAME_PART_BIAS)
+    for k in range(j):
+        dist, labels = samples.same_part_arrays(k)
+        if len(dist) == 0:
+            continue
+        if len(dist) > max_samples:
+            keep = rng.choice(len(dist), max_samples, replace=False)
+            dist, labels = dist[keep], labels[keep]
+        far = max(float(dist.max()), 1.0)
+        dist = np.r_[dist, 0.0, far]
+        labels = np.r_[labels, True, False]
+        w, lo, hi = fit_logistic(dist[:, None], labels)
+        span = hi[0] - lo[0]
+        coef[k] = -w[0] / span
+        bias[k] = w[1] - w[0] * lo[0] / span
+    return coef, bias

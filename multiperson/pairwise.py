@@ -6,16 +6,21 @@ against i's predicted offset to part m; backward, from j's cell centre to i's po
 j's predicted offset to part k. Features (``edge_features``): the length of the difference and
 the absolute angle between the two vectors, for both directions, then ``exp(-f)`` of those four.
 Per unordered part pair (k < m) a logistic model on the min-max scaled features gives the
-probability. Two candidates of the same part get ``1 / (1 + exp(0.2 * distance - 7.5))``.
+probability. Two candidates of part k, ``d`` pixels apart, get ``1 / (1 + exp(c_k * d - b_k))``:
+DeeperCut fixes c = 0.2 and b = 7.5 for every part, which pulls together the same joint of two
+people closer than 37.5 pixels; ``posecut fit-pairwise`` fits c_k and b_k from the data instead.
 
 Models are stored in DeeperCut's layout, one ``spatial_model_cidx_<k+1>_<m+1>.mat`` per pair
 with ``spatial_model.log_reg.w`` (9 weights, bias last) and ``spatial_model.training_opts``
-``X_min`` / ``X_max`` (8 values each), so DeeperCut's published models load too.
+``X_min`` / ``X_max`` (8 values each), so DeeperCut's published models load too; the fitted
+same-part rule is ``same_part_model.mat`` (``coef`` and ``bias``, one per part), and without
+that file DeeperCut's constants apply.
 """
 import glob
 import os
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.io as sio
@@ -38,17 +43,28 @@ NUM_FEATURES = 8
 SAME_PART_COEF = 0.2
 SAME_PART_BIAS = 7.5
 _FILE = re.compile(r"spatial_model_cidx_(\d+)_(\d+)\.mat$")
+SAME_PART_FILE = "same_part_model.mat"
 
 
 @dataclass(frozen=True, eq=False)
 class SpatialModel:
     """Logistic models per unordered part pair: ``weights`` (J, J, 9) with the bias last,
-    ``x_min`` / ``x_max`` (J, J, 8) feature scaling, ``fitted`` (J, J) bool; only k < m is used."""
+    ``x_min`` / ``x_max`` (J, J, 8) feature scaling, ``fitted`` (J, J) bool; only k < m is used.
+    Same-part rule per part: ``same_coef`` and ``same_bias`` (J,)."""
 
     weights: np.ndarray
     x_min: np.ndarray
     x_max: np.ndarray
     fitted: np.ndarray
+    same_coef: np.ndarray = None
+    same_bias: np.ndarray = None
+
+    def __post_init__(self):
+        j = self.fitted.shape[0]
+        if self.same_coef is None:
+            object.__setattr__(self, "same_coef", np.full(j, SAME_PART_COEF))
+        if self.same_bias is None:
+            object.__setattr__(self, "same_bias", np.full(j, SAME_PART_BIAS))
 
     @property
     def num_joints(self) -> int:
@@ -66,10 +82,17 @@ class SpatialModel:
         """A copy with the model of pair (min(k, m), max(k, m)) set."""
         k, m = min(k, m), max(k, m)
         out = SpatialModel(self.weights.copy(), self.x_min.copy(), self.x_max.copy(),
-                           self.fitted.copy())
+                           self.fitted.copy(), self.same_coef, self.same_bias)
         out.weights[k, m], out.x_min[k, m], out.x_max[k, m] = weights, x_min, x_max
         out.fitted[k, m] = True
         return out
+
+    def with_same_part(self, coef, bias) -> "SpatialModel":
+        """A copy with the same-part rule's ``coef`` and ``bias`` (scalars or (J,))."""
+        j = self.num_joints
+        return SpatialModel(self.weights, self.x_min, self.x_max, self.fitted,
+                            np.broadcast_to(np.asarray(coef, np.float64), (j,)).copy(),
+                            np.broadcast_to(np.asarray(bias, np.float64), (j,)).copy())
 
     def pairs(self) -> np.ndarray:
         """(P, 2) fitted pairs (k < m)."""
@@ -105,9 +128,10 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def same_part_probability(distance) -> np.ndarray:
-    """DeeperCut's probability that two candidates of one part, ``distance`` pixels apart, are one."""
-    return _sigmoid(SAME_PART_BIAS - SAME_PART_COEF * np.asarray(distance, dtype=np.float64))
+def same_part_probability(distance, coef=SAME_PART_COEF, bias=SAME_PART_BIAS) -> np.ndarray:
+    """Probability that two candidates of one part, ``distance`` pixels apart, are one person's
+    (DeeperCut's constants by default)."""
+    return _sigmoid(np.asarray(bias) - np.asarray(coef) * np.asarray(distance, dtype=np.float64))
 
 
 def edge_probabilities(model: SpatialModel, xy, grid_xy, offsets, part, first, second):
@@ -120,7 +144,9 @@ def edge_probabilities(model: SpatialModel, xy, grid_xy, offsets, part, first, s
     prob = np.empty(len(first))
     k, m = part[first], part[second]
     same = k == m
-    prob[same] = same_part_probability(np.linalg.norm(xy[first[same]] - xy[second[same]], axis=1))
+    ks = k[same]
+    prob[same] = same_part_probability(np.linalg.norm(xy[first[same]] - xy[second[same]], axis=1),
+                                       model.same_coef[ks], model.same_bias[ks])
     other = ~same
     if other.any():
         a, b = first[other], second[other]
@@ -151,7 +177,9 @@ def save_spatial_model(model: SpatialModel, folder: str) -> list[str]:
             "training_opts": {"X_min": model.x_min[k, m][None], "X_max": model.x_max[k, m][None]},
         }})
         paths.append(path)
-    return paths
+    path = os.path.join(folder, SAME_PART_FILE)
+    sio.savemat(path, {"coef": model.same_coef[None], "bias": model.same_bias[None]})
+    return paths + [path]
 
 
 def _field(struct, name, path, size):
@@ -187,4 +215,13 @@ def load_spatial_model(folder: str, num_joints: int) -> SpatialModel:
         model = model.with_pair(k, m, _field(log_reg, "w", path, NUM_FEATURES + 1),
                                 _field(opts, "X_min", path, NUM_FEATURES),
                                 _field(opts, "X_max", path, NUM_FEATURES))
+    path = os.path.join(folder, SAME_PART_FILE)
+    if os.path.isfile(path):
+        try:
+            data = sio.loadmat(path, squeeze_me=True, struct_as_record=False)
+        except (ValueError, OSError) as err:
+            raise CheckpointError(f"{path}: not a readable .mat file ({err})") from None
+        fields = SimpleNamespace(coef=data.get("coef"), bias=data.get("bias"))
+        model = model.with_same_part(_field(fields, "coef", path, num_joints),
+                                     _field(fields, "bias", path, num_joints))
     return model

@@ -58,14 +58,20 @@ def cmd_pck(args):
     from dataset.images import read_image
     from dataset.keypoint_formats import get_format
     from dataset.loaders import load_dataset
-    from dataset.metrics import pck, person_heights
+    from dataset.metrics import pck, pckh, person_heights
     from nnet.predict import predict_single_person, setup_pose_prediction
     from posecut.config import load_config
 
     cfg = load_config(_config_path(args.config))
     cfg.require_joints()
-    data = load_dataset(args.dataset_type or cfg.dataset_type, args.dataset,
-                        num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format)
+    if args.head_boxes:
+        from dataset.mpii import load_mpii_json
+
+        data = load_mpii_json(args.dataset, keypoint_format=cfg.keypoint_format,
+                              num_joints=cfg.num_joints, head_boxes_file=args.head_boxes)
+    else:
+        data = load_dataset(args.dataset_type or cfg.dataset_type, args.dataset,
+                            num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format)
     records = [r for r in data.records if r.num_people >= 1]
     predictor = setup_pose_prediction(cfg, args.weights)
     predicted, truth = [], []
@@ -75,13 +81,143 @@ def cmd_pck(args):
         predicted.append(pose)
         truth.append(record.joints[0])
     predicted, truth = np.stack(predicted), np.stack(truth)
-    per_joint, total = pck(predicted, truth, person_heights(truth), args.alpha)
+    if args.head_boxes:
+        alpha = 0.5 if args.alpha is None else args.alpha
+        heads = np.stack([r.head_boxes[0] for r in records])
+        per_joint, total = pckh(predicted, truth, heads, alpha)
+        what = f"PCKh@{alpha:g} (of head size)"
+    else:
+        alpha = 0.1 if args.alpha is None else args.alpha
+        per_joint, total = pck(predicted, truth, person_heights(truth), alpha)
+        what = f"PCK@{alpha:g} of person height"
     names = (get_format(cfg.keypoint_format).joints if cfg.keypoint_format
              else [f"joint {j}" for j in range(cfg.num_joints)])
-    print(f"PCK@{args.alpha:g} of person height on {len(records)} images "
-          f"({args.dataset}): {100 * total:.1f} %")
+    print(f"{what} on {len(records)} images ({args.dataset}): {100 * total:.1f} %")
     for name, value in zip(names, per_joint):
         print(f"  {name:<16} {100 * value:5.1f} %")
+    return 0
+
+
+def _format_of(cfg):
+    """The config's keypoint format, which evaluation needs for its OKS sigmas."""
+    from dataset.keypoint_formats import get_format
+    from posecut.errors import ConfigError
+
+    if not cfg.keypoint_format:
+        raise ConfigError(f"{cfg.source}: keypoint_format: evaluation needs a keypoint format "
+                          f"(for its OKS sigmas), e.g. coco17; got null")
+    fmt = get_format(cfg.keypoint_format)
+    if fmt.num_joints != cfg.num_joints:
+        raise ConfigError(f"{cfg.source}: keypoint_format: {fmt.name} has {fmt.num_joints} joints, "
+                          f"num_joints is {cfg.num_joints}")
+    return fmt
+
+
+def _outputs_source(cfg, args, settings):
+    """record -> outputs of the network (--weights) or of the oracle (--oracle)."""
+    from dataset.pairwise_stats import load_pairwise_stats
+    from dataset.targets import target_settings_from_config
+    from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
+    from nnet.predict import setup_pose_prediction
+
+    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints,
+                                scale=cfg.global_scale)
+    if args.oracle:
+        targets = target_settings_from_config(cfg.replace(location_refinement=True,
+                                                          pairwise_predict=True))
+        return oracle_outputs_fn(targets, stats.means, stats.stds, seed=args.seed,
+                                 scale=cfg.global_scale)
+    if not args.weights:
+        raise PosecutError("--weights: expected the trained network's checkpoint (or --oracle)")
+    network = setup_pose_prediction(cfg, args.weights)
+    return network_outputs_fn(network, stats.means, stats.stds, cfg.locref_stdev,
+                              cfg.global_scale)
+
+
+def _records(cfg, path, max_images):
+    from dataset.loaders import load_dataset
+
+    data = load_dataset(cfg.dataset_type, path, num_joints=cfg.num_joints,
+                        keypoint_format=cfg.keypoint_format)
+    records = list(data.records)
+    return records[:max_images] if max_images else records
+
+
+def cmd_fit_pairwise(args):
+    import numpy as np
+
+    from multiperson.evaluation import collect_pair_samples
+    from multiperson.fit_pairwise import fit_spatial_model
+    from multiperson.pairwise import save_spatial_model
+    from multiperson.predict import multiperson_settings_from_config
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    settings = multiperson_settings_from_config(cfg)
+    out = args.output or cfg.resolve_path(cfg.pairwise_model_dir)
+    if not out:
+        raise PosecutError(f"{cfg.source}: pairwise_model_dir is empty; give --output")
+    records = _records(cfg, args.dataset or cfg.resolve_path(cfg.dataset), args.max_images)
+    outputs = _outputs_source(cfg, args, settings)
+    radius = args.match_radius or cfg.pos_dist_thresh * cfg.global_scale
+    samples = collect_pair_samples(records, outputs, settings, radius, cfg.global_scale,
+                                   progress=not args.no_progress)
+    pairs = np.argwhere(np.triu(settings.pair_mask, 1))
+    try:
+        model, report = fit_spatial_model(samples, pairs, seed=cfg.seed)
+    except ValueError as err:
+        raise PosecutError(str(err)) from None
+    save_spatial_model(model, out)
+    own = sum(r[5] == "own" for r in report)
+    positives = sum(r[2] for r in report)
+    negatives = sum(r[3] for r in report)
+    accuracy = np.nanmean([r[4] for r in report])
+    print(f"fitted {len(report)} part pairs ({own} on their own samples, {len(report) - own} "
+          f"pooled) from {len(records)} images: {positives} same-person and {negatives} "
+          f"different-person samples, mean accuracy {100 * accuracy:.1f} %; written to {out}")
+    if args.verbose:
+        for k, m, pos, neg, acc, kind in report:
+            print(f"  {k:>3} {m:>3}  {pos:>7} {neg:>7}  {100 * acc:5.1f} %  {kind}")
+    return 0
+
+
+def cmd_test_multiperson(args):
+    import json
+
+    from dataset.coco_eval import evaluate_keypoints, format_metrics_table
+    from multiperson.pairwise import load_spatial_model
+    from multiperson.predict import STAGES, multiperson_settings_from_config
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    settings = multiperson_settings_from_config(cfg)
+    fmt = _format_of(cfg)
+    records = _records(cfg, args.dataset, args.max_images)
+    model = load_spatial_model(args.model_dir or cfg.resolve_path(cfg.pairwise_model_dir),
+                               settings.num_joints)
+    outputs = _outputs_source(cfg, args, settings)
+    from multiperson.evaluation import predict_dataset
+
+    results, timings = predict_dataset(records, outputs, model, settings, cfg.global_scale,
+                                       progress=not args.no_progress)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            json.dump(results, f)
+    ground_truth = args.dataset
+    if args.max_images:
+        with open(args.dataset, encoding="utf-8") as f:
+            ground_truth = json.load(f)
+        keep = {int(r.image_id) for r in records}
+        ground_truth["images"] = [i for i in ground_truth["images"] if i["id"] in keep]
+        ground_truth["annotations"] = [a for a in ground_truth["annotations"]
+                                       if a["image_id"] in keep]
+    metrics = evaluate_keypoints(ground_truth, results, fmt.sigmas, crowdpose=args.crowdpose)
+    source = "oracle" if args.oracle else args.weights
+    print(format_metrics_table(metrics, f"{fmt.name} keypoints, {len(records)} images, "
+                                        f"{len(results)} people found ({source})"))
+    print("mean ms per image: " + ", ".join(f"{s} {1e3 * timings[s]:.2f}" for s in STAGES))
+    if args.output:
+        print(f"results written to {args.output}")
     return 0
 
 
@@ -104,10 +240,46 @@ def build_parser():
     pck_parser.add_argument("--weights", required=True, help="checkpoint prefix or folder")
     pck_parser.add_argument("--dataset", required=True, help="annotations of the test images")
     pck_parser.add_argument("--dataset-type", default=None, help="loader (default: the config's)")
-    pck_parser.add_argument("--alpha", type=float, default=0.1,
-                            help="threshold as a fraction of person height")
+    pck_parser.add_argument("--alpha", type=float, default=None,
+                            help="threshold as a fraction of person height (default 0.1), or of "
+                                 "head size with --head-boxes (default 0.5)")
+    pck_parser.add_argument("--head-boxes", default=None,
+                            help="MPII head rectangles (gt_valid.mat, headboxes_src) of the "
+                                 "--dataset MPII JSON: PCKh instead of PCK")
     pck_parser.add_argument("--no-progress", action="store_true")
     pck_parser.set_defaults(func=cmd_pck)
+    fit = sub.add_parser("fit-pairwise",
+                         help="fit the pairwise spatial model from a trained network's detections")
+    fit.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
+    fit.add_argument("--weights", help="checkpoint prefix of the trained network")
+    fit.add_argument("--oracle", action="store_true",
+                     help="fit on oracle outputs (ground truth with noise) instead of the network's")
+    fit.add_argument("--dataset", help="labelled images (default: the config's training set)")
+    fit.add_argument("--max-images", type=int, default=500, help="use at most this many images")
+    fit.add_argument("--match-radius", type=float, default=None,
+                     help="pixels within which a candidate matches a labelled joint "
+                          "(default: pos_dist_thresh)")
+    fit.add_argument("--output", help="folder to write (default: the config's pairwise_model_dir)")
+    fit.add_argument("--seed", type=int, default=0, help="seed of the oracle's noise")
+    fit.add_argument("--verbose", action="store_true", help="print every part pair's fit")
+    fit.add_argument("--no-progress", action="store_true")
+    fit.set_defaults(func=cmd_fit_pairwise)
+    test = sub.add_parser("test-multiperson",
+                          help="multi-person prediction over a data set: results JSON and "
+                               "COCO keypoint AP/AR")
+    test.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
+    test.add_argument("--weights", help="checkpoint prefix of the trained network")
+    test.add_argument("--oracle", action="store_true",
+                      help="use oracle outputs (ground truth with noise) instead of the network's")
+    test.add_argument("--dataset", required=True, help="COCO keypoint JSON of the test images")
+    test.add_argument("--model-dir", help="spatial model (default: the config's pairwise_model_dir)")
+    test.add_argument("--output", help="write the COCO results JSON here")
+    test.add_argument("--crowdpose", action="store_true",
+                      help="CrowdPose metrics (AP easy / medium / hard)")
+    test.add_argument("--max-images", type=int, default=None, help="use only the first N images")
+    test.add_argument("--seed", type=int, default=1, help="seed of the oracle's noise")
+    test.add_argument("--no-progress", action="store_true")
+    test.set_defaults(func=cmd_test_multiperson)
     from dataset.generator import add_arguments, run as convert_dataset
 
     convert = sub.add_parser("convert-dataset",

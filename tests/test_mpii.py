@@ -154,3 +154,22 @@ def test_image_record_head_boxes_default_and_checks():
         ImageRecord("a.png", 3, 10, 12, joints, head_boxes=[[0, 0, 4, 4]])
     with pytest.raises(DatasetError, match=r"a\.png: image id 3: head_boxes\[1\]: expected finite x1, y1, x2, y2"):
         ImageRecord("a.png", 3, 10, 12, joints, head_boxes=[[0, 0, 4, 4], [1, np.inf, 5, 6]])
+
+
+def test_pck_command_reports_pckh_with_head_boxes(sample_json, tmp_path, capsys):
+    """`posecut pck --head-boxes` on the sample with an (untrained) 16-joint network."""
+    from nnet.checkpoint import save_weights
+    from nnet.pose_net import build_pose_net, spec_from_config
+    from posecut.cli import main
+    from posecut.config import config_from_dict, save_config
+
+    cfg = config_from_dict({"num_joints": 16, "keypoint_format": "mpii16",
+                            "net_type": "mobilenet_v2_0.35", "location_refinement": True,
+                            "global_scale": 0.25})
+    save_config(cfg, tmp_path / "pose_cfg.yaml")
+    save_weights(build_pose_net(spec_from_config(cfg)), tmp_path / "weights")
+    mat = _write_boxes(tmp_path / "gt_valid.mat", _sample_boxes(json.load(open(sample_json))))
+    assert main(["pck", str(tmp_path / "pose_cfg.yaml"), "--weights", str(tmp_path / "weights"),
+                 "--dataset", sample_json, "--head-boxes", mat, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "PCKh@0.5 (of head size) on 5 images" in out

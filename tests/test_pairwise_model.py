@@ -45,6 +45,9 @@ def test_probabilities_use_the_pair_model_in_either_order_and_same_part_rule():
     np.testing.assert_allclose(got, [want, want])
     same = edge_probabilities(model, xy, grid_xy, offsets, np.array([0, 0]), [0], [1])
     np.testing.assert_allclose(same, 1 / (1 + np.exp(0.2 * 30.0 - 7.5)))
+    fitted = model.with_same_part([0.1, 0.5], [1.0, 2.0])
+    same = edge_probabilities(fitted, xy, grid_xy, offsets, np.array([1, 1]), [0], [1])
+    np.testing.assert_allclose(same, 1 / (1 + np.exp(0.5 * 30.0 - 2.0)))
     assert same_part_probability(0.0) > 0.99 and same_part_probability(100.0) < 1e-5
     with pytest.raises(ValueError, match=r"no spatial model for part pairs \[\(0, 1\)\]"):
         edge_probabilities(SpatialModel.empty(2), xy, grid_xy, offsets, part, [0], [1])
@@ -55,13 +58,19 @@ def test_save_and_load_round_trip(tmp_path):
     model = SpatialModel.empty(4)
     for k, m in [(0, 1), (1, 3)]:
         model = model.with_pair(k, m, rng.normal(size=9), rng.random(8), 1 + rng.random(8))
+    model = model.with_same_part(rng.random(4), rng.normal(size=4))
     paths = save_spatial_model(model, tmp_path)
-    assert sorted(os.path.basename(p) for p in paths) == ["spatial_model_cidx_1_2.mat",
+    assert sorted(os.path.basename(p) for p in paths) == ["same_part_model.mat",
+                                                          "spatial_model_cidx_1_2.mat",
                                                           "spatial_model_cidx_2_4.mat"]
     loaded = load_spatial_model(tmp_path, 4)
     assert loaded.pairs().tolist() == [[0, 1], [1, 3]]
-    for name in ("weights", "x_min", "x_max"):
+    for name in ("weights", "x_min", "x_max", "same_coef", "same_bias"):
         np.testing.assert_allclose(getattr(loaded, name), getattr(model, name))
+    os.remove(tmp_path / "same_part_model.mat")  # DeeperCut's files: its constants
+    deepercut = load_spatial_model(tmp_path, 4)
+    np.testing.assert_allclose(deepercut.same_coef, 0.2)
+    np.testing.assert_allclose(deepercut.same_bias, 7.5)
 
 
 def test_loads_matlab_structs_with_column_and_cell_wrapped_fields(tmp_path):

@@ -1,0 +1,91 @@
+"""Running multi-person prediction over a data set: fitting samples, results JSON, timings.
+
+The source of network outputs is a function of one record (the network on its image, or the
+oracle on its ground truth), so the same loops serve the trained model and the oracle.
+"""
+from typing import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from dataset.coco_eval import people_to_coco_results
+from dataset.targets import TargetSettings
+from multiperson.detections import extract_detections
+from multiperson.fit_pairwise import PairSamples, match_detections, pair_samples
+from multiperson.oracle import OracleNoise, oracle_outputs
+from multiperson.predict import MultiPersonSettings, STAGES, people_from_outputs
+
+__all__ = ["collect_pair_samples", "network_outputs_fn", "oracle_outputs_fn", "predict_dataset"]
+
+
+def network_outputs_fn(network, means, stds, locref_stdev: float, scale: float = 1.0) -> Callable:
+    """record -> (scmap, locref, pairwise) of the network on the record's image resized by ``scale``."""
+    import cv2
+
+    from dataset.images import read_image
+    from nnet.predict import extract_cnn_output
+
+    def outputs(record):
+        image = read_image(record.image_path)
+        if scale != 1.0:
+            height, width = image.shape[:2]
+            image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                               interpolation=cv2.INTER_LINEAR)
+        return extract_cnn_output(network(image), locref_stdev, means, stds)
+
+    return outputs
+
+
+def oracle_outputs_fn(targets: TargetSettings, means, stds, noise: OracleNoise = OracleNoise(),
+                      seed: int = 0, scale: float = 1.0) -> Callable:
+    """record -> oracle outputs of its ground truth (multiperson.oracle), seeded per image id."""
+
+    def outputs(record):
+        joints = record.joints.copy()
+        joints[..., :2] *= scale
+        size = (round(record.height * scale), round(record.width * scale))
+        return oracle_outputs(joints, size, targets, means, stds, noise,
+                              rng=np.random.default_rng([seed, int(record.image_id)]))
+
+    return outputs
+
+
+def collect_pair_samples(records, outputs, settings: MultiPersonSettings, match_radius: float,
+                         scale: float = 1.0, progress: bool = False) -> PairSamples:
+    """Pair samples of every record's detections (multiperson.fit_pairwise), in network pixels."""
+    samples = PairSamples(settings.num_joints)
+    for record in tqdm(records, desc="fit-pairwise", unit="image", disable=not progress):
+        if record.num_people < 2:
+            continue
+        scmap, locref, pairwise = outputs(record)
+        dets = extract_detections(scmap, locref, pairwise, settings.stride, settings.nms_radius,
+                                  settings.det_min_score)
+        joints = record.joints.copy()
+        joints[..., :2] *= scale
+        owner = match_detections(dets, joints, match_radius)
+        pair_samples(dets, owner, settings.pair_mask, samples)
+    return samples
+
+
+def predict_dataset(records, outputs, model, settings: MultiPersonSettings, scale: float = 1.0,
+                    progress: bool = False):
+    """(COCO results list, mean seconds per stage) of multi-person prediction on ``records``.
+
+    ``outputs(record)`` gives network outputs at ``scale``; its time is the 'network' stage.
+    """
+    import time
+
+    results = []
+    totals = dict.fromkeys(STAGES, 0.0)
+    for record in tqdm(records, desc="multi-person", unit="image", disable=not progress):
+        start = time.perf_counter()
+        scmap, locref, pairwise = outputs(record)
+        timings = {"network": time.perf_counter() - start}
+        people = people_from_outputs(scmap, locref, pairwise, model, settings, timings)
+        if scale != 1.0:
+            people = people.scaled(1.0 / scale)
+        results += people_to_coco_results(int(record.image_id), people.poses, people.scores)
+        for stage, seconds in timings.items():
+            totals[stage] += seconds
+    count = max(len(records), 1)
+    return results, {stage: seconds / count for stage, seconds in totals.items()}

@@ -1,0 +1,60 @@
+"""posecut fit-pairwise and test-multiperson end to end on a tiny synthetic data set."""
+import json
+
+import pytest
+import yaml
+
+from dataset.synthetic import generate_dataset
+from posecut.cli import main
+
+CONFIG = {
+    "dataset_type": "coco", "dataset": "data/person_keypoints.json", "keypoint_format": "coco17",
+    "num_joints": 17, "net_type": "mobilenet_v2_0.35", "location_refinement": True,
+    "pairwise_predict": True, "pairwise_model_dir": "pairwise_model", "nms_radius": 2.0,
+    "pos_dist_thresh": 8, "optimizer": "adam", "batch_size": 2, "multi_step": [[0.001, 1]],
+    "display_iters": 1, "save_iters": 1, "seed": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("multiperson")
+    generate_dataset(folder / "data", 10, 128, 128, people=(2, 4), seed=5, min_height=60)
+    with open(folder / "pose_cfg.yaml", "w") as handle:
+        yaml.safe_dump(CONFIG, handle)
+    assert main(["pairwise-stats", str(folder / "pose_cfg.yaml")]) == 0
+    return folder
+
+
+def test_fit_on_the_oracle_then_evaluate_oracle_and_network(project, capsys):
+    cfg = str(project / "pose_cfg.yaml")
+    truth = str(project / "data" / "person_keypoints.json")
+    assert main(["fit-pairwise", cfg, "--oracle", "--no-progress", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "fitted 45 part pairs" in out and "pairwise_model" in out
+    assert (project / "pairwise_model" / "same_part_model.mat").exists()
+
+    results = project / "oracle.json"
+    assert main(["test-multiperson", cfg, "--oracle", "--dataset", truth, "--output",
+                 str(results), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    ap = float(next(line.split()[1] for line in out.splitlines() if line.startswith("AP ")))
+    assert ap > 50.0  # the ground truth with little noise, grouped
+    found = json.load(open(results))
+    assert found and set(found[0]) == {"image_id", "category_id", "keypoints", "score"}
+    assert "mean ms per image: network" in out
+
+    assert main(["train", cfg, "--no-progress"]) == 0
+    assert main(["test-multiperson", cfg, "--weights", str(project / "snapshot-1"),
+                 "--dataset", truth, "--max-images", "3", "--no-progress"]) == 0
+    assert "3 images" in capsys.readouterr().out
+
+
+def test_errors_are_one_line(project, capsys):
+    cfg = str(project / "pose_cfg.yaml")
+    truth = str(project / "data" / "person_keypoints.json")
+    assert main(["test-multiperson", cfg, "--dataset", truth, "--no-progress",
+                 "--model-dir", str(project)]) == 2
+    assert "no spatial_model_cidx" in capsys.readouterr().err
+    assert main(["fit-pairwise", cfg, "--no-progress"]) == 2
+    assert "--weights" in capsys.readouterr().err

@@ -1,0 +1,104 @@
+"""multiperson.predict: the whole grouping on oracle outputs, and the predictor's set-up."""
+import numpy as np
+import pytest
+
+from dataset.keypoint_formats import get_format
+from dataset.pairwise_stats import compute_pairwise_stats, save_pairwise_stats
+from dataset.synthetic import render_scene
+from dataset.targets import TargetSettings
+from multiperson.detections import extract_detections
+from multiperson.fit_pairwise import PairSamples, fit_spatial_model, match_detections, pair_samples
+from multiperson.graph import default_sparse_graph, part_pair_mask
+from multiperson.oracle import OracleNoise, oracle_outputs
+from multiperson.pairwise import save_spatial_model
+from multiperson.predict import (STAGES, MultiPersonSettings, multiperson_settings_from_config,
+                                 people_from_outputs, setup_multiperson_prediction)
+from posecut.config import config_from_dict
+from posecut.errors import CheckpointError, ConfigError
+
+J = 17
+TARGETS = TargetSettings(num_joints=J, pos_dist_thresh=8, location_refinement=True,
+                         pairwise_predict=True)
+NOISE = OracleNoise(score=0.1, locref_px=0.5, pairwise_px=1.0, pairwise_rel=0.05)
+
+
+def _scenes(count, seed):
+    rng = np.random.default_rng(seed)
+    return [render_scene(rng, 160, 160, 3, min_height=70)[1] for _ in range(count)]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """Statistics and a spatial model fitted on oracle outputs of synthetic scenes."""
+    train = _scenes(12, 0)
+    stats = compute_pairwise_stats(train, J)
+    settings = MultiPersonSettings(J, 8.0, 7.2801, 2.0, 0.3, part_pair_mask(
+        default_sparse_graph(get_format("coco17").skeleton, J), J), 3)
+    samples = PairSamples(J)
+    for i, joints in enumerate(train):
+        outputs = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE, i)
+        dets = extract_detections(*outputs, 8.0, 2.0, 0.3)
+        pair_samples(dets, match_detections(dets, joints, 8.0), settings.pair_mask, samples)
+    model, _ = fit_spatial_model(samples, np.argwhere(np.triu(settings.pair_mask, 1)))
+    return stats, model, settings
+
+
+def test_every_person_is_recovered_from_oracle_outputs(fitted):
+    stats, model, settings = fitted
+    found = total = 0
+    for i, joints in enumerate(_scenes(6, 1)):
+        outputs = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE,
+                                 100 + i)
+        timings = {}
+        people = people_from_outputs(*outputs, model, settings, timings)
+        assert set(timings) == {"nms", "pairwise", "solver", "assembly"}
+        for person in joints:
+            labelled = person[:, 2] > 0
+            if labelled.sum() < 5:
+                continue
+            total += 1
+            error = np.linalg.norm(people.poses[:, labelled, :2] - person[None, labelled, :2],
+                                   axis=2)
+            found += bool((np.median(error, axis=1) < 3.0).any())
+    assert total >= 10
+    assert found >= 0.8 * total
+
+
+def test_settings_from_config_use_the_format_graph():
+    cfg = config_from_dict({"num_joints": 17, "keypoint_format": "coco17", "nms_radius": 2.5})
+    settings = multiperson_settings_from_config(cfg)
+    assert settings.nms_radius == 2.5 and settings.min_person_parts == 3
+    assert settings.pair_mask[5, 9] and not settings.pair_mask[0, 16]
+    assert multiperson_settings_from_config(cfg.replace(keypoint_format=None)).pair_mask.all()
+
+
+def test_predictor_runs_a_network_and_times_every_stage(fitted, tmp_path):
+    stats, model, _ = fitted
+    save_pairwise_stats(stats, tmp_path / "pairwise_stats.mat")
+    save_spatial_model(model, tmp_path / "pairwise_model")
+    cfg = config_from_dict({"num_joints": J, "keypoint_format": "coco17",
+                            "net_type": "mobilenet_v2_0.35", "location_refinement": True,
+                            "pairwise_predict": True, "pairwise_model_dir": "pairwise_model",
+                            "det_min_score": 0.3, "global_scale": 0.5},
+                           config_dir=str(tmp_path))
+    predictor = setup_multiperson_prediction(cfg, None)
+    image = np.random.default_rng(0).integers(0, 255, (120, 100, 3), dtype=np.uint8)
+    people = predictor(image)
+    assert set(predictor.timings) == set(STAGES)
+    assert people.poses.ndim == 3 and people.poses.shape[1:] == (J, 3)
+    # global_scale: the network sees the image at half size, people come back in its pixels
+    import cv2
+    import dataclasses
+
+    from multiperson.predict import MultiPersonPredictor
+
+    unscaled = MultiPersonPredictor(predictor.network, predictor.means, predictor.stds,
+                                    predictor.model,
+                                    dataclasses.replace(predictor.settings, global_scale=1.0))
+    half = unscaled(cv2.resize(image, (50, 60), interpolation=cv2.INTER_LINEAR))
+    assert len(half.poses) == len(people.poses) > 0
+    np.testing.assert_allclose(people.poses[..., :2], 2 * half.poses[..., :2], rtol=1e-5)
+    with pytest.raises(ConfigError, match="pairwise_predict"):
+        setup_multiperson_prediction(cfg.replace(pairwise_predict=False), None)
+    with pytest.raises(CheckpointError, match="no spatial_model_cidx"):
+        setup_multiperson_prediction(cfg, None, model_dir=str(tmp_path))
