@@ -5,6 +5,7 @@ from setuptools import Extension, setup
 EXTENSIONS = [
     ("lib.multicut_cy", ["lib/multicut_cy.pyx", "lib/nl_lmp.cpp"]),
     ("lib.nms_cy", ["lib/nms_cy.pyx"]),
+    ("lib.pairwise_cy", ["lib/pairwise_cy.pyx"]),
 ]
 
 if EXTENSIONS:

@@ -51,3 +51,19 @@ def save_single_person_figure(path, image, pose, scmap, skeleton, title):
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def save_multi_person_figure(path, image, poses, skeleton, title, min_score=0.0):
+    """A PNG of the image with every person (K, J, 3) drawn in its own colour."""
+    height, width = image.shape[:2]
+    fig = plt.figure(figsize=(width / 100, height / 100 + 0.35), dpi=100)
+    ax = fig.add_axes([0, 0, 1, height / (height + 35)])
+    ax.imshow(image)
+    draw_poses(ax, poses, skeleton, person_colors(len(poses)), min_score)
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.axis("off")
+    fig.text(0.01, 1 - 0.3 / (height / 100 + 0.35), title, fontsize=9, va="center")
+    fig.savefig(path)
+    plt.close(fig)
+    return path

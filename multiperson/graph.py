@@ -1,7 +1,7 @@
 """The candidates' graph: which part pairs are linked, and the edges between candidates."""
 import numpy as np
 
-__all__ = ["candidate_edges", "default_sparse_graph", "part_pair_mask"]
+__all__ = ["build_graph", "candidate_edges", "default_sparse_graph", "part_pair_mask"]
 
 
 def default_sparse_graph(skeleton, num_joints: int, hops: int = 2) -> np.ndarray:
@@ -42,3 +42,30 @@ def candidate_edges(part, mask) -> np.ndarray:
     first, second = np.triu_indices(len(part), 1)
     keep = mask[part[first], part[second]]
     return np.stack([first[keep], second[keep]], axis=1)
+
+
+def build_graph(dets, model, mask):
+    """(edges (E, 2), probabilities (E,)) of the candidates ``dets`` (multiperson.detections):
+    every pair i < j of linked parts (``mask`` (J, J)) with its probability under the spatial
+    ``model``. Compiled (lib/pairwise_cy.pyx); equals candidate_edges followed by
+    multiperson.pairwise.edge_probabilities.
+    """
+    from lib.pairwise_cy import graph_edges
+
+    j = dets.num_joints
+    if model.num_joints != j or mask.shape != (j, j):
+        raise ValueError(f"build_graph: the detections have {j} parts, the spatial model "
+                         f"{model.num_joints} and the part-pair mask {mask.shape}")
+    offsets = dets.offsets if dets.offsets is not None else np.zeros((len(dets), j, 2))
+    edges, prob = graph_edges(
+        np.ascontiguousarray(dets.part, np.int32), np.ascontiguousarray(dets.xy, np.float64),
+        np.ascontiguousarray(dets.grid_xy, np.float64), np.ascontiguousarray(offsets, np.float64),
+        np.ascontiguousarray(mask, np.uint8), np.ascontiguousarray(model.fitted, np.uint8),
+        np.ascontiguousarray(model.weights, np.float64), np.ascontiguousarray(model.x_min, np.float64),
+        np.ascontiguousarray(model.x_max, np.float64),
+        np.ascontiguousarray(model.same_coef, np.float64),
+        np.ascontiguousarray(model.same_bias, np.float64))
+    if edges is None:
+        raise ValueError(f"build_graph: no spatial model for the linked part pair {prob}; fit it "
+                         f"with `posecut fit-pairwise` or leave the pair out of sparse_graph")
+    return edges, prob

@@ -100,9 +100,9 @@ class SpatialModel:
 
 
 def _angle_between(a, b):
-    """Absolute angle in [0, pi] between the directions of the vectors a and b, per row."""
-    diff = np.arctan2(a[:, 1], a[:, 0]) - np.arctan2(b[:, 1], b[:, 0])
-    return np.abs((diff + np.pi) % (2 * np.pi) - np.pi)
+    """Angle in [0, pi] between the vectors a and b, per row (0 when either is zero)."""
+    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    return np.arctan2(np.abs(cross), np.einsum("ij,ij->i", a, b))
 
 
 def edge_features(xy, grid_xy, offsets, part, first, second) -> np.ndarray:

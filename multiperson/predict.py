@@ -7,8 +7,8 @@ import numpy as np
 from lib.multicut import solve
 from multiperson.assemble import People, assemble_people
 from multiperson.detections import Detections, extract_detections
-from multiperson.graph import candidate_edges, default_sparse_graph, part_pair_mask
-from multiperson.pairwise import SpatialModel, edge_probabilities
+from multiperson.graph import build_graph, default_sparse_graph, part_pair_mask
+from multiperson.pairwise import SpatialModel
 
 __all__ = [
     "MultiPersonPredictor",
@@ -67,9 +67,7 @@ def group_detections(dets: Detections, model: SpatialModel, settings: MultiPerso
     ``timings`` (a dict) receives the seconds of the 'pairwise', 'solver' and 'assembly' stages.
     """
     start = time.perf_counter()
-    edges = candidate_edges(dets.part, settings.pair_mask)
-    prob = edge_probabilities(model, dets.xy, dets.grid_xy, dets.offsets, dets.part,
-                              edges[:, 0], edges[:, 1])
+    edges, prob = build_graph(dets, model, settings.pair_mask)
     start = _tick(timings, "pairwise", start)
     result = solve(dets.score, edges, prob)
     start = _tick(timings, "solver", start)

@@ -218,6 +218,12 @@ def cmd_test_multiperson(args):
     print("mean ms per image: " + ", ".join(f"{s} {1e3 * timings[s]:.2f}" for s in STAGES))
     if args.output:
         print(f"results written to {args.output}")
+    if args.metrics:
+        with open(args.metrics, "w", encoding="utf-8") as f:
+            json.dump({"images": len(records), "people_found": len(results), "source": source,
+                       "metrics": metrics,
+                       "ms_per_image": {s: 1e3 * timings[s] for s in STAGES}}, f, indent=1)
+        print(f"metrics written to {args.metrics}")
     return 0
 
 
@@ -274,6 +280,7 @@ def build_parser():
     test.add_argument("--dataset", required=True, help="COCO keypoint JSON of the test images")
     test.add_argument("--model-dir", help="spatial model (default: the config's pairwise_model_dir)")
     test.add_argument("--output", help="write the COCO results JSON here")
+    test.add_argument("--metrics", help="write the metrics and stage timings as JSON here")
     test.add_argument("--crowdpose", action="store_true",
                       help="CrowdPose metrics (AP easy / medium / hard)")
     test.add_argument("--max-images", type=int, default=None, help="use only the first N images")

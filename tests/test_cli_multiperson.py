@@ -36,13 +36,16 @@ def test_fit_on_the_oracle_then_evaluate_oracle_and_network(project, capsys):
 
     results = project / "oracle.json"
     assert main(["test-multiperson", cfg, "--oracle", "--dataset", truth, "--output",
-                 str(results), "--no-progress"]) == 0
+                 str(results), "--metrics", str(project / "metrics.json"), "--no-progress"]) == 0
     out = capsys.readouterr().out
     ap = float(next(line.split()[1] for line in out.splitlines() if line.startswith("AP ")))
     assert ap > 50.0  # the ground truth with little noise, grouped
     found = json.load(open(results))
     assert found and set(found[0]) == {"image_id", "category_id", "keypoints", "score"}
     assert "mean ms per image: network" in out
+    written = json.load(open(project / "metrics.json"))
+    assert written["metrics"]["AP"] == pytest.approx(ap / 100, abs=1e-3)
+    assert set(written["ms_per_image"]) == {"network", "nms", "pairwise", "solver", "assembly"}
 
     assert main(["train", cfg, "--no-progress"]) == 0
     assert main(["test-multiperson", cfg, "--weights", str(project / "snapshot-1"),

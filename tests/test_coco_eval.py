@@ -250,3 +250,23 @@ def test_metrics_table():
     assert lines[3].split() == ["AP50", "100.0"]
     assert lines[4].split() == ["APm", "n/a"]
     assert len({len(line) for line in lines[2:]}) == 1
+
+
+@pytest.mark.parametrize("file_name, format_name", [("halpe_fullbody.json", "halpe136"),
+                                                    ("person_keypoints.json", "coco17")])
+def test_other_format_samples_against_themselves(file_name, format_name):
+    """A format's own sigmas evaluate its sample; a person moved by a few pixels lowers AP."""
+    path = CROWDPOSE_SAMPLE.parent / "coco" / file_name
+    if not path.is_file():
+        pytest.skip(f"sample {path} is absent")
+    ground_truth = json.loads(path.read_text())
+    sigmas = get_format(format_name).sigmas
+    assert len(ground_truth["annotations"][0]["keypoints"]) == 3 * len(sigmas)
+    results = _perfect(ground_truth)
+    assert evaluate_keypoints(path, results, sigmas)["AP"] == 1.0
+    moved = copy.deepcopy(results)
+    biggest = max(range(len(moved)),
+                  key=lambda i: sum(v > 0 for v in moved[i]["keypoints"][2::3]))
+    moved[biggest]["keypoints"] = [v + 6.0 if i % 3 < 2 else v
+                                   for i, v in enumerate(moved[biggest]["keypoints"])]
+    assert evaluate_keypoints(path, moved, sigmas)["AP"] < 1.0

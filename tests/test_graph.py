@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from dataset.keypoint_formats import get_format
-from multiperson.graph import candidate_edges, default_sparse_graph, part_pair_mask
+from multiperson.graph import build_graph, candidate_edges, default_sparse_graph, part_pair_mask
 
 
 def test_default_graph_is_the_skeleton_and_its_two_hop_pairs():
@@ -27,3 +27,29 @@ def test_pair_mask_and_edges():
     assert candidate_edges(np.zeros(0, int), mask).shape == (0, 2)
     with pytest.raises(ValueError, match="sparse_graph"):
         part_pair_mask([(0, 5)], 3)
+
+
+def test_compiled_graph_equals_edges_then_vectorised_probabilities():
+    from multiperson.detections import Detections
+    from multiperson.pairwise import SpatialModel, edge_probabilities
+
+    rng = np.random.default_rng(3)
+    j, n = 5, 40
+    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
+    xy = rng.uniform(0, 200, (n, 2))
+    grid = xy + rng.normal(0, 3, (n, 2))
+    offsets = rng.normal(0, 40, (n, j, 2))
+    dets = Detections(part, xy, grid, rng.random(n), offsets, j)
+    mask = part_pair_mask([(0, 1), (1, 2), (2, 4), (3, 1)], j)
+    model = SpatialModel.empty(j).with_same_part(rng.random(j) * 0.3, rng.normal(3, 1, j))
+    for k, m in [(0, 1), (1, 2), (2, 4), (1, 3)]:
+        lo = rng.random(8)
+        model = model.with_pair(k, m, rng.normal(size=9), lo, lo + rng.random(8) * 50)
+    model.x_max[0, 1, 3] = model.x_min[0, 1, 3]  # a constant feature: span 0
+    edges, prob = build_graph(dets, model, mask)
+    want_edges = candidate_edges(part, mask)
+    np.testing.assert_array_equal(edges, want_edges)
+    want = edge_probabilities(model, xy, grid, offsets, part, want_edges[:, 0], want_edges[:, 1])
+    np.testing.assert_allclose(prob, want, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"no spatial model for the linked part pair \(0, 4\)"):
+        build_graph(dets, model, part_pair_mask([(0, 4)], j))

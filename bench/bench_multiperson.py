@@ -1,0 +1,118 @@
+"""Time per stage of multi-person prediction at 480x640 for 1, 5 and 20 people, as a table.
+
+Synthetic scenes with the given number of people. Everything after the network (NMS, pairwise
+probabilities, solver, assembly) runs on two kinds of outputs: the bundled model's
+(models/synthetic_multi) and the oracle's (the ground truth's targets with noise: one
+candidate per visible joint, as a well-trained network gives). The network stage is timed for
+the bundled light model and for DeeperCut's resnet_101 (17 joints, locref + pairwise, float32,
+random weights: time does not depend on them). Medians over --scenes scenes.
+Run: .venv/bin/python bench/bench_multiperson.py [--people 1 5 20] [--scenes 5]
+"""
+import argparse
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
+from dataset.synthetic import render_scene  # noqa: E402
+from dataset.targets import target_settings_from_config  # noqa: E402
+from multiperson.detections import extract_detections  # noqa: E402
+from multiperson.graph import candidate_edges  # noqa: E402
+from multiperson.oracle import oracle_outputs  # noqa: E402
+from multiperson.pairwise import load_spatial_model  # noqa: E402
+from multiperson.predict import multiperson_settings_from_config, people_from_outputs  # noqa: E402
+from nnet.predict import extract_cnn_output, setup_pose_prediction  # noqa: E402
+from nnet.pose_net import spec_from_config  # noqa: E402
+from posecut.config import load_config  # noqa: E402
+
+MODEL = os.path.join(ROOT, "models", "synthetic_multi")
+POST = ("nms", "pairwise", "solver", "assembly")
+
+
+def _median_time(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _post_stages(outputs, model, settings, repeats=5):
+    """Median ms per post-network stage, and the candidate and edge counts."""
+    runs = []
+    for _ in range(repeats):
+        timings = {}
+        people_from_outputs(*outputs, model, settings, timings)
+        runs.append([timings[s] for s in POST])
+    dets = extract_detections(*outputs, settings.stride, settings.nms_radius,
+                              settings.det_min_score)
+    edges = len(candidate_edges(dets.part, settings.pair_mask))
+    return np.median(np.array(runs), axis=0) * 1e3, len(dets), edges
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, nargs="+", default=[1, 5, 20])
+    parser.add_argument("--scenes", type=int, default=5)
+    parser.add_argument("--size", type=int, nargs=2, default=(480, 640), metavar=("H", "W"))
+    parser.add_argument("--config", default=os.path.join(MODEL, "pose_cfg.yaml"))
+    parser.add_argument("--weights", default=os.path.join(MODEL, "model", "weights"))
+    parser.add_argument("--skip-resnet", action="store_true", help="do not time resnet_101")
+    args = parser.parse_args()
+    height, width = args.size
+
+    cfg = load_config(args.config)
+    settings = multiperson_settings_from_config(cfg)
+    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints)
+    model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
+    targets = target_settings_from_config(cfg.replace(location_refinement=True))
+    network = setup_pose_prediction(cfg, args.weights)
+    blank = np.zeros((height, width, 3), np.uint8)
+    light_ms = 1e3 * _median_time(lambda: network(blank), 10)
+    resnet_ms = float("nan")
+    if not args.skip_resnet:
+        spec = spec_from_config(cfg.replace(net_type="resnet_101"))
+        resnet = setup_pose_prediction(spec, None)
+        resnet_ms = 1e3 * _median_time(lambda: resnet(blank), 3)
+
+    print(f"multi-person prediction at {height}x{width}, median of {args.scenes} scenes "
+          f"(ms per image)")
+    print(f"network: {cfg.net_type} {light_ms:.1f} ms, resnet_101 {resnet_ms:.1f} ms")
+    header = (f"{'people':>6} {'outputs':>8} {'cands':>6} {'edges':>7} {'nms':>6} "
+              f"{'pairwise':>8} {'solver':>7} {'assembly':>8} {'after net':>9} "
+              f"{'% light':>8} {'% r101':>7}")
+    print(header)
+    print("-" * len(header))
+    rng = np.random.default_rng(0)
+    for count in args.people:
+        rows = {"network": [], "oracle": []}
+        for _ in range(args.scenes):
+            image, joints, _, _ = render_scene(rng, height, width, count, min_height=60,
+                                               max_height=260)
+            net_out = extract_cnn_output(network(image), cfg.locref_stdev, stats.means,
+                                         stats.stds)
+            oracle = oracle_outputs(joints, (height, width), targets, stats.means, stats.stds,
+                                    rng=rng)
+            for kind, outputs in (("network", net_out), ("oracle", oracle)):
+                stages, cands, edges = _post_stages(outputs, model, settings)
+                rows[kind].append([cands, edges, *stages])
+        for kind, values in rows.items():
+            cands, edges, *stages = np.median(np.array(values), axis=0)
+            after = float(np.sum(stages))
+            print(f"{count:>6} {kind:>8} {cands:>6.0f} {edges:>7.0f} " +
+                  " ".join(f"{v:>{w}.2f}" for v, w in zip(stages, (6, 8, 7, 8))) +
+                  f" {after:>9.2f} {100 * after / light_ms:>7.1f}% "
+                  f"{100 * after / resnet_ms:>6.2f}%")
+
+
+if __name__ == "__main__":
+    main()
