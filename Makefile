@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml setup.py $(LIB_SOURCES)
 	touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/python demo/singleperson.py
+	$(VENV)/bin/python demo/demo_multiperson.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests

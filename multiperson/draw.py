@@ -67,3 +67,23 @@ def save_multi_person_figure(path, image, poses, skeleton, title, min_score=0.0)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def draw_people(image, poses, skeleton, min_score=0.0, thickness=None):
+    """A copy of the RGB ``image`` with every person (K, J, 3) drawn in its own colour (OpenCV:
+    fast enough for every frame of a video)."""
+    import cv2
+
+    out = np.ascontiguousarray(image).copy()
+    size = thickness or max(1, round(min(image.shape[:2]) / 240))
+    for pose, color in zip(poses, person_colors(len(poses))):
+        rgb = tuple(int(255 * c) for c in color)
+        shown = pose[:, 2] > min_score
+        points = np.round(pose[:, :2]).astype(int)
+        for a, b in skeleton:
+            if shown[a] and shown[b]:
+                cv2.line(out, tuple(points[a]), tuple(points[b]), rgb, 2 * size, cv2.LINE_AA)
+        for point in points[shown]:
+            cv2.circle(out, tuple(point), 2 * size + 1, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(out, tuple(point), 2 * size, rgb, -1, cv2.LINE_AA)
+    return out

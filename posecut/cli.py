@@ -227,6 +227,56 @@ def cmd_test_multiperson(args):
     return 0
 
 
+BUNDLED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "models", "synthetic_multi")
+
+
+def cmd_predict(args):
+    import json
+
+    from dataset.keypoint_formats import get_format
+    from multiperson.predict import setup_multiperson_prediction
+    from posecut.config import load_config
+    from posecut.predict_files import list_inputs, predict_images, predict_video
+
+    bundled = os.path.join(BUNDLED_MODEL, "pose_cfg.yaml")
+    config = args.config or (DEFAULT_CONFIG if os.path.isfile(DEFAULT_CONFIG) else bundled)
+    weights = args.weights
+    if weights is None:
+        if os.path.abspath(config) != bundled:
+            raise PosecutError("--weights: expected the trained network's checkpoint for "
+                               f"{config} (only the bundled model has a default)")
+        weights = os.path.join(BUNDLED_MODEL, "model", "weights")
+    images, videos = list_inputs(args.inputs)
+    cfg = load_config(_config_path(config))
+    predictor = setup_multiperson_prediction(cfg, weights)
+    skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
+    out = args.output
+    os.makedirs(out, exist_ok=True)
+    draw_dir = None if args.no_draw else out
+    results, records = predict_images(predictor, images, skeleton, draw_dir,
+                                      progress=not args.no_progress)
+    lines = [f"{len(images)} images: {len(results)} people"] if images else []
+    for video in videos:
+        name = os.path.splitext(os.path.basename(video))[0] + "_poses.mp4"
+        found, frames, fps = predict_video(
+            predictor, video, skeleton, None if args.no_draw else os.path.join(out, name),
+            first_id=len(records) + 1, progress=not args.no_progress)
+        results += found
+        records += frames
+        lines.append(f"{video}: {len(frames)} frames, {len(found)} people, "
+                     f"{fps:.1f} frames/s (prediction only)")
+    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(results, f)
+    with open(os.path.join(out, "images.json"), "w", encoding="utf-8") as f:
+        json.dump(records, f)
+    for line in lines:
+        print(line)
+    print(f"wrote {os.path.join(out, 'results.json')} (COCO results) and images.json "
+          f"(image ids to files){'' if args.no_draw else ' and the drawings'} to {out}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="posecut", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -287,6 +337,17 @@ def build_parser():
     test.add_argument("--seed", type=int, default=1, help="seed of the oracle's noise")
     test.add_argument("--no-progress", action="store_true")
     test.set_defaults(func=cmd_test_multiperson)
+    predict = sub.add_parser("predict",
+                             help="people in images, folders of images and videos: COCO results "
+                                  "JSON and drawings")
+    predict.add_argument("inputs", nargs="+", help="image files, folders of images, video files")
+    predict.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, "
+                                          "else the bundled model's)")
+    predict.add_argument("--weights", help="checkpoint prefix (default: the bundled model's)")
+    predict.add_argument("--output", default="out/predict", help="output folder")
+    predict.add_argument("--no-draw", action="store_true", help="write only the JSON files")
+    predict.add_argument("--no-progress", action="store_true")
+    predict.set_defaults(func=cmd_predict)
     from dataset.generator import add_arguments, run as convert_dataset
 
     convert = sub.add_parser("convert-dataset",

@@ -1,0 +1,108 @@
+"""Multi-person prediction over files: images, folders of images, and videos.
+
+Each input becomes COCO results (image_id numbered across all inputs; a video frame is an image)
+plus, optionally, drawings: a PNG per image, an annotated MP4 per video (imageio-ffmpeg).
+"""
+import os
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from dataset.coco_eval import people_to_coco_results
+from dataset.images import read_image
+from multiperson.draw import draw_people
+from posecut.errors import DatasetError
+
+__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "list_inputs", "predict_images",
+           "predict_video"]
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+
+
+def list_inputs(paths):
+    """(image files, video files) named by ``paths``: files, or folders whose images are taken in
+    sorted order. DatasetError for a missing path, an unknown extension or a folder without
+    images."""
+    images, videos = [], []
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            found = sorted(os.path.join(path, n) for n in os.listdir(path)
+                           if n.lower().endswith(IMAGE_EXTENSIONS))
+            if not found:
+                raise DatasetError(f"{path}: no image files ({', '.join(IMAGE_EXTENSIONS)}) "
+                                   f"in this folder")
+            images += found
+        elif not os.path.isfile(path):
+            raise DatasetError(f"{path}: no such file or folder")
+        elif path.lower().endswith(VIDEO_EXTENSIONS):
+            videos.append(path)
+        elif path.lower().endswith(IMAGE_EXTENSIONS):
+            images.append(path)
+        else:
+            raise DatasetError(f"{path}: expected an image ({', '.join(IMAGE_EXTENSIONS)}) or a "
+                               f"video ({', '.join(VIDEO_EXTENSIONS)})")
+    return images, videos
+
+
+def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True):
+    """(COCO results, COCO image records) of ``paths``; drawings as ``out_dir/<name>.png``."""
+    import imageio.v3 as iio
+
+    results, records = [], []
+    for index, path in enumerate(tqdm(paths, desc="predict", unit="image",
+                                      disable=not progress)):
+        image = read_image(path)
+        people = predictor(image)
+        image_id = first_id + index
+        records.append({"id": image_id, "file_name": os.path.abspath(path),
+                        "height": int(image.shape[0]), "width": int(image.shape[1])})
+        results += people_to_coco_results(image_id, people.poses, people.scores)
+        if out_dir:
+            name = os.path.splitext(os.path.basename(path))[0] + ".png"
+            iio.imwrite(os.path.join(out_dir, name), draw_people(image, people.poses, skeleton))
+    return results, records
+
+
+def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True):
+    """(COCO results, COCO image records, frames per second of prediction) of every frame of the
+    video ``path``; with ``out_path``, the frames with their people drawn as an MP4 at the
+    video's frame rate."""
+    import imageio.v2 as iio2
+
+    try:
+        reader = iio2.get_reader(path, format="FFMPEG")
+        meta = reader.get_meta_data()
+    except Exception as err:  # imageio raises many types for unreadable videos
+        raise DatasetError(f"{path}: cannot read video ({type(err).__name__}: {err})") from None
+    fps = float(meta.get("fps") or 25.0)
+    total = reader.count_frames() if progress else None
+    writer = None
+    if out_path:
+        writer = iio2.get_writer(out_path, format="FFMPEG", fps=fps, codec="libx264",
+                                 macro_block_size=1, quality=7)
+    results, records = [], []
+    seconds = 0.0
+    try:
+        for index, frame in enumerate(tqdm(reader, desc=os.path.basename(path), unit="frame",
+                                           total=total, disable=not progress)):
+            frame = np.ascontiguousarray(np.asarray(frame)[..., :3])
+            start = time.perf_counter()
+            people = predictor(frame)
+            seconds += time.perf_counter() - start
+            image_id = first_id + index
+            records.append({"id": image_id, "file_name": f"{os.path.abspath(path)}#{index}",
+                            "frame": index, "height": int(frame.shape[0]),
+                            "width": int(frame.shape[1])})
+            results += people_to_coco_results(image_id, people.poses, people.scores)
+            if writer is not None:
+                writer.append_data(draw_people(frame, people.poses, skeleton))
+    finally:
+        reader.close()
+        if writer is not None:
+            writer.close()
+    if not records:
+        raise DatasetError(f"{path}: the video has no frames")
+    return results, records, len(records) / max(seconds, 1e-9)

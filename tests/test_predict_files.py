@@ -1,0 +1,113 @@
+"""posecut.predict_files and `posecut predict`: images, folders and videos in, results out."""
+import json
+import os
+
+import imageio.v2 as iio2
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from multiperson.assemble import People
+from multiperson.draw import draw_people
+from posecut.errors import DatasetError
+from posecut.predict_files import list_inputs, predict_images, predict_video
+
+
+class _OnePerson:
+    """A predictor stand-in: one person whose joints sit on the image's brightest column."""
+
+    def __call__(self, image):
+        column = float(np.argmax(image[..., 0].mean(axis=0)))
+        pose = np.zeros((1, 3, 3))
+        pose[0, :, 0] = column
+        pose[0, :, 1] = [5.0, 10.0, 15.0]
+        pose[0, :, 2] = 0.9
+        return People(pose, np.array([0.9]))
+
+
+def _video(path, frames=6, size=(32, 48)):
+    writer = iio2.get_writer(path, fps=5, codec="libx264", macro_block_size=1, quality=10)
+    for i in range(frames):
+        frame = np.zeros(size + (3,), np.uint8)
+        frame[:, 8 * i:8 * i + 8, 0] = 255
+        writer.append_data(frame)
+    writer.close()
+    return str(path)
+
+
+def test_list_inputs_sorts_folders_and_names_bad_paths(tmp_path):
+    for name in ("b.png", "a.jpg", "notes.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    images, videos = list_inputs([tmp_path])
+    assert [p.rsplit("/", 1)[1] for p in images] == ["a.jpg", "b.png"] and videos == []
+    with pytest.raises(DatasetError, match="missing.png: no such file or folder"):
+        list_inputs([tmp_path / "missing.png"])
+    with pytest.raises(DatasetError, match="notes.txt: expected an image"):
+        list_inputs([tmp_path / "notes.txt"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="empty: no image files"):
+        list_inputs([tmp_path / "empty"])
+
+
+def test_images_give_results_records_and_drawings(tmp_path):
+    image = np.zeros((20, 30, 3), np.uint8)
+    image[:, 12, 0] = 255
+    iio.imwrite(tmp_path / "one.png", image)
+    (tmp_path / "out").mkdir()
+    results, records = predict_images(_OnePerson(), [str(tmp_path / "one.png")], [(0, 1)],
+                                      tmp_path / "out", first_id=7, progress=False)
+    assert records[0]["id"] == 7 and records[0]["width"] == 30
+    assert results[0]["image_id"] == 7 and results[0]["keypoints"][:2] == [12.0, 5.0]
+    drawn = iio.imread(tmp_path / "out" / "one.png")
+    assert drawn.shape == (20, 30, 3) and (drawn != image).any()
+
+
+def test_every_video_frame_is_predicted_and_drawn(tmp_path):
+    video = _video(tmp_path / "clip.mp4")
+    assert list_inputs([video]) == ([], [video])
+    results, records, fps = predict_video(_OnePerson(), video, [(0, 1), (1, 2)],
+                                          str(tmp_path / "drawn.mp4"), first_id=3,
+                                          progress=False)
+    assert [r["frame"] for r in records] == list(range(6)) and records[0]["id"] == 3
+    # the bright stripe moves 8 pixels a frame, and so does the person
+    columns = [r["keypoints"][0] for r in results]
+    assert columns == pytest.approx([8 * i for i in range(6)], abs=3)
+    assert fps > 0
+    assert sum(1 for _ in iio2.get_reader(str(tmp_path / "drawn.mp4"))) == 6
+    (tmp_path / "bad.mp4").write_bytes(b"not a video")
+    with pytest.raises(DatasetError, match="bad.mp4: cannot read video"):
+        predict_video(_OnePerson(), str(tmp_path / "bad.mp4"), [], progress=False)
+
+
+def test_draw_people_marks_joints_in_colour():
+    image = np.zeros((40, 40, 3), np.uint8)
+    pose = np.array([[[10, 10, 1.0], [30, 30, 1.0], [5, 35, 0.0]]])
+    drawn = draw_people(image, pose, [(0, 1), (1, 2)])
+    assert drawn[20, 20].any() and drawn[10, 10].any()  # the limb and the joint
+    assert not drawn[35, 5].any()  # a part not found is not drawn
+    assert not image.any()  # the input is left alone
+
+
+def test_predict_command_with_the_bundled_model(tmp_path, capsys):
+    from posecut.cli import main
+
+    image = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo",
+                         "images", "people.png")
+    frame = iio.imread(image)[::4, ::4]
+    writer = iio2.get_writer(str(tmp_path / "clip.mp4"), fps=5, codec="libx264",
+                             macro_block_size=1)
+    for i in range(3):
+        writer.append_data(np.roll(frame, 4 * i, axis=1))
+    writer.close()
+    out = tmp_path / "out"
+    assert main(["predict", image, str(tmp_path / "clip.mp4"), "--output",
+                 str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 images:" in printed and "clip.mp4: 3 frames" in printed and "frames/s" in printed
+    records = json.load(open(out / "images.json"))
+    assert [r["id"] for r in records] == [1, 2, 3, 4]
+    results = json.load(open(out / "results.json"))
+    assert {r["image_id"] for r in results} <= {1, 2, 3, 4}
+    assert (out / "people.png").exists() and (out / "clip_poses.mp4").exists()
+    assert main(["predict", str(tmp_path / "nothing.png"), "--output", str(out)]) == 2
+    assert "nothing.png: no such file or folder" in capsys.readouterr().err
