@@ -28,8 +28,10 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
                 const double[:, :, ::1] offsets, const unsigned char[:, ::1] linked,
                 const unsigned char[:, ::1] fitted, const double[:, :, ::1] weights,
                 const double[:, :, ::1] x_min, const double[:, :, ::1] x_max,
-                const double[::1] same_coef, const double[::1] same_bias):
-    """(edges int64 (E, 2), probabilities float64 (E,)) of the linked candidate pairs i < j.
+                const double[::1] same_coef, const double[::1] same_bias,
+                const double[:, ::1] max_dist2):
+    """(edges int64 (E, 2), probabilities float64 (E,)) of the linked candidate pairs i < j
+    whose squared distance is at most ``max_dist2`` of their parts.
 
     Returns (None, (k, m)) for the first linked pair of parts that has no fitted model.
     """
@@ -47,9 +49,11 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
                 m = part[j]
                 if not linked[k, m]:
                     continue
+                dx = xy[i, 0] - xy[j, 0]
+                dy = xy[i, 1] - xy[j, 1]
+                if dx * dx + dy * dy > max_dist2[k, m]:
+                    continue
                 if k == m:
-                    dx = xy[i, 0] - xy[j, 0]
-                    dy = xy[i, 1] - xy[j, 1]
                     z = same_bias[k] - same_coef[k] * sqrt(dx * dx + dy * dy)
                 else:
                     if k < m:

@@ -68,10 +68,11 @@ def collect_pair_samples(records, outputs, settings: MultiPersonSettings, match_
 
 
 def predict_dataset(records, outputs, model, settings: MultiPersonSettings, scale: float = 1.0,
-                    progress: bool = False):
+                    progress: bool = False, gates=None):
     """(COCO results list, mean seconds per stage) of multi-person prediction on ``records``.
 
     ``outputs(record)`` gives network outputs at ``scale``; its time is the 'network' stage.
+    ``gates``: see multiperson.graph.edge_gates.
     """
     import time
 
@@ -81,7 +82,7 @@ def predict_dataset(records, outputs, model, settings: MultiPersonSettings, scal
         start = time.perf_counter()
         scmap, locref, pairwise = outputs(record)
         timings = {"network": time.perf_counter() - start}
-        people = people_from_outputs(scmap, locref, pairwise, model, settings, timings)
+        people = people_from_outputs(scmap, locref, pairwise, model, settings, timings, gates)
         if scale != 1.0:
             people = people.scaled(1.0 / scale)
         results += people_to_coco_results(int(record.image_id), people.poses, people.scores)

@@ -1,7 +1,8 @@
 """The candidates' graph: which part pairs are linked, and the edges between candidates."""
 import numpy as np
 
-__all__ = ["build_graph", "candidate_edges", "default_sparse_graph", "part_pair_mask"]
+__all__ = ["build_graph", "candidate_edges", "default_sparse_graph", "edge_gates",
+           "part_pair_mask"]
 
 
 def default_sparse_graph(skeleton, num_joints: int, hops: int = 2) -> np.ndarray:
@@ -44,10 +45,36 @@ def candidate_edges(part, mask) -> np.ndarray:
     return np.stack([first[keep], second[keep]], axis=1)
 
 
-def build_graph(dets, model, mask):
+def edge_gates(means, stds, model, num_stds: float) -> np.ndarray:
+    """(J, J) largest distance in pixels at which two candidates of parts k and m still get an
+    edge: ``|mean| + num_stds * |std|`` of the pair's offsets (pairwise statistics (J(J-1), 2),
+    the larger of both directions), and for one part the distance beyond which the same-part
+    rule gives under 0.1 %. ``num_stds`` <= 0 gates nothing (every distance allowed).
+
+    Pairs farther apart would get a probability near 0 anyway; leaving them out makes the graph
+    and the solver's work grow with the people's crowding rather than with their number squared.
+    """
+    from dataset.pairwise_stats import pair_list
+
+    j = model.num_joints
+    gates = np.full((j, j), np.inf)
+    if num_stds <= 0:
+        return gates
+    pairs = pair_list(j)
+    reach = np.linalg.norm(means, axis=1) + num_stds * np.linalg.norm(stds, axis=1)
+    gates[pairs[:, 0], pairs[:, 1]] = reach
+    gates = np.maximum(gates, gates.T)
+    with np.errstate(divide="ignore"):
+        same = np.where(model.same_coef > 0, (model.same_bias + 6.9) / model.same_coef, np.inf)
+    gates[np.arange(j), np.arange(j)] = np.maximum(same, 0.0)
+    return gates
+
+
+def build_graph(dets, model, mask, gates=None):
     """(edges (E, 2), probabilities (E,)) of the candidates ``dets`` (multiperson.detections):
-    every pair i < j of linked parts (``mask`` (J, J)) with its probability under the spatial
-    ``model``. Compiled (lib/pairwise_cy.pyx); equals candidate_edges followed by
+    every pair i < j of linked parts (``mask`` (J, J)) at most ``gates`` (J, J) pixels apart
+    (default: any distance) with its probability under the spatial ``model``. Compiled
+    (lib/pairwise_cy.pyx); without gates it equals candidate_edges followed by
     multiperson.pairwise.edge_probabilities.
     """
     from lib.pairwise_cy import graph_edges
@@ -64,7 +91,9 @@ def build_graph(dets, model, mask):
         np.ascontiguousarray(model.weights, np.float64), np.ascontiguousarray(model.x_min, np.float64),
         np.ascontiguousarray(model.x_max, np.float64),
         np.ascontiguousarray(model.same_coef, np.float64),
-        np.ascontiguousarray(model.same_bias, np.float64))
+        np.ascontiguousarray(model.same_bias, np.float64),
+        np.ascontiguousarray(np.full((j, j), np.inf) if gates is None else
+                             np.square(np.asarray(gates, np.float64))))
     if edges is None:
         raise ValueError(f"build_graph: no spatial model for the linked part pair {prob}; fit it "
                          f"with `posecut fit-pairwise` or leave the pair out of sparse_graph")

@@ -7,7 +7,7 @@ import numpy as np
 from lib.multicut import solve
 from multiperson.assemble import People, assemble_people
 from multiperson.detections import Detections, extract_detections
-from multiperson.graph import build_graph, default_sparse_graph, part_pair_mask
+from multiperson.graph import build_graph, default_sparse_graph, edge_gates, part_pair_mask
 from multiperson.pairwise import SpatialModel
 
 __all__ = [
@@ -37,6 +37,7 @@ class MultiPersonSettings:
     """(J, J) bool: linked part pairs (see multiperson.graph.part_pair_mask)."""
     min_person_parts: int
     global_scale: float = 1.0
+    edge_gate_stds: float = 0.0
 
 
 def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
@@ -50,7 +51,7 @@ def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
         graph = default_sparse_graph(get_format(cfg.keypoint_format).skeleton, joints)
     return MultiPersonSettings(joints, cfg.stride, cfg.locref_stdev, cfg.nms_radius,
                                cfg.det_min_score, part_pair_mask(graph, joints),
-                               cfg.min_person_parts, cfg.global_scale)
+                               cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds)
 
 
 def _tick(timings, stage, start):
@@ -61,13 +62,14 @@ def _tick(timings, stage, start):
 
 
 def group_detections(dets: Detections, model: SpatialModel, settings: MultiPersonSettings,
-                     timings=None) -> People:
-    """People from candidates: edges of linked part pairs, probabilities, solver, assembly.
+                     timings=None, gates=None) -> People:
+    """People from candidates: edges of linked part pairs (within ``gates``, see
+    multiperson.graph.edge_gates), probabilities, solver, assembly.
 
     ``timings`` (a dict) receives the seconds of the 'pairwise', 'solver' and 'assembly' stages.
     """
     start = time.perf_counter()
-    edges, prob = build_graph(dets, model, settings.pair_mask)
+    edges, prob = build_graph(dets, model, settings.pair_mask, gates)
     start = _tick(timings, "pairwise", start)
     result = solve(dets.score, edges, prob)
     start = _tick(timings, "solver", start)
@@ -78,8 +80,9 @@ def group_detections(dets: Detections, model: SpatialModel, settings: MultiPerso
 
 
 def people_from_outputs(scmap, locref, pairwise, model: SpatialModel,
-                        settings: MultiPersonSettings, timings=None) -> People:
-    """People (in the network input's pixels) from one image's de-normalised network outputs."""
+                        settings: MultiPersonSettings, timings=None, gates=None) -> People:
+    """People (in the network input's pixels) from one image's de-normalised network outputs;
+    ``gates`` as in group_detections."""
     start = time.perf_counter()
     dets = extract_detections(scmap, locref, pairwise, settings.stride, settings.nms_radius,
                               settings.det_min_score)
@@ -87,7 +90,7 @@ def people_from_outputs(scmap, locref, pairwise, model: SpatialModel,
     if dets.offsets is None:
         raise ValueError("people_from_outputs: the network has no pairwise head "
                          "(pairwise_predict: false); multi-person grouping needs it")
-    return group_detections(dets, model, settings, timings)
+    return group_detections(dets, model, settings, timings, gates)
 
 
 @dataclass
@@ -105,6 +108,7 @@ class MultiPersonPredictor:
 
     def __post_init__(self):
         self.timings = {}
+        self.gates = edge_gates(self.means, self.stds, self.model, self.settings.edge_gate_stds)
 
     def __call__(self, image) -> People:
         import cv2
@@ -123,7 +127,8 @@ class MultiPersonPredictor:
         scmap, locref, pairwise = extract_cnn_output(outputs, self.settings.locref_stdev,
                                                      self.means, self.stds)
         _tick(timings, "network", start)
-        people = people_from_outputs(scmap, locref, pairwise, self.model, self.settings, timings)
+        people = people_from_outputs(scmap, locref, pairwise, self.model, self.settings, timings,
+                                     self.gates)
         self.timings = timings
         return people.scaled(1.0 / scale) if scale != 1.0 else people
 

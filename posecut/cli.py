@@ -113,15 +113,20 @@ def _format_of(cfg):
     return fmt
 
 
+def _load_stats(cfg, settings):
+    from dataset.pairwise_stats import load_pairwise_stats
+
+    return load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints,
+                               scale=cfg.global_scale)
+
+
 def _outputs_source(cfg, args, settings):
     """record -> outputs of the network (--weights) or of the oracle (--oracle)."""
-    from dataset.pairwise_stats import load_pairwise_stats
     from dataset.targets import target_settings_from_config
     from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
     from nnet.predict import setup_pose_prediction
 
-    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints,
-                                scale=cfg.global_scale)
+    stats = _load_stats(cfg, settings)
     if args.oracle:
         targets = target_settings_from_config(cfg.replace(location_refinement=True,
                                                           pairwise_predict=True))
@@ -197,9 +202,12 @@ def cmd_test_multiperson(args):
                                settings.num_joints)
     outputs = _outputs_source(cfg, args, settings)
     from multiperson.evaluation import predict_dataset
+    from multiperson.graph import edge_gates
 
+    stats = _load_stats(cfg, settings)
+    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
     results, timings = predict_dataset(records, outputs, model, settings, cfg.global_scale,
-                                       progress=not args.no_progress)
+                                       progress=not args.no_progress, gates=gates)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump(results, f)

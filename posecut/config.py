@@ -261,6 +261,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "parallel calls decoding and augmenting training images; 0 lets tf.data choose"),
     _K("min_person_parts", INT, 3, _at_least(1),
        "people (clusters of the multicut) with fewer distinct parts are dropped"),
+    _K("edge_gate_stds", FLOAT, 4.0, _at_least(0),
+       "candidates farther apart than the length of their parts' mean offset plus this many "
+       "times its std's get no edge; 0 links every distance (DeeperCut)"),
 )
 
 _KEYS = {k.name: k for k in CONFIG_KEYS}

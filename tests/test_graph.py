@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from dataset.keypoint_formats import get_format
-from multiperson.graph import build_graph, candidate_edges, default_sparse_graph, part_pair_mask
+from multiperson.graph import (build_graph, candidate_edges, default_sparse_graph, edge_gates,
+                               part_pair_mask)
 
 
 def test_default_graph_is_the_skeleton_and_its_two_hop_pairs():
@@ -53,3 +54,37 @@ def test_compiled_graph_equals_edges_then_vectorised_probabilities():
     np.testing.assert_allclose(prob, want, rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match=r"no spatial model for the linked part pair \(0, 4\)"):
         build_graph(dets, model, part_pair_mask([(0, 4)], j))
+
+
+def test_gates_drop_only_pairs_farther_than_their_reach():
+    from multiperson.detections import Detections
+    from multiperson.pairwise import SpatialModel
+    from dataset.pairwise_stats import pair_index
+
+    j = 3
+    means = np.zeros((6, 2))
+    stds = np.ones((6, 2))
+    means[pair_index(0, 1, j)] = [30.0, 40.0]  # |mean| 50
+    model = SpatialModel.empty(j).with_same_part([0.2, 0.0, 0.1], [7.5, 1.0, 3.1])
+    gates = edge_gates(means, stds, model, 2.0)
+    reach = np.sqrt(2) * 2.0
+    assert gates[0, 1] == gates[1, 0] == pytest.approx(50.0 + reach)
+    assert gates[1, 2] == pytest.approx(reach)
+    np.testing.assert_allclose(np.diag(gates), [(7.5 + 6.9) / 0.2, np.inf, (3.1 + 6.9) / 0.1])
+    assert np.isinf(edge_gates(means, stds, model, 0.0)).all()
+
+    rng = np.random.default_rng(5)
+    for k, m in [(0, 1), (0, 2), (1, 2)]:
+        model = model.with_pair(k, m, rng.normal(size=9), np.zeros(8), np.ones(8))
+    n = 30
+    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
+    xy = rng.uniform(0, 150, (n, 2))
+    dets = Detections(part, xy, xy.copy(), np.ones(n), rng.normal(size=(n, j, 2)), j)
+    mask = part_pair_mask([], j)
+    all_edges, all_prob = build_graph(dets, model, mask)
+    edges, prob = build_graph(dets, model, mask, gates)
+    distance = np.linalg.norm(xy[all_edges[:, 0]] - xy[all_edges[:, 1]], axis=1)
+    keep = distance <= gates[part[all_edges[:, 0]], part[all_edges[:, 1]]]
+    assert 0 < keep.sum() < len(keep)
+    np.testing.assert_array_equal(edges, all_edges[keep])
+    np.testing.assert_allclose(prob, all_prob[keep])
