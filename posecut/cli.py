@@ -285,6 +285,22 @@ def cmd_predict(args):
     return 0
 
 
+def cmd_export(args):
+    from posecut.config import load_config
+    from posecut.export import export_saved_model, export_tflite
+
+    cfg = load_config(_config_path(args.config))
+    cfg.require_joints()
+    out = export_saved_model(cfg, args.weights, args.output)
+    print(f"SavedModel written to {out} (signature serving_default: image -> network outputs; "
+          f"config, pairwise statistics and spatial model in {out}/assets)")
+    if args.tflite:
+        height, width = args.tflite_size
+        path = export_tflite(cfg, args.weights, args.tflite, height, width)
+        print(f"TFLite written to {path} (input 1 x {height} x {width} x 3 float32)")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="posecut", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -356,6 +372,15 @@ def build_parser():
     predict.add_argument("--no-draw", action="store_true", help="write only the JSON files")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
+    export = sub.add_parser("export", help="SavedModel (any backbone) and TFLite (light "
+                                           "backbone) of a trained model")
+    export.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
+    export.add_argument("--weights", required=True, help="checkpoint prefix")
+    export.add_argument("--output", required=True, help="SavedModel folder to write")
+    export.add_argument("--tflite", help="also write a TFLite file here (mobilenet_v2_* only)")
+    export.add_argument("--tflite-size", type=int, nargs=2, default=(480, 640),
+                        metavar=("H", "W"), help="the TFLite model's fixed image size")
+    export.set_defaults(func=cmd_export)
     from dataset.generator import add_arguments, run as convert_dataset
 
     convert = sub.add_parser("convert-dataset",
