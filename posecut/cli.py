@@ -301,6 +301,23 @@ def cmd_export(args):
     return 0
 
 
+def cmd_convert_checkpoint(args):
+    from nnet.checkpoint import load_weights, save_weights
+    from nnet.pose_net import build_pose_net, spec_from_config
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    cfg.require_joints()
+    spec = spec_from_config(cfg)
+    model = build_pose_net(spec)
+    load_weights(model, args.weights, spec, allow_missing=("pose/",) if args.allow_missing else ())
+    out = save_weights(model, args.output)
+    count = sum(int(w.numpy().size) for w in model.weights)
+    print(f"{args.weights} -> {out}: {len(model.weights)} variables ({count} values) of "
+          f"{cfg.net_type} with {cfg.num_joints} joints, TF-slim names, no optimizer state")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="posecut", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -344,7 +361,7 @@ def build_parser():
     fit.add_argument("--verbose", action="store_true", help="print every part pair's fit")
     fit.add_argument("--no-progress", action="store_true")
     fit.set_defaults(func=cmd_fit_pairwise)
-    test = sub.add_parser("test-multiperson",
+    test = sub.add_parser("test-multiperson", aliases=["evaluate"],
                           help="multi-person prediction over a data set: results JSON and "
                                "COCO keypoint AP/AR")
     test.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
@@ -381,6 +398,17 @@ def build_parser():
     export.add_argument("--tflite-size", type=int, nargs=2, default=(480, 640),
                         metavar=("H", "W"), help="the TFLite model's fixed image size")
     export.set_defaults(func=cmd_export)
+    convert_ckpt = sub.add_parser(
+        "convert-checkpoint",
+        help="rewrite a checkpoint (DeeperCut's TF1 or ours) as the network of a config needs "
+             "it: checked names, shapes and joints, model variables only")
+    convert_ckpt.add_argument("config", nargs="?",
+                              help=f"config file (default: ./{DEFAULT_CONFIG})")
+    convert_ckpt.add_argument("--weights", required=True, help="checkpoint prefix to read")
+    convert_ckpt.add_argument("--output", required=True, help="checkpoint prefix to write")
+    convert_ckpt.add_argument("--allow-missing", action="store_true",
+                              help="keep the initial values of heads the checkpoint lacks")
+    convert_ckpt.set_defaults(func=cmd_convert_checkpoint)
     from dataset.generator import add_arguments, run as convert_dataset
 
     convert = sub.add_parser("convert-dataset",
