@@ -5,11 +5,13 @@ __all__ = ["build_graph", "candidate_edges", "default_sparse_graph", "edge_gates
            "part_pair_mask"]
 
 
-def default_sparse_graph(skeleton, num_joints: int, hops: int = 2) -> np.ndarray:
+def default_sparse_graph(skeleton, num_joints: int, hops: int = 4) -> np.ndarray:
     """(P, 2) part pairs (k < m) at most ``hops`` skeleton edges apart: a keypoint format's default.
 
-    Linking parts beyond the drawn skeleton (two hops: e.g. shoulder to wrist, hip to ankle,
-    left to right shoulder via the neck) gives the solver redundant evidence at a small cost.
+    Linking parts well beyond the drawn skeleton gives the solver redundant evidence. Measured
+    on the synthetic people with oracle detections (COCO-17): AP 75.5 with two hops (45 pairs),
+    80.4 with three (78), 81.1 with four (110) and 81.1 with all 136 pairs; four hops keep the
+    graph local in formats with many joints (hands, faces).
     """
     adjacency = np.eye(num_joints, dtype=bool)
     for a, b in skeleton:

@@ -42,7 +42,7 @@ class MultiPersonSettings:
 
 def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
     """The settings of a loaded config; an empty sparse_graph with a keypoint_format uses the
-    format's default graph (pairs at most two skeleton edges apart)."""
+    format's default graph (pairs at most four skeleton edges apart)."""
     joints = cfg.require_joints()
     graph = cfg.sparse_graph
     if not graph and cfg.keypoint_format:

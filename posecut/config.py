@@ -207,7 +207,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "pairwise channels in the order of the TensorFlow models (else the Caffe order)"),
     _K("sparse_graph", _list_of(_PAIR), [], _check_graph,
        "(i, j) joint pairs linked in the multicut graph; empty: with a keypoint_format, the pairs "
-       "at most two skeleton edges apart, else every pair (DeeperCut)"),
+       "at most four skeleton edges apart, else every pair (DeeperCut)"),
     _K("intermediate_supervision", BOOL, False, None, "extra part-detection loss on an intermediate layer"),
     _K("intermediate_supervision_layer", INT, 12, _at_least(1),
        "unit of ResNet block 3 that feeds the intermediate part-detection head"),

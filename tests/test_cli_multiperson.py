@@ -31,7 +31,7 @@ def test_fit_on_the_oracle_then_evaluate_oracle_and_network(project, capsys):
     truth = str(project / "data" / "person_keypoints.json")
     assert main(["fit-pairwise", cfg, "--oracle", "--no-progress", "--verbose"]) == 0
     out = capsys.readouterr().out
-    assert "fitted 45 part pairs" in out and "pairwise_model" in out
+    assert "fitted 110 part pairs" in out and "pairwise_model" in out
     assert (project / "pairwise_model" / "same_part_model.mat").exists()
 
     results = project / "oracle.json"

@@ -7,15 +7,17 @@ from multiperson.graph import (build_graph, candidate_edges, default_sparse_grap
                                part_pair_mask)
 
 
-def test_default_graph_is_the_skeleton_and_its_two_hop_pairs():
+def test_default_graph_is_the_skeleton_and_the_pairs_within_four_hops():
     chain = [(0, 1), (1, 2), (2, 3)]
     assert default_sparse_graph(chain, 4, hops=1).tolist() == [[0, 1], [1, 2], [2, 3]]
-    assert default_sparse_graph(chain, 4).tolist() == [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]
+    assert default_sparse_graph(chain, 4, hops=2).tolist() == [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]
+    assert len(default_sparse_graph(chain, 4)) == 6
     coco = get_format("coco17")
     pairs = {tuple(p) for p in default_sparse_graph(coco.skeleton, 17).tolist()}
     assert {tuple(sorted(e)) for e in coco.skeleton} <= pairs
     assert (5, 9) in pairs and (11, 15) in pairs  # shoulder-wrist, hip-ankle
-    assert (0, 16) not in pairs
+    assert (0, 16) not in pairs  # nose to right ankle: six edges
+    assert len(pairs) == 110 and (7, 13) in pairs  # left elbow to left knee: three edges
 
 
 def test_pair_mask_and_edges():
