@@ -1,10 +1,13 @@
-"""Single-person demo: DeeperCut's argmax pose on an image, drawn with its score maps (PNG).
+"""Single-person demo: DeeperCut's argmax pose on an image, drawn with its score maps (PNG),
+and written as a COCO result (JSON).
 
 Run with no argument for the bundled image and DeeperCut's MPII single-person config:
-    .venv/bin/python demo/singleperson.py [--image IMG] [--config CFG] [--weights CKPT] [--output PNG]
+    .venv/bin/python demo/singleperson.py [--image IMG] [--config CFG] [--weights CKPT]
+        [--output PNG] [--json JSON]
 Without --weights the network is untrained and the drawing says so.
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -13,6 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from dataset.coco_eval import people_to_coco_results  # noqa: E402
 from dataset.images import read_image  # noqa: E402
 from dataset.keypoint_formats import get_format  # noqa: E402
 from multiperson.draw import save_single_person_figure  # noqa: E402
@@ -29,6 +33,8 @@ def parse_args(argv=None):
     parser.add_argument("--weights", default=None,
                         help="checkpoint prefix or folder (slim names); omitted: untrained")
     parser.add_argument("--output", default=os.path.join(ROOT, "out", "singleperson.png"))
+    parser.add_argument("--json", default=None,
+                        help="COCO result JSON (default: the --output path with .json)")
     return parser.parse_args(argv)
 
 
@@ -50,13 +56,16 @@ def run(args):
     title = f"{cfg.net_type}, {state}"
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     save_single_person_figure(args.output, image, pose, scmap, skeleton, title)
+    json_path = args.json or os.path.splitext(args.output)[0] + ".json"
+    with open(json_path, "w", encoding="utf-8") as f:
+        json.dump(people_to_coco_results(1, pose[None], [float(pose[:, 2].mean())]), f)
     print(f"image {args.image} ({image.shape[1]}x{image.shape[0]}), {cfg.net_type}, "
           f"build {built - start:.1f} s, forward + argmax {done - built:.2f} s")
     if not args.weights:
         print("NOTE: no --weights given, so the network is untrained and the pose is random. "
               "Pass --weights with a trained checkpoint: one of ours, or DeeperCut's published "
               "MPII model (TF1 checkpoint), which loads unchanged.")
-    print(f"wrote {args.output}")
+    print(f"wrote {args.output} and {json_path}")
     return args.output, pose
 
 

@@ -1,4 +1,6 @@
 """The single-person demo end to end on a tiny network and image."""
+import json
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -32,6 +34,9 @@ def test_demo_draws_the_argmax_pose_of_given_weights(tmp_path, tiny_config, caps
     assert np.all((pose[:, 2] >= 0) & (pose[:, 2] <= 1))
     assert iio.imread(path).shape[0] > 100
     assert "UNTRAINED" not in capsys.readouterr().out
+    (result,) = json.load(open(tmp_path / "out.json"))
+    assert result["image_id"] == 1 and len(result["keypoints"]) == 14 * 3
+    assert result["keypoints"][:2] == pytest.approx(pose[0, :2].tolist())
 
 
 def test_demo_says_plainly_when_weights_are_untrained(tmp_path, tiny_config, capsys):
