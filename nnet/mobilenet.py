@@ -2,7 +2,11 @@
 
 Named as slim's mobilenet_v2 so its published ImageNet checkpoints can serve as
 init_weights; the final 1x1 'Conv_1' (1280 channels) is left out because the pose
-heads read the 320-channel features directly, which keeps the heads cheap.
+heads read the 320-channel features directly, which keeps the heads cheap. Strided
+convolutions pad symmetrically (slim's ``use_explicit_padding=True``, same weights): with
+TF's SAME padding the grid of the features moves by up to half a stride at each level
+depending on whether the image's size there is even or odd, so a network trained on
+scale-jittered images would place joints several pixels off on images of other sizes.
 """
 from keras import layers
 
@@ -48,7 +52,7 @@ def mobilenet_v2(x, net_type, fold_batchnorm=False, dtype=None, train_batchnorm=
     plan = atrous_plan([2] + [s for _, _, s in INVERTED_RESIDUALS], 16)
     stride, _ = plan[0]
     x = factory.conv(x, make_divisible(STEM_CHANNELS * multiplier), 3, f"{SCOPE}.Conv",
-                     stride=stride, activation="relu6")
+                     stride=stride, activation="relu6", explicit_padding=True)
     for index, ((expansion, channels, _), (stride, rate)) in enumerate(
             zip(INVERTED_RESIDUALS, plan[1:])):
         scope = f"{SCOPE}.expanded_conv" + (f"_{index}" if index else "")
@@ -64,7 +68,7 @@ def inverted_residual(factory, x, expansion, channels, stride, rate, scope):
     if inner > x.shape[-1]:
         x = factory.conv(x, inner, 1, scope + ".expand", activation="relu6")
     x = factory.conv(x, None, 3, scope + ".depthwise", stride=stride, rate=rate,
-                     activation="relu6", depthwise=True)
+                     activation="relu6", depthwise=True, explicit_padding=True)
     x = factory.conv(x, channels, 1, scope + ".project", activation=None)
     if stride == 1 and inputs.shape[-1] == channels:
         x = layers.Add(name=scope + ".add", dtype=factory.dtype)([inputs, x])

@@ -96,3 +96,22 @@ def test_batchnorm_can_learn_statistics_when_training_from_scratch():
                                rtol=1e-4)
     frozen = FrozenBatchNorm(1e-5)
     np.testing.assert_allclose(np.asarray(frozen(x, training=True)), x, atol=1e-4)
+
+
+@pytest.mark.parametrize("net_type", ["mobilenet_v2_0.35", "mobilenet_v2_1.0"])
+def test_output_grid_does_not_move_with_the_image_size(net_type):
+    """Padding an image at its bottom and right leaves the outputs far from that border alone:
+    the cells keep their place whatever the size (TF's SAME padding would shift them). The
+    ResNets keep slim's SAME max-pool, as DeeperCut's published weights expect."""
+    from network_checks import randomise
+
+    spec = PoseNetSpec(net_type=net_type, num_joints=2, location_refinement=False)
+    model = build_pose_net(spec)
+    randomise(model, seed=1)
+    rng = np.random.default_rng(0)
+    image = rng.uniform(0, 255, (1, 160, 160, 3)).astype(np.float32)
+    for extra in (8, 24):
+        padded = np.pad(image, ((0, 0), (0, extra), (0, extra), (0, 0)), constant_values=120.0)
+        a = model(image, training=False)["part_pred"].numpy()
+        b = model(padded, training=False)["part_pred"].numpy()
+        np.testing.assert_allclose(b[:, :6, :6], a[:, :6, :6], atol=1e-4)
