@@ -1,0 +1,74 @@
+"""multiperson.evaluation: the loops behind fit-pairwise and test-multiperson, on oracle outputs."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from dataset.coco_eval import evaluate_keypoints
+from dataset.keypoint_formats import get_format
+from dataset.pairwise_stats import compute_pairwise_stats
+from dataset.synthetic import render_scene
+from dataset.targets import TargetSettings
+from multiperson.evaluation import collect_pair_samples, oracle_outputs_fn, predict_dataset
+from multiperson.fit_pairwise import fit_spatial_model
+from multiperson.graph import default_sparse_graph, part_pair_mask
+from multiperson.predict import STAGES, MultiPersonSettings
+
+J = 17
+
+
+@dataclass
+class _Record:
+    image_id: int
+    joints: np.ndarray
+    height: int = 128
+    width: int = 128
+
+    @property
+    def num_people(self):
+        return len(self.joints)
+
+
+def _records(count, seed, first_id=1):
+    rng = np.random.default_rng(seed)
+    return [_Record(first_id + i, render_scene(rng, 128, 128, 3, min_height=60)[1])
+            for i in range(count)]
+
+
+def _truth(records):
+    """COCO ground truth of the records (boxes from the labelled joints)."""
+    images, annotations = [], []
+    for r in records:
+        images.append({"id": r.image_id, "width": r.width, "height": r.height})
+        for person in r.joints:
+            seen = person[:, 2] > 0
+            if seen.sum() == 0:
+                continue
+            lo, hi = person[seen, :2].min(0), person[seen, :2].max(0)
+            annotations.append({"id": len(annotations) + 1, "image_id": r.image_id,
+                                "category_id": 1, "iscrowd": 0, "keypoints": person.ravel().tolist(),
+                                "num_keypoints": int(seen.sum()),
+                                "bbox": [*lo.tolist(), *(hi - lo).tolist()],
+                                "area": float(np.prod(np.maximum(hi - lo, 1)))})
+    return {"images": images, "annotations": annotations,
+            "categories": [{"id": 1, "name": "person"}]}
+
+
+def test_oracle_fit_then_prediction_scores_well_and_times_every_stage():
+    targets = TargetSettings(num_joints=J, pos_dist_thresh=8, location_refinement=True,
+                             pairwise_predict=True)
+    train, test = _records(10, 0), _records(6, 1, first_id=100)
+    stats = compute_pairwise_stats([r.joints for r in train], J)
+    settings = MultiPersonSettings(J, 8.0, 7.2801, 2.0, 0.3, part_pair_mask(
+        default_sparse_graph(get_format("coco17").skeleton, J), J), 3)
+    outputs = oracle_outputs_fn(targets, stats.means, stats.stds, seed=0)
+    samples = collect_pair_samples(train, outputs, settings, match_radius=8.0)
+    assert samples.features and samples.same_distances
+    model, _ = fit_spatial_model(samples, np.argwhere(np.triu(settings.pair_mask, 1)))
+    results, timings = predict_dataset(test, outputs, model, settings)
+    assert set(timings) == set(STAGES) and all(t >= 0 for t in timings.values())
+    assert {r["image_id"] for r in results} <= {r.image_id for r in test}
+    metrics = evaluate_keypoints(_truth(test), results, get_format("coco17").sigmas)
+    assert metrics["AP"] > 0.5
+    # the oracle's noise is seeded per image: the same record gives the same outputs
+    first, again = outputs(test[0]), outputs(test[0])
+    np.testing.assert_array_equal(first[2], again[2])
