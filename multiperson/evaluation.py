@@ -20,18 +20,12 @@ __all__ = ["collect_pair_samples", "network_outputs_fn", "oracle_outputs_fn", "p
 
 def network_outputs_fn(network, means, stds, locref_stdev: float, scale: float = 1.0) -> Callable:
     """record -> (scmap, locref, pairwise) of the network on the record's image resized by ``scale``."""
-    import cv2
-
     from dataset.images import read_image
-    from nnet.predict import extract_cnn_output
+    from nnet.predict import network_outputs
 
     def outputs(record):
-        image = read_image(record.image_path)
-        if scale != 1.0:
-            height, width = image.shape[:2]
-            image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                               interpolation=cv2.INTER_LINEAR)
-        return extract_cnn_output(network(image), locref_stdev, means, stds)
+        return network_outputs(network, read_image(record.image_path), locref_stdev, means, stds,
+                               scale)
 
     return outputs
 
@@ -41,13 +35,19 @@ def oracle_outputs_fn(targets: TargetSettings, means, stds, noise: OracleNoise =
     """record -> oracle outputs of its ground truth (multiperson.oracle), seeded per image id."""
 
     def outputs(record):
-        joints = record.joints.copy()
-        joints[..., :2] *= scale
+        joints = _scaled_joints(record, scale)
         size = (round(record.height * scale), round(record.width * scale))
         return oracle_outputs(joints, size, targets, means, stds, noise,
                               rng=np.random.default_rng([seed, int(record.image_id)]))
 
     return outputs
+
+
+def _scaled_joints(record, scale):
+    """The record's joints (P, J, 3) with x, y in pixels of its image resized by ``scale``."""
+    joints = np.array(record.joints, dtype=np.float64)
+    joints[..., :2] *= scale
+    return joints
 
 
 def collect_pair_samples(records, outputs, settings: MultiPersonSettings, match_radius: float,
@@ -60,9 +60,7 @@ def collect_pair_samples(records, outputs, settings: MultiPersonSettings, match_
         scmap, locref, pairwise = outputs(record)
         dets = extract_detections(scmap, locref, pairwise, settings.stride, settings.nms_radius,
                                   settings.det_min_score)
-        joints = record.joints.copy()
-        joints[..., :2] *= scale
-        owner = match_detections(dets, joints, match_radius)
+        owner = match_detections(dets, _scaled_joints(record, scale), match_radius)
         pair_samples(dets, owner, settings.pair_mask, samples)
     return samples
 

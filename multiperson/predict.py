@@ -111,21 +111,14 @@ class MultiPersonPredictor:
         self.gates = edge_gates(self.means, self.stds, self.model, self.settings.edge_gate_stds)
 
     def __call__(self, image) -> People:
-        import cv2
+        from nnet.predict import network_outputs
 
-        from nnet.predict import extract_cnn_output
-
-        image = np.asarray(image)
         scale = self.settings.global_scale
         timings = {}
         start = time.perf_counter()
-        if scale != 1.0:
-            height, width = image.shape[:2]
-            image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                               interpolation=cv2.INTER_LINEAR)
-        outputs = self.network(image)
-        scmap, locref, pairwise = extract_cnn_output(outputs, self.settings.locref_stdev,
-                                                     self.means, self.stds)
+        scmap, locref, pairwise = network_outputs(self.network, np.asarray(image),
+                                                  self.settings.locref_stdev, self.means,
+                                                  self.stds, scale)
         _tick(timings, "network", start)
         people = people_from_outputs(scmap, locref, pairwise, self.model, self.settings, timings,
                                      self.gates)

@@ -100,15 +100,25 @@ def argmax_pose_predict(scmap, offmat, stride):
     return np.column_stack([xy, scmap[rows, cols, ids]])
 
 
+def scale_image(image, scale):
+    """The image resized by ``scale`` (bilinear) as the network sees it; unchanged at 1."""
+    if scale == 1.0:
+        return image
+    import cv2
+
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+
+
+def network_outputs(predictor, image, locref_stdev, means=None, stds=None, scale=1.0):
+    """(scmap, locref, pairwise) of ``image`` resized by ``scale``, as extract_cnn_output gives."""
+    return extract_cnn_output(predictor(scale_image(image, scale)), locref_stdev, means, stds)
+
+
 def predict_single_person(predictor, image, locref_stdev, stride, scale=1.0):
     """The argmax pose (J, 3) of one image in its own pixels, the network run at ``scale``."""
-    if scale != 1.0:
-        import cv2
-
-        height, width = image.shape[:2]
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
-    scmap, locref, _ = extract_cnn_output(predictor(image), locref_stdev)
+    scmap, locref, _ = network_outputs(predictor, image, locref_stdev, scale=scale)
     pose = argmax_pose_predict(scmap, locref, stride)
     pose[:, :2] /= scale
     return pose

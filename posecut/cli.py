@@ -120,13 +120,12 @@ def _load_stats(cfg, settings):
                                scale=cfg.global_scale)
 
 
-def _outputs_source(cfg, args, settings):
+def _outputs_source(cfg, args, stats):
     """record -> outputs of the network (--weights) or of the oracle (--oracle)."""
     from dataset.targets import target_settings_from_config
     from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
     from nnet.predict import setup_pose_prediction
 
-    stats = _load_stats(cfg, settings)
     if args.oracle:
         targets = target_settings_from_config(cfg.replace(location_refinement=True,
                                                           pairwise_predict=True))
@@ -163,7 +162,7 @@ def cmd_fit_pairwise(args):
     if not out:
         raise PosecutError(f"{cfg.source}: pairwise_model_dir is empty; give --output")
     records = _records(cfg, args.dataset or cfg.resolve_path(cfg.dataset), args.max_images)
-    outputs = _outputs_source(cfg, args, settings)
+    outputs = _outputs_source(cfg, args, _load_stats(cfg, settings))
     radius = args.match_radius or cfg.pos_dist_thresh * cfg.global_scale
     samples = collect_pair_samples(records, outputs, settings, radius, cfg.global_scale,
                                    progress=not args.no_progress)
@@ -200,11 +199,11 @@ def cmd_test_multiperson(args):
     records = _records(cfg, args.dataset, args.max_images)
     model = load_spatial_model(args.model_dir or cfg.resolve_path(cfg.pairwise_model_dir),
                                settings.num_joints)
-    outputs = _outputs_source(cfg, args, settings)
+    stats = _load_stats(cfg, settings)
+    outputs = _outputs_source(cfg, args, stats)
     from multiperson.evaluation import predict_dataset
     from multiperson.graph import edge_gates
 
-    stats = _load_stats(cfg, settings)
     gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
     results, timings = predict_dataset(records, outputs, model, settings, cfg.global_scale,
                                        progress=not args.no_progress, gates=gates)

@@ -41,23 +41,24 @@ class _Serving(tf.Module):
 
 
 def _network(cfg, weights):
+    """The folded network of a config with its weights, and the names of its optional heads."""
     from nnet.checkpoint import load_weights
     from nnet.pose_net import build_pose_net, fold_batchnorm, spec_from_config
 
     spec = spec_from_config(cfg)
     model = build_pose_net(spec)
     load_weights(model, weights, spec)
-    return fold_batchnorm(model, spec), spec
+    heads = [n for n, on in (("locref", spec.location_refinement),
+                             ("pairwise_pred", spec.pairwise_predict)) if on]
+    return fold_batchnorm(model, spec), heads
 
 
 def export_saved_model(cfg, weights, out_dir) -> str:
     """Write the SavedModel of a loaded config and its weights (with its grouping assets)."""
     from posecut.config import save_config
 
-    model, spec = _network(cfg, weights)
-    names = [n for n, on in (("locref", spec.location_refinement),
-                             ("pairwise_pred", spec.pairwise_predict)) if on]
-    module = _Serving(model, names)
+    model, heads = _network(cfg, weights)
+    module = _Serving(model, heads)
     out_dir = os.fspath(out_dir)
     tf.saved_model.save(module, out_dir, signatures={"serving_default": module.serve})
     assets = os.path.join(out_dir, ASSETS)
@@ -124,12 +125,10 @@ def export_tflite(cfg, weights, path, height: int, width: int) -> str:
     if is_resnet(cfg.net_type):
         raise CheckpointError(f"{cfg.source}: net_type: TFLite export is for the light "
                               f"mobilenet_v2_* backbones, got {cfg.net_type}")
-    model, spec = _network(cfg, weights)
+    model, heads = _network(cfg, weights)
     image = keras.Input((height, width, 3), batch_size=1, name="image")
     raw = model(image)
-    heads = ["part_pred"] + [n for n, on in (("locref", spec.location_refinement),
-                                             ("pairwise_pred", spec.pairwise_predict)) if on]
-    fixed = keras.Model(image, {name: raw[name] for name in heads})
+    fixed = keras.Model(image, {name: raw[name] for name in ["part_pred", *heads]})
     with tempfile.TemporaryDirectory() as folder:
         fixed.export(folder, format="tf_saved_model", verbose=False)
         data = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
