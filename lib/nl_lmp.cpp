@@ -271,15 +271,7 @@ private:
                     const int v = order_nodes_[at];
                     for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
                         const int d = label_[g_.nbr[i]];
-                        if (d == c) continue;
-                        if (!mark_[d]) {
-                            mark_[d] = 1;
-                            acc_[d] = 0.0;
-                            count_[d] = 0;
-                            touched_.push_back(d);
-                        }
-                        acc_[d] += g_.w[i];
-                        ++count_[d];
+                        if (d != c) accumulate(d, g_.w[i], 1);
                     }
                 }
                 store_list(c);
@@ -307,15 +299,7 @@ private:
                 const double* nw = arena_w_.get() + begin_[c];
                 for (int i = 0, end = length_[c]; i < end; ++i) {
                     const int d = find_root(nc[i]);
-                    if (d == a) continue;
-                    if (!mark_[d]) {
-                        mark_[d] = 1;
-                        acc_[d] = 0.0;
-                        count_[d] = 0;
-                        touched_.push_back(d);
-                    }
-                    acc_[d] += nw[i];
-                    count_[d] += nn[i];
+                    if (d != a) accumulate(d, nw[i], nn[i]);
                 }
             }
             store_list(a);
@@ -396,6 +380,19 @@ private:
 
     // Queues the merge of clusters a < b (summed cost w over `count` edges)
     // if it is admissible; returns whether it did.
+    // Adds weight w of n edges to cluster d's running sums (acc_, count_), starting
+    // them and listing d in touched_ at its first visit (mark_).
+    void accumulate(int d, double w, int n) {
+        if (!mark_[d]) {
+            mark_[d] = 1;
+            acc_[d] = 0.0;
+            count_[d] = 0;
+            touched_.push_back(d);
+        }
+        acc_[d] += w;
+        count_[d] += n;
+    }
+
     bool consider(int a, int b, double w, int count) {
         const double gain = merge_gain(f_[a], f_[b], w);
         if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) return false;

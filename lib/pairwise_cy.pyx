@@ -17,6 +17,13 @@ cdef inline double _angle(double ax, double ay, double bx, double by) noexcept n
     return atan2(fabs(ax * by - ay * bx), ax * bx + ay * by)
 
 
+cdef inline void _direction(double rx, double ry, double px, double py,
+                            double* out) noexcept nogil:
+    """Length of (real - predicted) offset and the angle between them, into out[0], out[1]."""
+    out[0] = sqrt((rx - px) * (rx - px) + (ry - py) * (ry - py))
+    out[1] = _angle(rx, ry, px, py)
+
+
 cdef inline double _sigmoid(double z) noexcept nogil:
     return 0.5 * (1.0 + tanh(0.5 * z))
 
@@ -38,7 +45,7 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
     cdef Py_ssize_t n = part.shape[0], i, j, f, a, b
     cdef int k, m, lo, hi
     cdef double feats[8]
-    cdef double fx, fy, px, py, dx, dy, z, span
+    cdef double dx, dy, z, span
     cdef vector[long long] out_first, out_second
     cdef vector[double] out_prob
     cdef int missing_lo = -1, missing_hi = -1
@@ -63,18 +70,10 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
                     if not fitted[lo, hi]:
                         missing_lo, missing_hi = lo, hi
                         break
-                    fx = xy[b, 0] - grid_xy[a, 0]
-                    fy = xy[b, 1] - grid_xy[a, 1]
-                    px = offsets[a, hi, 0]
-                    py = offsets[a, hi, 1]
-                    feats[0] = sqrt((fx - px) * (fx - px) + (fy - py) * (fy - py))
-                    feats[1] = _angle(fx, fy, px, py)
-                    fx = xy[a, 0] - grid_xy[b, 0]
-                    fy = xy[a, 1] - grid_xy[b, 1]
-                    px = offsets[b, lo, 0]
-                    py = offsets[b, lo, 1]
-                    feats[2] = sqrt((fx - px) * (fx - px) + (fy - py) * (fy - py))
-                    feats[3] = _angle(fx, fy, px, py)
+                    _direction(xy[b, 0] - grid_xy[a, 0], xy[b, 1] - grid_xy[a, 1],
+                               offsets[a, hi, 0], offsets[a, hi, 1], feats)
+                    _direction(xy[a, 0] - grid_xy[b, 0], xy[a, 1] - grid_xy[b, 1],
+                               offsets[b, lo, 0], offsets[b, lo, 1], feats + 2)
                     for f in range(4):
                         feats[4 + f] = exp(-feats[f])
                     z = weights[lo, hi, 8]
