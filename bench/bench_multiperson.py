@@ -23,7 +23,7 @@ from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
 from dataset.synthetic import render_scene  # noqa: E402
 from dataset.targets import target_settings_from_config  # noqa: E402
 from multiperson.detections import extract_detections  # noqa: E402
-from multiperson.graph import candidate_edges  # noqa: E402
+from multiperson.graph import build_graph, edge_gates  # noqa: E402
 from multiperson.oracle import oracle_outputs  # noqa: E402
 from multiperson.pairwise import load_spatial_model  # noqa: E402
 from multiperson.predict import multiperson_settings_from_config, people_from_outputs  # noqa: E402
@@ -45,17 +45,17 @@ def _median_time(fn, repeats):
     return float(np.median(times))
 
 
-def _post_stages(outputs, model, settings, repeats=5):
+def _post_stages(outputs, model, settings, gates, repeats=5):
     """Median ms per post-network stage, and the candidate and edge counts."""
     runs = []
     for _ in range(repeats):
         timings = {}
-        people_from_outputs(*outputs, model, settings, timings)
+        people_from_outputs(*outputs, model, settings, timings, gates)
         runs.append([timings[s] for s in POST])
     dets = extract_detections(*outputs, settings.stride, settings.nms_radius,
                               settings.det_min_score)
-    edges = len(candidate_edges(dets.part, settings.pair_mask))
-    return np.median(np.array(runs), axis=0) * 1e3, len(dets), edges
+    edges, _ = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
+    return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)
 
 
 def main():
@@ -74,6 +74,7 @@ def main():
     settings = multiperson_settings_from_config(cfg)
     stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints)
     model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
+    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
     targets = target_settings_from_config(cfg.replace(location_refinement=True))
     network = setup_pose_prediction(cfg, args.weights)
     blank = np.zeros((height, width, 3), np.uint8)
@@ -103,7 +104,7 @@ def main():
             oracle = oracle_outputs(joints, (height, width), targets, stats.means, stats.stds,
                                     rng=rng)
             for kind, outputs in (("network", net_out), ("oracle", oracle)):
-                stages, cands, edges = _post_stages(outputs, model, settings)
+                stages, cands, edges = _post_stages(outputs, model, settings, gates)
                 rows[kind].append([cands, edges, *stages])
         for kind, values in rows.items():
             cands, edges, *stages = np.median(np.array(values), axis=0)

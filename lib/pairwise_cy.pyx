@@ -36,55 +36,93 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
                 const unsigned char[:, ::1] fitted, const double[:, :, ::1] weights,
                 const double[:, :, ::1] x_min, const double[:, :, ::1] x_max,
                 const double[::1] same_coef, const double[::1] same_bias,
-                const double[:, ::1] max_dist2):
+                const double[:, ::1] max_dist2, double gate_px=-1.0, double gate_rel=0.0):
     """(edges int64 (E, 2), probabilities float64 (E,)) of the linked candidate pairs i < j
-    whose squared distance is at most ``max_dist2`` of their parts.
+    whose squared distance is at most ``max_dist2`` of their parts, in row-major order.
 
+    ``part`` must be ascending. With ``gate_px`` >= 0, a pair of different parts also needs one
+    of its two offset errors (actual minus predicted offset) to be at most ``gate_px`` plus
+    ``gate_rel`` times that predicted offset's length, and a same-part pair to lie within the
+    longer predicted offset of either candidate (its body's reach).
     Returns (None, (k, m)) for the first linked pair of parts that has no fitted model.
     """
-    cdef Py_ssize_t n = part.shape[0], i, j, f, a, b
-    cdef int k, m, lo, hi
+    cdef Py_ssize_t n = part.shape[0], joints = linked.shape[0], i, j, f, start
+    cdef int k, m
     cdef double feats[8]
-    cdef double dx, dy, z, span
+    cdef double dx, dy, z, span, ex, ey, length, tol, d2, r
+    cdef bint gated = gate_px >= 0.0, keep
     cdef vector[long long] out_first, out_second
     cdef vector[double] out_prob
+    cdef vector[Py_ssize_t] block_start
+    cdef vector[double] off_len, reach
     cdef int missing_lo = -1, missing_hi = -1
     with nogil:
+        block_start.resize(joints + 1, n)
+        for i in range(n - 1, -1, -1):
+            block_start[part[i]] = i
+        for k in range(<int>joints - 1, -1, -1):
+            if block_start[k] > block_start[k + 1]:
+                block_start[k] = block_start[k + 1]
+        if gated:
+            off_len.resize(n * joints)
+            reach.resize(n, 0.0)
+            for i in range(n):
+                for m in range(<int>joints):
+                    length = sqrt(offsets[i, m, 0] * offsets[i, m, 0] +
+                                  offsets[i, m, 1] * offsets[i, m, 1])
+                    off_len[i * joints + m] = length
+                    if length > reach[i]:
+                        reach[i] = length
         for i in range(n):
             k = part[i]
-            for j in range(i + 1, n):
-                m = part[j]
+            for m in range(k, <int>joints):
                 if not linked[k, m]:
                     continue
-                dx = xy[i, 0] - xy[j, 0]
-                dy = xy[i, 1] - xy[j, 1]
-                if dx * dx + dy * dy > max_dist2[k, m]:
-                    continue
-                if k == m:
-                    z = same_bias[k] - same_coef[k] * sqrt(dx * dx + dy * dy)
-                else:
-                    if k < m:
-                        a, b, lo, hi = i, j, k, m
-                    else:
-                        a, b, lo, hi = j, i, m, k
-                    if not fitted[lo, hi]:
-                        missing_lo, missing_hi = lo, hi
+                start = i + 1 if m == k else block_start[m]
+                if m != k and not fitted[k, m]:
+                    if block_start[m] < block_start[m + 1]:
+                        missing_lo, missing_hi = k, m
                         break
-                    _direction(xy[b, 0] - grid_xy[a, 0], xy[b, 1] - grid_xy[a, 1],
-                               offsets[a, hi, 0], offsets[a, hi, 1], feats)
-                    _direction(xy[a, 0] - grid_xy[b, 0], xy[a, 1] - grid_xy[b, 1],
-                               offsets[b, lo, 0], offsets[b, lo, 1], feats + 2)
-                    for f in range(4):
-                        feats[4 + f] = exp(-feats[f])
-                    z = weights[lo, hi, 8]
-                    for f in range(8):
-                        span = x_max[lo, hi, f] - x_min[lo, hi, f]
-                        if span == 0:
-                            span = 1.0
-                        z += weights[lo, hi, f] * (feats[f] - x_min[lo, hi, f]) / span
-                out_first.push_back(i)
-                out_second.push_back(j)
-                out_prob.push_back(_sigmoid(z))
+                    continue
+                for j in range(start, block_start[m + 1]):
+                    dx = xy[i, 0] - xy[j, 0]
+                    dy = xy[i, 1] - xy[j, 1]
+                    d2 = dx * dx + dy * dy
+                    if d2 > max_dist2[k, m]:
+                        continue
+                    if k == m:
+                        if gated:
+                            r = reach[i] if reach[i] > reach[j] else reach[j]
+                            if d2 > r * r:
+                                continue
+                        z = same_bias[k] - same_coef[k] * sqrt(d2)
+                    else:
+                        if gated:
+                            ex = xy[j, 0] - grid_xy[i, 0] - offsets[i, m, 0]
+                            ey = xy[j, 1] - grid_xy[i, 1] - offsets[i, m, 1]
+                            tol = gate_px + gate_rel * off_len[i * joints + m]
+                            keep = ex * ex + ey * ey <= tol * tol
+                            if not keep:
+                                ex = xy[i, 0] - grid_xy[j, 0] - offsets[j, k, 0]
+                                ey = xy[i, 1] - grid_xy[j, 1] - offsets[j, k, 1]
+                                tol = gate_px + gate_rel * off_len[j * joints + k]
+                                if ex * ex + ey * ey > tol * tol:
+                                    continue
+                        _direction(xy[j, 0] - grid_xy[i, 0], xy[j, 1] - grid_xy[i, 1],
+                                   offsets[i, m, 0], offsets[i, m, 1], feats)
+                        _direction(xy[i, 0] - grid_xy[j, 0], xy[i, 1] - grid_xy[j, 1],
+                                   offsets[j, k, 0], offsets[j, k, 1], feats + 2)
+                        for f in range(4):
+                            feats[4 + f] = exp(-feats[f])
+                        z = weights[k, m, 8]
+                        for f in range(8):
+                            span = x_max[k, m, f] - x_min[k, m, f]
+                            if span == 0:
+                                span = 1.0
+                            z += weights[k, m, f] * (feats[f] - x_min[k, m, f]) / span
+                    out_first.push_back(i)
+                    out_second.push_back(j)
+                    out_prob.push_back(_sigmoid(z))
             if missing_lo >= 0:
                 break
     if missing_lo >= 0:

@@ -72,12 +72,18 @@ def edge_gates(means, stds, model, num_stds: float) -> np.ndarray:
     return gates
 
 
-def build_graph(dets, model, mask, gates=None):
+def build_graph(dets, model, mask, gates=None, offset_gate=None):
     """(edges (E, 2), probabilities (E,)) of the candidates ``dets`` (multiperson.detections):
     every pair i < j of linked parts (``mask`` (J, J)) at most ``gates`` (J, J) pixels apart
-    (default: any distance) with its probability under the spatial ``model``. Compiled
-    (lib/pairwise_cy.pyx); without gates it equals candidate_edges followed by
-    multiperson.pairwise.edge_probabilities.
+    (default: any distance) with its probability under the spatial ``model``.
+
+    ``offset_gate`` (pixels, fraction) or None keeps only the pairs that the network's offsets
+    point at: for different parts, the actual offset from one candidate to the other must miss
+    the predicted one by at most pixels + fraction * its length, in either direction; for one
+    part, the candidates must lie within the longer offset either predicts (the reach of its
+    body). Pairs it drops belong to different people with near certainty, so the graph grows
+    with the number of people rather than with its square. Compiled (lib/pairwise_cy.pyx);
+    without gates it equals candidate_edges followed by edge_probabilities.
     """
     from lib.pairwise_cy import graph_edges
 
@@ -85,18 +91,27 @@ def build_graph(dets, model, mask, gates=None):
     if model.num_joints != j or mask.shape != (j, j):
         raise ValueError(f"build_graph: the detections have {j} parts, the spatial model "
                          f"{model.num_joints} and the part-pair mask {mask.shape}")
+    part = np.asarray(dets.part, np.int32)
+    order = None
+    if len(part) > 1 and (np.diff(part) < 0).any():
+        order = np.argsort(part, kind="stable")
+    take = (lambda a: a) if order is None else (lambda a: np.asarray(a)[order])
     offsets = dets.offsets if dets.offsets is not None else np.zeros((len(dets), j, 2))
+    gate_px, gate_rel = (-1.0, 0.0) if offset_gate is None else map(float, offset_gate)
     edges, prob = graph_edges(
-        np.ascontiguousarray(dets.part, np.int32), np.ascontiguousarray(dets.xy, np.float64),
-        np.ascontiguousarray(dets.grid_xy, np.float64), np.ascontiguousarray(offsets, np.float64),
+        np.ascontiguousarray(take(part)), np.ascontiguousarray(take(dets.xy), np.float64),
+        np.ascontiguousarray(take(dets.grid_xy), np.float64),
+        np.ascontiguousarray(take(offsets), np.float64),
         np.ascontiguousarray(mask, np.uint8), np.ascontiguousarray(model.fitted, np.uint8),
         np.ascontiguousarray(model.weights, np.float64), np.ascontiguousarray(model.x_min, np.float64),
         np.ascontiguousarray(model.x_max, np.float64),
         np.ascontiguousarray(model.same_coef, np.float64),
         np.ascontiguousarray(model.same_bias, np.float64),
         np.ascontiguousarray(np.full((j, j), np.inf) if gates is None else
-                             np.square(np.asarray(gates, np.float64))))
+                             np.square(np.asarray(gates, np.float64))), gate_px, gate_rel)
     if edges is None:
         raise ValueError(f"build_graph: no spatial model for the linked part pair {prob}; fit it "
                          f"with `posecut fit-pairwise` or leave the pair out of sparse_graph")
+    if order is not None:
+        edges = np.sort(order[edges], axis=1)
     return edges, prob

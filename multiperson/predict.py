@@ -38,6 +38,8 @@ class MultiPersonSettings:
     min_person_parts: int
     global_scale: float = 1.0
     edge_gate_stds: float = 0.0
+    offset_gate: tuple[float, float] | None = None
+    """(pixels, fraction) of multiperson.graph.build_graph's offset gate, or None."""
 
 
 def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
@@ -51,7 +53,10 @@ def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
         graph = default_sparse_graph(get_format(cfg.keypoint_format).skeleton, joints)
     return MultiPersonSettings(joints, cfg.stride, cfg.locref_stdev, cfg.nms_radius,
                                cfg.det_min_score, part_pair_mask(graph, joints),
-                               cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds)
+                               cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds,
+                               None if cfg.edge_offset_gate_px is None else
+                               (cfg.edge_offset_gate_px * cfg.global_scale,
+                                cfg.edge_offset_gate_rel))
 
 
 def _tick(timings, stage, start):
@@ -64,12 +69,12 @@ def _tick(timings, stage, start):
 def group_detections(dets: Detections, model: SpatialModel, settings: MultiPersonSettings,
                      timings=None, gates=None) -> People:
     """People from candidates: edges of linked part pairs (within ``gates``, see
-    multiperson.graph.edge_gates), probabilities, solver, assembly.
+    multiperson.graph.edge_gates, and the settings' offset gate), probabilities, solver, assembly.
 
     ``timings`` (a dict) receives the seconds of the 'pairwise', 'solver' and 'assembly' stages.
     """
     start = time.perf_counter()
-    edges, prob = build_graph(dets, model, settings.pair_mask, gates)
+    edges, prob = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
     start = _tick(timings, "pairwise", start)
     result = solve(dets.score, edges, prob)
     start = _tick(timings, "solver", start)

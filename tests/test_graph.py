@@ -90,3 +90,69 @@ def test_gates_drop_only_pairs_farther_than_their_reach():
     assert 0 < keep.sum() < len(keep)
     np.testing.assert_array_equal(edges, all_edges[keep])
     np.testing.assert_allclose(prob, all_prob[keep])
+
+
+def _fitted_model(rng, j):
+    from multiperson.pairwise import SpatialModel
+
+    model = SpatialModel.empty(j).with_same_part(rng.random(j) * 0.1, rng.normal(1, 1, j))
+    for k in range(j):
+        for m in range(k + 1, j):
+            model = model.with_pair(k, m, rng.normal(size=9), np.zeros(8), np.ones(8))
+    return model
+
+
+def test_offset_gate_keeps_the_pairs_the_offsets_point_at():
+    from multiperson.detections import Detections
+
+    rng = np.random.default_rng(11)
+    j, n = 4, 60
+    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
+    xy = rng.uniform(0, 300, (n, 2))
+    grid = xy + rng.normal(0, 2, (n, 2))
+    offsets = rng.normal(0, 60, (n, j, 2))
+    offsets[np.arange(n), part] = 0.0
+    # a few pairs whose offsets do point at each other
+    for a, b in rng.integers(0, n, (15, 2)):
+        offsets[a, part[b]] = xy[b] - grid[a] + rng.normal(0, 3, 2)
+    dets = Detections(part, xy, grid, np.ones(n), offsets, j)
+    model = _fitted_model(rng, j)
+    mask = part_pair_mask([], j)
+    all_edges, all_prob = build_graph(dets, model, mask)
+    edges, prob = build_graph(dets, model, mask, offset_gate=(10.0, 0.25))
+
+    a, b = all_edges[:, 0], all_edges[:, 1]
+    forward = np.linalg.norm(xy[b] - grid[a] - offsets[a, part[b]], axis=1)
+    backward = np.linalg.norm(xy[a] - grid[b] - offsets[b, part[a]], axis=1)
+    length_f = np.linalg.norm(offsets[a, part[b]], axis=1)
+    length_b = np.linalg.norm(offsets[b, part[a]], axis=1)
+    reach = np.linalg.norm(offsets, axis=2).max(axis=1)
+    same = part[a] == part[b]
+    distance = np.linalg.norm(xy[a] - xy[b], axis=1)
+    keep = np.where(same, distance <= np.maximum(reach[a], reach[b]),
+                    (forward <= 10 + 0.25 * length_f) | (backward <= 10 + 0.25 * length_b))
+    assert 0 < (keep & ~same).sum() < (~same).sum()
+    np.testing.assert_array_equal(edges, all_edges[keep])
+    np.testing.assert_allclose(prob, all_prob[keep])
+
+
+def test_candidates_in_any_order_give_the_same_graph():
+    from multiperson.detections import Detections
+
+    rng = np.random.default_rng(12)
+    j, n = 3, 25
+    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
+    xy = rng.uniform(0, 100, (n, 2))
+    offsets = rng.normal(0, 30, (n, j, 2))
+    model = _fitted_model(rng, j)
+    mask = part_pair_mask([], j)
+    dets = Detections(part, xy, xy + 1.0, np.ones(n), offsets, j)
+    edges, prob = build_graph(dets, model, mask, offset_gate=(20.0, 0.5))
+    shuffle = rng.permutation(n)
+    mixed = Detections(part[shuffle], xy[shuffle], xy[shuffle] + 1.0, np.ones(n),
+                       offsets[shuffle], j)
+    mixed_edges, mixed_prob = build_graph(mixed, model, mask, offset_gate=(20.0, 0.5))
+    back = np.sort(shuffle[mixed_edges], axis=1)
+    order = np.lexsort((back[:, 1], back[:, 0]))
+    np.testing.assert_array_equal(back[order], edges)
+    np.testing.assert_allclose(mixed_prob[order], prob, rtol=1e-12)
