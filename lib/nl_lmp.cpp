@@ -221,9 +221,10 @@ private:
     // adjacent pair with the most negative mean edge cost between them among
     // the pairs whose merge does not raise E (it lowers E, or both stay
     // suppressed and their edges attract), until there is none. Merged
-    // adjacency lists go to an arena; queued merges carry the stamps of both
-    // clusters and are skipped once either has changed. Returns whether E
-    // went down.
+    // adjacency lists go to an arena. Each cluster queues only its own best
+    // merge (push_best); a queued merge carries the stamps of both clusters,
+    // and once either has changed it is dropped and its cluster, if still
+    // unchanged, queues its best anew. Returns whether E went down.
     bool contract() {
         compact();
         const int k = num_clusters_;
@@ -252,12 +253,10 @@ private:
                 const int c = label_[v];
                 begin_[c] = g_.start[v];
                 length_[c] = g_.start[v + 1] - g_.start[v];
-                for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                    const int d = label_[g_.nbr[i]];
-                    arena_c_[i] = d;
-                    if (c < d) consider(c, d, g_.w[i], 1);
-                }
+                for (int i = g_.start[v]; i < g_.start[v + 1]; ++i)
+                    arena_c_[i] = label_[g_.nbr[i]];
             }
+            for (int c = 0; c < k; ++c) push_best(c, false);
         } else {
             order_nodes_.resize(g_.n);
             first_.assign(k + 1, 0);
@@ -275,9 +274,8 @@ private:
                     }
                 }
                 store_list(c);
-                for (const int d : touched_)
-                    if (c < d) consider(c, d, acc_[d], count_[d]);
             }
+            for (int c = 0; c < k; ++c) push_best(c, false);
         }
         std::make_heap(heap_.begin(), heap_.end(), HeapEntry::later);
 
@@ -286,8 +284,16 @@ private:
             heap_pop();
             const int a = top.a, b = top.b;
             if (parent_[a] != a || parent_[b] != b || stamp_[a] != top.sa ||
-                stamp_[b] != top.sb)
+                stamp_[b] != top.sb) {
+                // The partner of the cluster that queued this merge has
+                // changed: queue that cluster's best merge anew.
+                const int o = top.owner;
+                if (parent_[o] == o && stamp_[o] == (o == a ? top.sa : top.sb)) {
+                    refresh_list(o);
+                    push_best(o, true);
+                }
                 continue;
+            }
             parent_[b] = a;
             f_[a] = f_[a] + f_[b] + top.w;
             size_[a] += size_[b];
@@ -303,8 +309,7 @@ private:
                 }
             }
             store_list(a);
-            for (const int d : touched_)
-                if (consider(std::min(a, d), std::max(a, d), acc_[d], count_[d])) heap_sift_up();
+            push_best(a, true);
         }
         for (int v = 0; v < g_.n; ++v) label_[v] = find_root(label_[v]);
         compact();
@@ -378,8 +383,6 @@ private:
         arena_size_ += touched_.size();
     }
 
-    // Queues the merge of clusters a < b (summed cost w over `count` edges)
-    // if it is admissible; returns whether it did.
     // Adds weight w of n edges to cluster d's running sums (acc_, count_), starting
     // them and listing d in touched_ at its first visit (mark_).
     void accumulate(int d, double w, int n) {
@@ -393,12 +396,50 @@ private:
         count_[d] += n;
     }
 
-    bool consider(int a, int b, double w, int count) {
-        const double gain = merge_gain(f_[a], f_[b], w);
-        if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) return false;
-        heap_.push_back({w / count, static_cast<int>(items_.size())});
-        items_.push_back({w, a, b, stamp_[a], stamp_[b]});
-        return true;
+    // Queues cluster c's best admissible merge (the most negative mean edge
+    // cost; among equals the lowest id) from its adjacency list, which must
+    // list current clusters once each; `sift` keeps the heap ordered.
+    //
+    // One entry per cluster suffices for the greedy order: the best pair
+    // overall is the best of the cluster that changed last of its two, and an
+    // entry whose partner has since changed comes out no later than any pair
+    // of its owner that did not change, and is then queued anew.
+    void push_best(int c, bool sift) {
+        const int* nc = arena_c_.get() + begin_[c];
+        const int* nn = arena_n_.get() + begin_[c];
+        const double* nw = arena_w_.get() + begin_[c];
+        int best = -1;
+        double best_key = 0.0, best_w = 0.0;
+        for (int i = 0, end = length_[c]; i < end; ++i) {
+            const int d = nc[i];
+            const double w = nw[i];
+            const double gain = merge_gain(f_[c], f_[d], w);
+            if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) continue;
+            const double key = w / nn[i];
+            if (best < 0 || key < best_key || (key == best_key && d < best)) {
+                best = d;
+                best_key = key;
+                best_w = w;
+            }
+        }
+        if (best < 0) return;
+        const int a = std::min(c, best), b = std::max(c, best);
+        heap_.push_back({best_key, static_cast<int>(items_.size())});
+        items_.push_back({best_w, a, b, stamp_[a], stamp_[b], c});
+        if (sift) heap_sift_up();
+    }
+
+    // Rewrites cluster c's adjacency list over the current clusters.
+    void refresh_list(int c) {
+        touched_.clear();
+        const int* nc = arena_c_.get() + begin_[c];
+        const int* nn = arena_n_.get() + begin_[c];
+        const double* nw = arena_w_.get() + begin_[c];
+        for (int i = 0, end = length_[c]; i < end; ++i) {
+            const int d = find_root(nc[i]);
+            if (d != c) accumulate(d, nw[i], nn[i]);
+        }
+        store_list(c);
     }
 
     int find_root(int x) {
@@ -817,6 +858,7 @@ private:
         double w;
         int a, b;
         int sa, sb;
+        int owner;  // the cluster (a or b) whose best merge this is
     };
     struct HeapEntry {
         double key;

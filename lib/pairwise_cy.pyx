@@ -50,12 +50,27 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
     cdef int k, m
     cdef double feats[8]
     cdef double dx, dy, z, span, ex, ey, length, tol, d2, r
+    cdef Py_ssize_t pa, pb
     cdef bint gated = gate_px >= 0.0, keep
     cdef vector[long long] out_first, out_second
     cdef vector[double] out_prob
     cdef vector[Py_ssize_t] block_start
     cdef vector[double] off_len, reach
     cdef int missing_lo = -1, missing_hi = -1
+    # The min-max scaling folded into the weights: z = bias + sum_f coef_f * x_f.
+    coef_array = np.zeros((joints, joints, 8))
+    bias_array = np.zeros((joints, joints))
+    cdef double[:, :, ::1] coef = coef_array
+    cdef double[:, ::1] bias = bias_array
+    for pa in range(joints):
+        for pb in range(joints):
+            bias[pa, pb] = weights[pa, pb, 8]
+            for f in range(8):
+                span = x_max[pa, pb, f] - x_min[pa, pb, f]
+                if span == 0:
+                    span = 1.0
+                coef[pa, pb, f] = weights[pa, pb, f] / span
+                bias[pa, pb] -= coef[pa, pb, f] * x_min[pa, pb, f]
     with nogil:
         block_start.resize(joints + 1, n)
         for i in range(n - 1, -1, -1):
@@ -114,12 +129,9 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
                                    offsets[j, k, 0], offsets[j, k, 1], feats + 2)
                         for f in range(4):
                             feats[4 + f] = exp(-feats[f])
-                        z = weights[k, m, 8]
+                        z = bias[k, m]
                         for f in range(8):
-                            span = x_max[k, m, f] - x_min[k, m, f]
-                            if span == 0:
-                                span = 1.0
-                            z += weights[k, m, f] * (feats[f] - x_min[k, m, f]) / span
+                            z += coef[k, m, f] * feats[f]
                     out_first.push_back(i)
                     out_second.push_back(j)
                     out_prob.push_back(_sigmoid(z))
