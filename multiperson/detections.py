@@ -1,5 +1,6 @@
 """Candidate part detections: score-map peaks with their refined positions and predicted offsets."""
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,6 +40,13 @@ class Detections:
                           offsets, self.num_joints)
 
 
+@lru_cache(maxsize=8)
+def _channel_table(joints: int) -> np.ndarray:
+    """(J, J) pairwise channel of the ordered part pair (k, m); 0 on the diagonal (unused)."""
+    own, other = np.meshgrid(np.arange(joints), np.arange(joints), indexing="ij")
+    return np.where(own == other, 0, pair_index(own, other, joints))
+
+
 def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float,
                        min_score: float) -> Detections:
     """Candidates of every part of one image's network outputs.
@@ -57,12 +65,9 @@ def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float
         xy += locref[peaks.row, peaks.col, peaks.part]
     offsets = None
     if pairwise is not None:
-        n = len(peaks.part)
-        other = np.arange(joints)
-        own = peaks.part[:, None].astype(np.int64)
-        channel = pair_index(np.broadcast_to(own, (n, joints)), np.broadcast_to(other, (n, joints)),
-                             joints)
-        channel = np.where(other == own, 0, channel)
-        offsets = pairwise[peaks.row[:, None], peaks.col[:, None], channel].astype(np.float64)
-        offsets[other[None, :] == own] = 0.0
+        table = _channel_table(joints)
+        flat = np.asarray(pairwise).reshape(height * width, -1, 2)
+        cell = peaks.row * width + peaks.col
+        offsets = flat[cell[:, None], table[peaks.part]].astype(np.float64)
+        offsets[np.arange(len(cell)), peaks.part] = 0.0
     return Detections(peaks.part, xy, grid_xy, peaks.score.astype(np.float64), offsets, joints)
