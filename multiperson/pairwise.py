@@ -94,34 +94,41 @@ class SpatialModel:
                             np.broadcast_to(np.asarray(coef, np.float64), (j,)).copy(),
                             np.broadcast_to(np.asarray(bias, np.float64), (j,)).copy())
 
+    def folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """(coef (J, J, 8), bias (J, J)): the logistic models with the min-max scaling folded in,
+        ``z = bias + coef @ features``; computed once per model."""
+        cached = self.__dict__.get("_folded")
+        if cached is None:
+            span = self.x_max - self.x_min
+            coef = self.weights[..., :NUM_FEATURES] / np.where(span == 0, 1.0, span)
+            bias = self.weights[..., NUM_FEATURES] - np.einsum("kmf,kmf->km", coef, self.x_min)
+            cached = self.__dict__["_folded"] = (coef, bias)
+        return cached
+
     def pairs(self) -> np.ndarray:
         """(P, 2) fitted pairs (k < m)."""
         return np.argwhere(np.triu(self.fitted, 1))
-
-
-def _angle_between(a, b):
-    """Angle in [0, pi] between the vectors a and b, per row (0 when either is zero)."""
-    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-    return np.arctan2(np.abs(cross), np.einsum("ij,ij->i", a, b))
 
 
 def edge_features(xy, grid_xy, offsets, part, first, second) -> np.ndarray:
     """(E, 8) features of the candidate pairs (first[e], second[e]) of different parts.
 
     ``xy``, ``grid_xy`` (N, 2), ``offsets`` (N, J, 2) and ``part`` (N,) as in Detections.
+    Columns: forward length, forward angle, backward length, backward angle, then ``exp(-f)``
+    of those four; an angle is in [0, pi] (0 where either vector is zero).
     """
-    k, m = part[first], part[second]
-    forward_real = xy[second] - grid_xy[first]
-    backward_real = xy[first] - grid_xy[second]
-    forward_pred = offsets[first, m]
-    backward_pred = offsets[second, k]
-    raw = np.stack([
-        np.linalg.norm(forward_real - forward_pred, axis=1),
-        _angle_between(forward_real, forward_pred),
-        np.linalg.norm(backward_real - backward_pred, axis=1),
-        _angle_between(backward_real, backward_pred),
-    ], axis=1)
-    return np.concatenate([raw, np.exp(-raw)], axis=1)
+    first, second = np.asarray(first, np.int64), np.asarray(second, np.int64)
+    # (2, E, 2): forward (first's cell to second) and backward (second's cell to first)
+    real = np.stack([xy[second] - grid_xy[first], xy[first] - grid_xy[second]])
+    pred = np.stack([offsets[first, part[second]], offsets[second, part[first]]])
+    diff = real - pred
+    raw = np.empty((len(first), 8))
+    raw[:, 0:4:2] = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2).T
+    cross = real[..., 0] * pred[..., 1] - real[..., 1] * pred[..., 0]
+    dot = real[..., 0] * pred[..., 0] + real[..., 1] * pred[..., 1]
+    raw[:, 1:4:2] = np.arctan2(np.abs(cross), dot).T
+    np.exp(-raw[:, :4], out=raw[:, 4:])
+    return raw
 
 
 def _sigmoid(z):
@@ -159,10 +166,10 @@ def edge_probabilities(model: SpatialModel, xy, grid_xy, offsets, part, first, s
             raise ValueError(f"edge_probabilities: no spatial model for part pairs {pairs[:5]}"
                              f"{' ...' if len(pairs) > 5 else ''}")
         feats = edge_features(xy, grid_xy, offsets, part, a, b)
-        span = model.x_max[lo, hi] - model.x_min[lo, hi]
-        scaled = (feats - model.x_min[lo, hi]) / np.where(span == 0, 1.0, span)
-        w = model.weights[lo, hi]
-        prob[other] = _sigmoid(np.einsum("ef,ef->e", scaled, w[:, :-1]) + w[:, -1])
+        coef, bias = model.folded()
+        pair = lo * model.num_joints + hi
+        z = np.einsum("ef,ef->e", feats, coef.reshape(-1, NUM_FEATURES)[pair])
+        prob[other] = _sigmoid(z + bias.reshape(-1)[pair])
     return prob
 
 

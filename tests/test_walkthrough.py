@@ -1,4 +1,4 @@
-"""examples/train_own_data.sh, the README's own-data walkthrough, runs from end to end (tiny)."""
+"""demo/train_own_data.sh, the README's own-data walkthrough, runs from end to end (tiny)."""
 import json
 import os
 import subprocess
@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def test_own_data_walkthrough_from_annotations_to_people(tmp_path):
     env = dict(os.environ, WORK=str(tmp_path / "own"), NUM_TRAIN="6", NUM_VAL="3", STEPS="2",
                SIZE="128", TF_CPP_MIN_LOG_LEVEL="3")
-    run = subprocess.run(["bash", os.path.join(ROOT, "examples", "train_own_data.sh")], cwd=ROOT,
+    run = subprocess.run(["bash", os.path.join(ROOT, "demo", "train_own_data.sh")], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     own = tmp_path / "own"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Training a multi-person model on your own keypoint data, from annotations to people in images.
 # Run from the repository root after `make demo` or `make test` (they set up .venv/):
-#   bash examples/train_own_data.sh
+#   bash demo/train_own_data.sh
 # It stands in synthetic people for "your data" (step 1); replace that step by your annotations
 # in any layout convert-dataset reads (--from aic, crowdpose, ochuman, mpii, halpe,
 # cocowholebody, coco, deeplabcut). Sizes come from the environment, for a quick try:
-#   NUM_TRAIN=200 NUM_VAL=20 STEPS=200 bash examples/train_own_data.sh
+#   NUM_TRAIN=200 NUM_VAL=20 STEPS=200 bash demo/train_own_data.sh
 set -euo pipefail
 
 WORK=${WORK:-work/own_data}
