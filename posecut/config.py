@@ -264,7 +264,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("edge_gate_stds", FLOAT, 4.0, _at_least(0),
        "candidates farther apart than the length of their parts' mean offset plus this many "
        "times its std's get no edge; 0 links every distance (DeeperCut)"),
-    _K("edge_offset_gate_px", _optional(FLOAT), 24.0,
+    _K("edge_offset_gate_px", _optional(FLOAT), 48.0,
        lambda v: None if v is None or v >= 0 else f"expected >= 0 or null, got {v!r}",
        "two candidates of different parts get an edge only if an actual offset between them "
        "misses the predicted one by at most this many pixels plus edge_offset_gate_rel times "
