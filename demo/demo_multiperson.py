@@ -52,7 +52,7 @@ def run(args):
     skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     title = (f"{len(people.poses)} people, {cfg.net_type}, "
-             f"weights {os.path.basename(args.weights)}")
+             f"{os.path.relpath(args.weights, os.path.dirname(os.path.abspath(args.config)))}")
     save_multi_person_figure(args.output, image, people.poses, skeleton, title)
     json_path = args.json or os.path.splitext(args.output)[0] + ".json"
     with open(json_path, "w", encoding="utf-8") as f:

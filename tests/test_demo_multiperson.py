@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRUTH = os.path.join(ROOT, "demo", "images", "people.json")
 
 # The bundled model finds the bundled image's six people this well (measured: see README).
-MIN_AP = 0.1  # measured: 0.135
+MIN_AP = 0.2  # measured: 0.277
 
 
 def test_bundled_model_finds_the_people_of_the_bundled_image(tmp_path, capsys):
