@@ -1,10 +1,11 @@
 """Single-person demo: DeeperCut's argmax pose on an image, drawn with its score maps (PNG),
 and written as a COCO result (JSON).
 
-Run with no argument for the bundled image and DeeperCut's MPII single-person config:
+Run with no argument for the bundled synthetic person and the bundled model
+(models/synthetic_multi); any config and checkpoint work, e.g. DeeperCut's MPII model:
     .venv/bin/python demo/singleperson.py [--image IMG] [--config CFG] [--weights CKPT]
         [--output PNG] [--json JSON]
-Without --weights the network is untrained and the drawing says so.
+A config other than the bundled one without --weights runs untrained, and the drawing says so.
 """
 import argparse
 import json
@@ -25,17 +26,25 @@ from posecut.config import load_config  # noqa: E402
 from posecut.errors import PosecutError  # noqa: E402
 
 
+BUNDLED_CONFIG = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")
+BUNDLED_WEIGHTS = os.path.join(ROOT, "models", "synthetic_multi", "model", "weights")
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--image", default=os.path.join(ROOT, "demo", "images", "skier.jpg"))
-    parser.add_argument("--config", default=os.path.join(ROOT, "models", "mpii", "pose_cfg.yaml"))
+    parser.add_argument("--image", default=os.path.join(ROOT, "demo", "images", "person.png"))
+    parser.add_argument("--config", default=BUNDLED_CONFIG)
     parser.add_argument("--weights", default=None,
-                        help="checkpoint prefix or folder (slim names); omitted: untrained")
+                        help="checkpoint prefix or folder (slim names); omitted: the bundled "
+                             "model's with the bundled config, else untrained")
     parser.add_argument("--output", default=os.path.join(ROOT, "out", "singleperson.png"))
     parser.add_argument("--json", default=None,
                         help="COCO result JSON (default: the --output path with .json)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.weights is None and os.path.abspath(args.config) == BUNDLED_CONFIG:
+        args.weights = BUNDLED_WEIGHTS
+    return args
 
 
 def run(args):
@@ -51,7 +60,8 @@ def run(args):
     pose = argmax_pose_predict(scmap, locref, cfg.stride)
     done = time.perf_counter()
     skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
-    state = f"weights {os.path.basename(args.weights)}" if args.weights else \
+    state = os.path.relpath(args.weights, os.path.dirname(os.path.abspath(args.config))) \
+        if args.weights else \
         "UNTRAINED weights (random): the pose is meaningless"
     title = f"{cfg.net_type}, {state}"
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

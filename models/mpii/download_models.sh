@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches DeeperCut's published single-person MPII model (ResNet-101, TF1 checkpoint with slim
 # names) into this folder; it loads unchanged with models/mpii/pose_cfg.yaml:
-#   .venv/bin/python demo/singleperson.py --weights models/mpii/mpii-single-resnet-101
+#   .venv/bin/python demo/singleperson.py --config models/mpii/pose_cfg.yaml \
+#       --weights models/mpii/mpii-single-resnet-101 --image demo/images/skier.jpg
 # Needs internet; nothing in the tests does.
 set -euo pipefail
 cd "$(dirname "$0")"
