@@ -33,9 +33,9 @@ cdef inline double _sigmoid(double z) noexcept nogil:
 @cython.cdivision(True)
 def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::1] grid_xy,
                 const double[:, :, ::1] offsets, const unsigned char[:, ::1] linked,
-                const unsigned char[:, ::1] fitted, const double[:, :, ::1] weights,
-                const double[:, :, ::1] x_min, const double[:, :, ::1] x_max,
-                const double[::1] same_coef, const double[::1] same_bias,
+                const unsigned char[:, ::1] fitted, const double[:, :, ::1] coef,
+                const double[:, ::1] bias, const double[::1] same_coef,
+                const double[::1] same_bias,
                 const double[:, ::1] max_dist2, double gate_px=-1.0, double gate_rel=0.0):
     """(edges int64 (E, 2), probabilities float64 (E,)) of the linked candidate pairs i < j
     whose squared distance is at most ``max_dist2`` of their parts, in row-major order.
@@ -44,33 +44,20 @@ def graph_edges(const int[::1] part, const double[:, ::1] xy, const double[:, ::
     of its two offset errors (actual minus predicted offset) to be at most ``gate_px`` plus
     ``gate_rel`` times that predicted offset's length, and a same-part pair to lie within the
     longer predicted offset of either candidate (its body's reach).
+    ``coef`` (J, J, 8) and ``bias`` (J, J) are the per-pair logistic models with their feature
+    scaling folded in (multiperson.pairwise.SpatialModel.folded).
     Returns (None, (k, m)) for the first linked pair of parts that has no fitted model.
     """
     cdef Py_ssize_t n = part.shape[0], joints = linked.shape[0], i, j, f, start
     cdef int k, m
     cdef double feats[8]
-    cdef double dx, dy, z, span, ex, ey, length, tol, d2, r
-    cdef Py_ssize_t pa, pb
+    cdef double dx, dy, z, ex, ey, length, tol, d2, r
     cdef bint gated = gate_px >= 0.0, keep
     cdef vector[long long] out_first, out_second
     cdef vector[double] out_prob
     cdef vector[Py_ssize_t] block_start
     cdef vector[double] off_len, reach
     cdef int missing_lo = -1, missing_hi = -1
-    # The min-max scaling folded into the weights: z = bias + sum_f coef_f * x_f.
-    coef_array = np.zeros((joints, joints, 8))
-    bias_array = np.zeros((joints, joints))
-    cdef double[:, :, ::1] coef = coef_array
-    cdef double[:, ::1] bias = bias_array
-    for pa in range(joints):
-        for pb in range(joints):
-            bias[pa, pb] = weights[pa, pb, 8]
-            for f in range(8):
-                span = x_max[pa, pb, f] - x_min[pa, pb, f]
-                if span == 0:
-                    span = 1.0
-                coef[pa, pb, f] = weights[pa, pb, f] / span
-                bias[pa, pb] -= coef[pa, pb, f] * x_min[pa, pb, f]
     with nogil:
         block_start.resize(joints + 1, n)
         for i in range(n - 1, -1, -1):

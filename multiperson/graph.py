@@ -98,13 +98,13 @@ def build_graph(dets, model, mask, gates=None, offset_gate=None):
     take = (lambda a: a) if order is None else (lambda a: np.asarray(a)[order])
     offsets = dets.offsets if dets.offsets is not None else np.zeros((len(dets), j, 2))
     gate_px, gate_rel = (-1.0, 0.0) if offset_gate is None else map(float, offset_gate)
+    coef, bias = model.folded()
     edges, prob = graph_edges(
         np.ascontiguousarray(take(part)), np.ascontiguousarray(take(dets.xy), np.float64),
         np.ascontiguousarray(take(dets.grid_xy), np.float64),
         np.ascontiguousarray(take(offsets), np.float64),
         np.ascontiguousarray(mask, np.uint8), np.ascontiguousarray(model.fitted, np.uint8),
-        np.ascontiguousarray(model.weights, np.float64), np.ascontiguousarray(model.x_min, np.float64),
-        np.ascontiguousarray(model.x_max, np.float64),
+        np.ascontiguousarray(coef, np.float64), np.ascontiguousarray(bias, np.float64),
         np.ascontiguousarray(model.same_coef, np.float64),
         np.ascontiguousarray(model.same_bias, np.float64),
         np.ascontiguousarray(np.full((j, j), np.inf) if gates is None else
