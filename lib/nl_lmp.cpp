@@ -299,15 +299,8 @@ private:
             size_[a] += size_[b];
             ++stamp_[a];
             touched_.clear();
-            for (const int c : {a, b}) {
-                const int* nc = arena_c_.get() + begin_[c];
-                const int* nn = arena_n_.get() + begin_[c];
-                const double* nw = arena_w_.get() + begin_[c];
-                for (int i = 0, end = length_[c]; i < end; ++i) {
-                    const int d = find_root(nc[i]);
-                    if (d != a) accumulate(d, nw[i], nn[i]);
-                }
-            }
+            gather_list(a, a);
+            gather_list(b, a);
             store_list(a);
             push_best(a, true);
         }
@@ -429,16 +422,22 @@ private:
         if (sift) heap_sift_up();
     }
 
-    // Rewrites cluster c's adjacency list over the current clusters.
-    void refresh_list(int c) {
-        touched_.clear();
+    // Adds cluster c's adjacency list, mapped to the current clusters, to the
+    // running sums (accumulate), leaving out cluster `self`.
+    void gather_list(int c, int self) {
         const int* nc = arena_c_.get() + begin_[c];
         const int* nn = arena_n_.get() + begin_[c];
         const double* nw = arena_w_.get() + begin_[c];
         for (int i = 0, end = length_[c]; i < end; ++i) {
             const int d = find_root(nc[i]);
-            if (d != c) accumulate(d, nw[i], nn[i]);
+            if (d != self) accumulate(d, nw[i], nn[i]);
         }
+    }
+
+    // Rewrites cluster c's adjacency list over the current clusters.
+    void refresh_list(int c) {
+        touched_.clear();
+        gather_list(c, c);
         store_list(c);
     }
 
