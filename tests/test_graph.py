@@ -32,16 +32,22 @@ def test_pair_mask_and_edges():
         part_pair_mask([(0, 5)], 3)
 
 
+def _random_candidates(rng, j, n, size, jitter, spread):
+    """(part sorted (n,), xy (n, 2) in a size x size square, cell centres jittered by ``jitter``
+    pixels, offsets (n, j, 2) of ``spread`` pixels) of n random candidates of j parts."""
+    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
+    xy = rng.uniform(0, size, (n, 2))
+    grid = xy + rng.normal(0, jitter, (n, 2))
+    return part, xy, grid, rng.normal(0, spread, (n, j, 2))
+
+
 def test_compiled_graph_equals_edges_then_vectorised_probabilities():
     from multiperson.detections import Detections
     from multiperson.pairwise import SpatialModel, edge_probabilities
 
     rng = np.random.default_rng(3)
     j, n = 5, 40
-    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
-    xy = rng.uniform(0, 200, (n, 2))
-    grid = xy + rng.normal(0, 3, (n, 2))
-    offsets = rng.normal(0, 40, (n, j, 2))
+    part, xy, grid, offsets = _random_candidates(rng, j, n, 200, 3, 40)
     dets = Detections(part, xy, grid, rng.random(n), offsets, j)
     mask = part_pair_mask([(0, 1), (1, 2), (2, 4), (3, 1)], j)
     model = SpatialModel.empty(j).with_same_part(rng.random(j) * 0.3, rng.normal(3, 1, j))
@@ -107,10 +113,7 @@ def test_offset_gate_keeps_the_pairs_the_offsets_point_at():
 
     rng = np.random.default_rng(11)
     j, n = 4, 60
-    part = np.sort(rng.integers(0, j, n)).astype(np.int32)
-    xy = rng.uniform(0, 300, (n, 2))
-    grid = xy + rng.normal(0, 2, (n, 2))
-    offsets = rng.normal(0, 60, (n, j, 2))
+    part, xy, grid, offsets = _random_candidates(rng, j, n, 300, 2, 60)
     offsets[np.arange(n), part] = 0.0
     # a few pairs whose offsets do point at each other
     for a, b in rng.integers(0, n, (15, 2)):
