@@ -159,3 +159,41 @@ def test_candidates_in_any_order_give_the_same_graph():
     order = np.lexsort((back[:, 1], back[:, 0]))
     np.testing.assert_array_equal(back[order], edges)
     np.testing.assert_allclose(mixed_prob[order], prob, rtol=1e-12)
+
+
+def _kernel_args(rng, j, n, model, gate):
+    part, xy, grid, offsets = _random_candidates(rng, j, n, 600, 2, 80)
+    coef, bias = model.folded()
+    return (part, xy, grid, np.ascontiguousarray(offsets), np.ones((j, j), np.uint8),
+            np.ascontiguousarray(model.fitted, np.uint8), np.ascontiguousarray(coef),
+            np.ascontiguousarray(bias), model.same_coef.astype(np.float64),
+            model.same_bias.astype(np.float64), np.full((j, j), 300.0 ** 2), gate, 0.5)
+
+
+def test_threads_split_the_rows_and_give_the_same_graph():
+    from lib.pairwise_cy import graph_edges
+
+    rng = np.random.default_rng(21)
+    j, n = 5, 700  # about 50 000 scanned pairs: three ranges with max_threads=3
+    model = _fitted_model(rng, j)
+    for gate in (-1.0, 40.0):
+        args = _kernel_args(rng, j, n, model, gate)
+        one = graph_edges(*args, max_threads=1)
+        three = graph_edges(*args, max_threads=3)
+        assert len(one[0]) > 10000
+        np.testing.assert_array_equal(one[0], three[0])
+        np.testing.assert_array_equal(one[1], three[1])
+
+
+def test_threads_report_the_first_pair_without_a_model():
+    from lib.pairwise_cy import graph_edges
+
+    rng = np.random.default_rng(22)
+    j, n = 4, 700
+    model = _fitted_model(rng, j)
+    fitted = model.fitted.copy()
+    fitted[2, 3] = fitted[3, 2] = fitted[1, 3] = fitted[3, 1] = False
+    args = list(_kernel_args(rng, j, n, model, -1.0))
+    args[5] = np.ascontiguousarray(fitted, np.uint8)
+    for threads in (1, 3):
+        assert graph_edges(*args, max_threads=threads) == (None, (1, 3))
