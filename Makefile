@@ -3,7 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
-LIB_SOURCES := $(filter-out lib/%_cy.cpp,$(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.hpp lib/*.h))
+LIB_SOURCES := $(filter-out lib/%_cy.cpp,$(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.cc lib/*.hpp lib/*.h))
 
 .PHONY: install demo test bench clean
 
@@ -12,6 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml setup.py $(LIB_SOURCES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-binary xtcocotools -e '.[test]'
+	$(VENV)/bin/python -m lib.people_op --force > /dev/null
 	touch $@
 
 demo: $(STAMP)

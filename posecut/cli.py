@@ -291,8 +291,9 @@ def cmd_export(args):
     cfg = load_config(_config_path(args.config))
     cfg.require_joints()
     out = export_saved_model(cfg, args.weights, args.output)
-    print(f"SavedModel written to {out} (signature serving_default: image -> network outputs; "
-          f"config, pairwise statistics and spatial model in {out}/assets)")
+    print(f"SavedModel written to {out} (signature serving_default: image -> people, poses and "
+          f"scores; signature network: image -> network outputs; it needs the op of "
+          f"lib/people_op.py loaded, as posecut.export.load_exported does)")
     if args.tflite:
         height, width = args.tflite_size
         path = export_tflite(cfg, args.weights, args.tflite, height, width)

@@ -1,11 +1,14 @@
 """Export of a trained model: a TensorFlow SavedModel (any backbone) and TFLite (light backbone).
 
-The SavedModel's ``serving_default`` signature takes one RGB image (H, W, 3, uint8 or float32)
-and returns the network's outputs with DeeperCut's names and a batch axis ('part_prob' sigmoid
-scores, 'locref' and 'pairwise_pred' raw); its ``assets/`` folder holds the config, the pairwise
-statistics and the spatial model, so ``load_exported`` gives back a complete image-in,
-people-out predictor. Grouping (NMS, multicut) stays in the compiled kernels of lib/: it is not
-expressible as TensorFlow ops.
+The SavedModel's ``serving_default`` signature takes one RGB image (H, W, 3, float32 0-255)
+and returns people: 'poses' (K, J, 3) as x, y, score in the image's pixels and 'scores' (K,),
+as multiperson.predict.MultiPersonPredictor gives them. Everything after the network runs in
+the compiled op of lib/people_op.cc (the same C++ as the Python pipeline's kernels), so a
+process must load that op before the SavedModel (``load_exported`` does). A single-person
+model (no pairwise head) returns its argmax pose as one person. The ``network`` signature
+returns the raw outputs with DeeperCut's names and a batch axis ('part_prob' sigmoid scores,
+'locref' and 'pairwise_pred' raw). ``assets/`` holds the config, the pairwise statistics and
+the spatial model.
 """
 import os
 import shutil
@@ -15,29 +18,113 @@ import tensorflow as tf
 
 from posecut.errors import CheckpointError
 
-__all__ = ["export_saved_model", "export_tflite", "load_exported", "tflite_forward"]
+__all__ = ["ExportedPeople", "export_saved_model", "export_tflite", "load_exported",
+           "tflite_forward"]
 
 ASSETS = "assets"
 CONFIG = "pose_cfg.yaml"
 STATS = "pairwise_stats.mat"
 SPATIAL = "pairwise_model"
+_IMAGE = tf.TensorSpec([None, None, 3], tf.float32, name="image")
+
+
+def _resized(image, scale: float):
+    """The image resized by ``scale`` (bilinear, as nnet.predict.scale_image); unchanged at 1."""
+    if scale == 1.0:
+        return image
+    size = tf.maximum(1.0, tf.round(tf.cast(tf.shape(image)[:2], tf.float64) * scale))
+    return tf.image.resize(image, tf.cast(size, tf.int32), method="bilinear")
+
+
+def _argmax_person(prob, locref, stride: float, locref_stdev: float):
+    """(poses (1, J, 3), scores (1,)) of the best cell per joint, as nnet.predict.argmax_pose_predict."""
+    shape = tf.shape(prob)
+    width, joints = shape[2], shape[3]
+    flat = tf.reshape(prob[0], [-1, joints])
+    best = tf.argmax(flat, axis=0, output_type=tf.int32)
+    score = tf.reduce_max(flat, axis=0)
+    xy = tf.cast(tf.stack([best % width, best // width], axis=1), tf.float64) * stride + 0.5 * stride
+    if locref is not None:
+        cells = tf.reshape(locref[0], [-1, joints, 2])
+        picked = tf.gather_nd(cells, tf.stack([best, tf.range(joints)], axis=1))
+        xy += tf.cast(picked * np.float32(locref_stdev), tf.float64)
+    pose = tf.concat([tf.cast(xy, tf.float32), score[:, None]], axis=1)[None]
+    return pose, tf.reduce_mean(score)[None]
 
 
 class _Serving(tf.Module):
-    """The network behind a fixed signature: one image in, its outputs out."""
+    """The network and its grouping behind fixed signatures: people, and the raw outputs."""
 
-    def __init__(self, model, names):
+    def __init__(self, model, names, cfg, grouping):
         super().__init__()
         self.model = model
         self.names = names
+        self.scale = float(cfg.global_scale)
+        self.stride = float(cfg.stride)
+        self.locref_stdev = float(cfg.locref_stdev)
+        self.grouping = grouping
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32, name="image")])
-    def serve(self, image):
+    def _outputs(self, image):
         raw = self.model(image[None], training=False)
         out = {"part_prob": tf.sigmoid(raw["part_pred"])}
         for name in self.names:
             out[name] = raw[name]
         return out
+
+    @tf.function(input_signature=[_IMAGE])
+    def network(self, image):
+        return self._outputs(image)
+
+    @tf.function(input_signature=[_IMAGE])
+    def people(self, image):
+        out = self._outputs(_resized(image, self.scale))
+        if self.grouping is None:
+            poses, scores = _argmax_person(out["part_prob"], out.get("locref"), self.stride,
+                                           self.locref_stdev)
+        else:
+            from lib.people_op import load
+
+            args, attrs = self.grouping
+            poses, scores = load().posecut_people(out["part_prob"], out["locref"],
+                                                  out["pairwise_pred"], *args, **attrs)
+        if self.scale != 1.0:
+            poses = tf.concat([poses[..., :2] / self.scale, poses[..., 2:]], axis=-1)
+        return {"poses": poses, "scores": scores}
+
+
+def _f64(values):
+    return tf.constant(np.asarray(values, np.float64))
+
+
+def _grouping(cfg):
+    """The PosecutPeople op's constant inputs and attributes for a multi-person config."""
+    from dataset.pairwise_stats import load_pairwise_stats
+    from multiperson.graph import edge_gates
+    from multiperson.pairwise import load_spatial_model
+    from multiperson.predict import multiperson_settings_from_config
+
+    if not cfg.location_refinement:
+        raise CheckpointError(f"{cfg.source}: location_refinement: the exported grouping needs "
+                              f"the locref head (true), got false")
+    settings = multiperson_settings_from_config(cfg)
+    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints,
+                                scale=cfg.global_scale)
+    model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
+    missing = np.triu(settings.pair_mask & ~np.asarray(model.fitted, bool), 1)
+    if missing.any():
+        k, m = (int(i) for i in np.argwhere(missing)[0])
+        raise CheckpointError(f"{cfg.source}: pairwise_model_dir: no spatial model for the linked "
+                              f"part pair ({k}, {m}); fit it with `posecut fit-pairwise`")
+    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
+    coef, bias = model.folded()
+    gate = (-1.0, 0.0) if settings.offset_gate is None else settings.offset_gate
+    args = (_f64(stats.means), _f64(stats.stds), tf.constant(settings.pair_mask),
+            tf.constant(np.asarray(model.fitted, bool)), _f64(coef), _f64(bias),
+            _f64(model.same_coef), _f64(model.same_bias), _f64(np.square(gates)),
+            _f64([settings.stride, settings.nms_radius, *gate]))
+    attrs = {"locref_stdev": settings.locref_stdev, "det_min_score": settings.det_min_score,
+             "min_person_parts": settings.min_person_parts}
+    return args, attrs
 
 
 def _network(cfg, weights):
@@ -57,39 +144,49 @@ def export_saved_model(cfg, weights, out_dir) -> str:
     """Write the SavedModel of a loaded config and its weights (with its grouping assets)."""
     from posecut.config import save_config
 
+    grouping = _grouping(cfg) if cfg.pairwise_predict else None
     model, heads = _network(cfg, weights)
-    module = _Serving(model, heads)
+    module = _Serving(model, heads, cfg, grouping)
     out_dir = os.fspath(out_dir)
-    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.serve})
+    tf.saved_model.save(module, out_dir, signatures={"serving_default": module.people,
+                                                     "network": module.network})
     assets = os.path.join(out_dir, ASSETS)
     os.makedirs(assets, exist_ok=True)
-    exported = cfg.replace(pairwise_stats_fn=STATS, pairwise_model_dir=SPATIAL, init_weights="",
-                           dataset="")
+    exported = cfg.replace(pairwise_stats_fn=STATS if cfg.pairwise_predict else "",
+                           pairwise_model_dir=SPATIAL if cfg.pairwise_predict else "",
+                           init_weights="", dataset="")
     if cfg.pairwise_predict:
         shutil.copy(cfg.resolve_path(cfg.pairwise_stats_fn), os.path.join(assets, STATS))
-        folder = cfg.resolve_path(cfg.pairwise_model_dir)
-        if folder and os.path.isdir(folder):
-            shutil.copytree(folder, os.path.join(assets, SPATIAL), dirs_exist_ok=True)
+        shutil.copytree(cfg.resolve_path(cfg.pairwise_model_dir), os.path.join(assets, SPATIAL),
+                        dirs_exist_ok=True)
     save_config(exported, os.path.join(assets, CONFIG))
     return out_dir
 
 
-class _ExportedNetwork:
-    """Calls a loaded SavedModel's signature like nnet.predict.PosePredictor: numpy outputs."""
+class ExportedPeople:
+    """A loaded SavedModel: call it on an RGB image for its People; ``network(image)`` gives
+    the raw outputs as nnet.predict.PosePredictor does (numpy, batch axis)."""
 
-    def __init__(self, signature):
-        self.signature = signature
+    def __init__(self, loaded):
+        self.loaded = loaded  # keeps the variables alive
+        self._people = loaded.signatures["serving_default"]
+        self._network = loaded.signatures["network"]
 
     def __call__(self, image):
-        out = self.signature(image=tf.constant(np.asarray(image), tf.float32))
+        from multiperson.assemble import People
+
+        out = self._people(image=tf.constant(np.asarray(image), tf.float32))
+        return People(out["poses"].numpy(), out["scores"].numpy())
+
+    def network(self, image):
+        out = self._network(image=tf.constant(np.asarray(image), tf.float32))
         return {name: value.numpy() for name, value in out.items()}
 
 
 def load_exported(out_dir):
-    """(config, MultiPersonPredictor) of an exported SavedModel folder."""
-    from dataset.pairwise_stats import load_pairwise_stats
-    from multiperson.pairwise import load_spatial_model
-    from multiperson.predict import MultiPersonPredictor, multiperson_settings_from_config
+    """(config, ExportedPeople) of an exported SavedModel folder; registers the grouping op
+    (lib/people_op.py) first, which the SavedModel needs."""
+    from lib.people_op import load
     from posecut.config import load_config
 
     out_dir = os.fspath(out_dir)
@@ -97,17 +194,15 @@ def load_exported(out_dir):
     if not os.path.isfile(config):
         raise CheckpointError(f"{out_dir}: not an exported model (no {ASSETS}/{CONFIG})")
     cfg = load_config(config)
+    load()
     try:
         loaded = tf.saved_model.load(out_dir)
     except (OSError, ValueError) as err:
         raise CheckpointError(f"{out_dir}: cannot load the SavedModel ({err})") from None
-    network = _ExportedNetwork(loaded.signatures["serving_default"])
-    network.loaded = loaded  # keeps the variables alive
-    settings = multiperson_settings_from_config(cfg)
-    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints,
-                                scale=cfg.global_scale)
-    model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
-    return cfg, MultiPersonPredictor(network, stats.means, stats.stds, model, settings)
+    if "network" not in loaded.signatures:
+        raise CheckpointError(f"{out_dir}: exported by an older posecut (no 'network' "
+                              f"signature); export it again with `posecut export`")
+    return cfg, ExportedPeople(loaded)
 
 
 def export_tflite(cfg, weights, path, height: int, width: int) -> str:

@@ -1,14 +1,19 @@
 """posecut.export: the SavedModel and TFLite give the outputs (and people) of their source."""
+import dataclasses
+import os
+
+import imageio.v3 as iio
 import numpy as np
 import pytest
 
 from dataset.pairwise_stats import PairwiseStats, save_pairwise_stats
-from multiperson.pairwise import SpatialModel, save_spatial_model
+from multiperson.pairwise import SpatialModel, load_spatial_model, save_spatial_model
 from multiperson.predict import setup_multiperson_prediction
 from nnet.checkpoint import save_weights
 from nnet.pose_net import build_pose_net, spec_from_config
+from nnet.predict import predict_single_person, setup_pose_prediction
 from posecut.cli import main
-from posecut.config import config_from_dict, save_config
+from posecut.config import config_from_dict, load_config, save_config
 from posecut.errors import CheckpointError
 from posecut.export import export_saved_model, export_tflite, load_exported, tflite_forward
 
@@ -48,9 +53,39 @@ def test_saved_model_gives_the_same_people(trained, tmp_path):
     want, got = original.network(image), exported.network(image)
     for name in ("part_prob", "locref", "pairwise_pred"):
         np.testing.assert_allclose(got[name], want[name], atol=1e-5)
+    # the serving signature's people: the Python pipeline's, rounded to float32
     people, exported_people = original(image), exported(image)
     assert len(people.poses) > 0
-    np.testing.assert_allclose(exported_people.poses, people.poses, atol=1e-4)
+    np.testing.assert_array_equal(exported_people.poses, people.poses.astype(np.float32))
+    np.testing.assert_array_equal(exported_people.scores, people.scores.astype(np.float32))
+
+
+def test_bundled_model_exports_with_the_same_people_on_the_bundled_image(tmp_path):
+    root = os.path.join(os.path.dirname(__file__), "..")
+    cfg = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
+    weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
+    export_saved_model(cfg, weights, tmp_path / "saved")
+    _, exported = load_exported(tmp_path / "saved")
+    image = iio.imread(os.path.join(root, "demo", "images", "people.png"))[..., :3]
+    people, exported_people = setup_multiperson_prediction(cfg, weights)(image), exported(image)
+    assert len(people.poses) >= 6  # the image shows six
+    np.testing.assert_array_equal(exported_people.poses, people.poses.astype(np.float32))
+    np.testing.assert_array_equal(exported_people.scores, people.scores.astype(np.float32))
+
+
+def test_single_person_model_exports_its_argmax_pose(trained, tmp_path):
+    cfg, _, _ = trained
+    single = cfg.replace(pairwise_predict=False, pairwise_stats_fn="", pairwise_model_dir="")
+    weights = save_weights(build_pose_net(spec_from_config(single)), tmp_path / "weights")
+    export_saved_model(single, weights, tmp_path / "saved")
+    _, exported = load_exported(tmp_path / "saved")
+    image = np.random.default_rng(3).integers(0, 255, (72, 88, 3), dtype=np.uint8)
+    pose = predict_single_person(setup_pose_prediction(single, weights), image,
+                                 single.locref_stdev, single.stride)
+    people = exported(image)
+    assert people.poses.shape == (1, J, 3)
+    np.testing.assert_allclose(people.poses[0], pose, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(people.scores, [pose[:, 2].mean()], rtol=1e-6)
 
 
 def test_tflite_gives_the_same_outputs(trained, tmp_path):
@@ -71,6 +106,13 @@ def test_errors_and_the_command(trained, tmp_path, capsys):
         export_tflite(cfg.replace(net_type="resnet_50"), weights, tmp_path / "x.tflite", 32, 32)
     with pytest.raises(CheckpointError, match="not an exported model"):
         load_exported(tmp_path)
+    partial = load_spatial_model(folder / "spatial", J)
+    fitted = partial.fitted.copy()
+    fitted[1, 2] = fitted[2, 1] = False
+    save_spatial_model(dataclasses.replace(partial, fitted=fitted), tmp_path / "partial")
+    with pytest.raises(CheckpointError, match=r"no spatial model for the linked part pair \(1, 2\)"):
+        export_saved_model(cfg.replace(pairwise_model_dir=str(tmp_path / "partial")), weights,
+                           tmp_path / "never")
     assert main(["export", str(folder / "pose_cfg.yaml"), "--weights", weights, "--output",
                  str(tmp_path / "cli"), "--tflite", str(tmp_path / "cli.tflite"),
                  "--tflite-size", "32", "48"]) == 0

@@ -1,0 +1,230 @@
+// Everything after the network in C++: candidates, graph, multicut, people.
+//
+// The same steps as multiperson.predict.people_from_outputs (lib/nms.hpp, lib/pairwise.hpp,
+// lib/nl_lmp.hpp and the numpy code of multiperson/detections.py and multiperson/assemble.py),
+// with the same arithmetic, for the TensorFlow op of lib/people_op.cc: an exported model then
+// gives the people the Python pipeline gives. Plain C++17, no Python.
+#ifndef POSECUT_LIB_PEOPLE_HPP
+#define POSECUT_LIB_PEOPLE_HPP
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "nl_lmp.hpp"
+#include "nms.hpp"
+#include "pairwise.hpp"
+
+namespace posecut {
+namespace people {
+
+// One image's network outputs (batch axis dropped), row-major, as the network gives them.
+struct Outputs {
+    int64_t height = 0, width = 0;
+    int joints = 0;
+    const float* part_prob;  // [h, w, J] sigmoid scores
+    const float* locref;     // [h, w, J, 2] normalised refinements, or nullptr
+    const float* pairwise;   // [h, w, J(J-1), 2] normalised offsets in DeeperCut's pair order
+    const double* means;     // [J(J-1), 2] pairwise statistics that de-normalise them
+    const double* stds;      // [J(J-1), 2]
+};
+
+// Settings of multiperson.predict.MultiPersonSettings, with the same precision as Python uses
+// them (the threshold and locref scale are float32 there).
+struct Settings {
+    double stride = 8.0;
+    float locref_stdev = 7.2801f;
+    double nms_radius = 5.0;
+    float det_min_score = 0.1f;
+    int min_person_parts = 1;
+    double gate_px = -1.0;  // offset gate, < 0: off
+    double gate_rel = 0.0;
+};
+
+// The spatial model and graph of multiperson.graph.build_graph, row-major.
+struct Model {
+    const uint8_t* linked;    // [J, J]
+    const uint8_t* fitted;    // [J, J]
+    const double* coef;       // [J, J, 8] folded logistic weights
+    const double* bias;       // [J, J]
+    const double* same_coef;  // [J]
+    const double* same_bias;  // [J]
+    const double* max_dist2;  // [J, J] squared distance gates
+};
+
+// Candidates grouped by part, as multiperson.detections.Detections.
+struct Candidates {
+    std::vector<int32_t> part;
+    std::vector<double> xy, grid_xy;  // [n, 2]
+    std::vector<double> score;        // [n]
+    std::vector<double> offsets;      // [n, J, 2]
+};
+
+// K people: poses [K, J, 3] (x, y, score; zeros where a part is missing), scores [K]; sorted
+// by falling score.
+struct People {
+    std::vector<double> poses;
+    std::vector<double> scores;
+};
+
+// Channel of the ordered joint pair (first -> second) in DeeperCut's pairwise layout.
+inline int64_t pair_index(int64_t first, int64_t second, int64_t joints) {
+    return (joints - 1) * first + second - (first < second ? 1 : 0);
+}
+
+// The candidates of every part: NMS peaks, refined positions and de-normalised offsets.
+inline void extract(const Outputs& o, const Settings& s, Candidates& out) {
+    const int joints = o.joints;
+    nms::Peaks peaks;
+    nms::suppress(o.part_prob, o.height, o.width, joints, s.nms_radius, s.det_min_score, peaks);
+    const size_t n = peaks.part.size();
+    const int64_t channels = static_cast<int64_t>(joints) * (joints - 1);
+    out.part = peaks.part;
+    out.xy.resize(2 * n);
+    out.grid_xy.resize(2 * n);
+    out.score.resize(n);
+    out.offsets.assign(2 * n * joints, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t cell = peaks.cell[i], k = peaks.part[i];
+        const double gx = static_cast<double>(cell % o.width) * s.stride + 0.5 * s.stride;
+        const double gy = static_cast<double>(cell / o.width) * s.stride + 0.5 * s.stride;
+        out.grid_xy[2 * i] = gx;
+        out.grid_xy[2 * i + 1] = gy;
+        out.xy[2 * i] = gx;
+        out.xy[2 * i + 1] = gy;
+        if (o.locref != nullptr) {
+            const float* r = o.locref + (cell * joints + k) * 2;
+            out.xy[2 * i] += static_cast<double>(r[0] * s.locref_stdev);
+            out.xy[2 * i + 1] += static_cast<double>(r[1] * s.locref_stdev);
+        }
+        out.score[i] = static_cast<double>(peaks.score[i]);
+        for (int64_t m = 0; m < joints; ++m) {
+            if (m == k) continue;
+            const int64_t c = pair_index(k, m, joints);
+            const float* raw = o.pairwise + (cell * channels + c) * 2;
+            double* dst = out.offsets.data() + (i * joints + m) * 2;
+            dst[0] = static_cast<double>(raw[0]) * o.stds[2 * c] + o.means[2 * c];
+            dst[1] = static_cast<double>(raw[1]) * o.stds[2 * c + 1] + o.means[2 * c + 1];
+        }
+    }
+}
+
+// People of the clusters (cluster >= 0) of the candidates: per part the score-weighted mean
+// position of the cluster's candidates, scored by their best score; clusters with fewer than
+// `min_parts` distinct parts are dropped.
+inline void assemble(const Candidates& c, const int32_t* cluster, int joints, int min_parts,
+                     People& out) {
+    const size_t n = c.part.size();
+    int64_t count = 0;
+    for (size_t i = 0; i < n; ++i) count = std::max<int64_t>(count, cluster[i] + 1);
+    std::vector<double> total(count * joints, 0.0), sx(count * joints, 0.0),
+        sy(count * joints, 0.0), best(count * joints, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+        if (cluster[i] < 0) continue;
+        const int64_t cell = static_cast<int64_t>(cluster[i]) * joints + c.part[i];
+        const double value = c.score[i], weight = std::max(value, 1e-12);
+        total[cell] += weight;
+        sx[cell] += weight * c.xy[2 * i];
+        sy[cell] += weight * c.xy[2 * i + 1];
+        best[cell] = std::max(best[cell], value);
+    }
+    std::vector<double> poses, scores;
+    for (int64_t p = 0; p < count; ++p) {
+        int found = 0;
+        double sum = 0.0;
+        for (int j = 0; j < joints; ++j) {
+            found += total[p * joints + j] > 0 ? 1 : 0;
+            sum += best[p * joints + j];
+        }
+        if (found < std::max(1, min_parts)) continue;
+        for (int j = 0; j < joints; ++j) {
+            const int64_t cell = p * joints + j;
+            const bool has = total[cell] > 0;
+            poses.push_back(has ? sx[cell] / total[cell] : 0.0);
+            poses.push_back(has ? sy[cell] / total[cell] : 0.0);
+            poses.push_back(best[cell]);
+        }
+        scores.push_back(sum / joints);
+    }
+    std::vector<size_t> order(scores.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+    out.poses.resize(poses.size());
+    out.scores.resize(scores.size());
+    for (size_t r = 0; r < order.size(); ++r) {
+        std::copy_n(poses.begin() + order[r] * joints * 3, joints * 3,
+                    out.poses.begin() + r * joints * 3);
+        out.scores[r] = scores[order[r]];
+    }
+}
+
+// What went wrong, empty if nothing did.
+struct Problem {
+    std::string message;
+};
+
+// The people of one image's outputs; returns a message instead for NaN scores or a linked
+// part pair without a fitted model.
+inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Model& m,
+                                   People& out) {
+    const int64_t cells = o.height * o.width * o.joints;
+    for (int64_t i = 0; i < cells; ++i) {
+        if (std::isnan(o.part_prob[i])) {
+            return {"part_prob: NaN score at (row, col, part) = (" +
+                    std::to_string(i / o.joints / o.width) + ", " +
+                    std::to_string(i / o.joints % o.width) + ", " +
+                    std::to_string(i % o.joints) + ")"};
+        }
+    }
+    Candidates c;
+    extract(o, s, c);
+    pairwise::Problem p;
+    p.n = static_cast<int64_t>(c.part.size());
+    p.joints = o.joints;
+    p.part = c.part.data();
+    p.xy = c.xy.data();
+    p.grid_xy = c.grid_xy.data();
+    p.offsets = c.offsets.data();
+    p.linked = m.linked;
+    p.fitted = m.fitted;
+    p.coef = m.coef;
+    p.bias = m.bias;
+    p.same_coef = m.same_coef;
+    p.same_bias = m.same_bias;
+    p.max_dist2 = m.max_dist2;
+    p.gate_px = s.gate_px;
+    p.gate_rel = s.gate_rel;
+    pairwise::Edges edges;
+    if (p.n > 0) pairwise::graph_edges(p, edges);
+    if (edges.missing_first >= 0) {
+        return {"no spatial model for the linked part pair (" +
+                std::to_string(edges.missing_first) + ", " +
+                std::to_string(edges.missing_second) + ")"};
+    }
+    const int64_t num_edges = static_cast<int64_t>(edges.prob.size());
+    std::vector<int64_t> pairs(2 * num_edges);
+    for (int64_t e = 0; e < num_edges; ++e) {
+        pairs[2 * e] = edges.first[e];
+        pairs[2 * e + 1] = edges.second[e];
+    }
+    std::vector<double> node_costs(p.n), edge_costs(num_edges);
+    nl_lmp::probabilities_to_costs(c.score.data(), p.n, node_costs.data());
+    nl_lmp::probabilities_to_costs(edges.prob.data(), num_edges, edge_costs.data());
+    std::vector<uint8_t> active(p.n, 0);
+    std::vector<int32_t> cluster(p.n, -1);
+    if (p.n > 0) {
+        nl_lmp::solve(p.n, node_costs.data(), num_edges, pairs.data(), edge_costs.data(),
+                      nl_lmp::Options(), active.data(), cluster.data());
+    }
+    assemble(c, cluster.data(), o.joints, s.min_person_parts, out);
+    return {};
+}
+
+}  // namespace people
+}  // namespace posecut
+
+#endif  // POSECUT_LIB_PEOPLE_HPP

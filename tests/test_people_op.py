@@ -1,0 +1,99 @@
+"""lib.people_op: the TensorFlow op of the exported grouping gives the Python pipeline's people."""
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
+from dataset.synthetic import render_scene  # noqa: E402
+from dataset.targets import TargetSettings  # noqa: E402
+from lib import people_op  # noqa: E402
+from multiperson.graph import edge_gates  # noqa: E402
+from multiperson.oracle import OracleNoise, oracle_outputs  # noqa: E402
+from multiperson.pairwise import load_spatial_model  # noqa: E402
+from multiperson.predict import multiperson_settings_from_config, people_from_outputs  # noqa: E402
+from nnet.predict import extract_cnn_output  # noqa: E402
+from posecut.config import load_config  # noqa: E402
+
+BUNDLED = os.path.join(os.path.dirname(__file__), "..", "models", "synthetic_multi",
+                       "pose_cfg.yaml")
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    """Settings, statistics, spatial model and distance gates of the bundled model."""
+    cfg = load_config(BUNDLED)
+    settings = multiperson_settings_from_config(cfg)
+    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints)
+    model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
+    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
+    return settings, stats, model, gates
+
+
+def _raw_outputs(people, height, width, stats, settings, seed):
+    """Network-like raw outputs (batch axis, normalised, float32) of a synthetic scene."""
+    rng = np.random.default_rng(seed)
+    joints = render_scene(rng, height, width, people, min_height=90)[1]
+    targets = TargetSettings(num_joints=settings.num_joints, pos_dist_thresh=17,
+                             location_refinement=True, pairwise_predict=True)
+    noise = OracleNoise(score=0.3, locref_px=1.0, pairwise_px=2.0, pairwise_rel=0.1)
+    scmap, locref, pairwise = oracle_outputs(joints, (height, width), targets, stats.means,
+                                             stats.stds, noise, seed)
+    h, w = scmap.shape[:2]
+    return {"part_prob": scmap[None],
+            "locref": (locref / np.float32(settings.locref_stdev)).reshape(1, h, w, -1)
+            .astype(np.float32),
+            "pairwise_pred": ((pairwise - stats.means) / stats.stds).reshape(1, h, w, -1)
+            .astype(np.float32)}
+
+
+def _op_people(raw, settings, stats, model, gates):
+    coef, bias = model.folded()
+    gate = (-1.0, 0.0) if settings.offset_gate is None else settings.offset_gate
+    return people_op.load().posecut_people(
+        raw["part_prob"], raw["locref"], raw["pairwise_pred"], stats.means, stats.stds,
+        settings.pair_mask, np.asarray(model.fitted, bool), coef, bias,
+        np.asarray(model.same_coef, np.float64), np.asarray(model.same_bias, np.float64),
+        np.square(gates), np.array([settings.stride, settings.nms_radius, *gate]),
+        locref_stdev=settings.locref_stdev, det_min_score=settings.det_min_score,
+        min_person_parts=settings.min_person_parts)
+
+
+@pytest.mark.parametrize("people,height,width,offset_gate", [
+    (1, 160, 160, True), (5, 240, 320, True), (20, 480, 640, True), (8, 240, 320, False)])
+def test_op_gives_the_python_pipelines_people(bundled, people, height, width, offset_gate):
+    settings, stats, model, gates = bundled
+    if not offset_gate:
+        settings = dataclasses.replace(settings, offset_gate=None)
+    raw = _raw_outputs(people, height, width, stats, settings, seed=people)
+    outputs = extract_cnn_output(raw, settings.locref_stdev, stats.means, stats.stds)
+    want = people_from_outputs(*outputs, model, settings, gates=gates)
+    poses, scores = _op_people(raw, settings, stats, model, gates)
+    assert len(want.poses) >= people
+    np.testing.assert_array_equal(poses.numpy(), want.poses.astype(np.float32))
+    np.testing.assert_array_equal(scores.numpy(), want.scores.astype(np.float32))
+
+
+def test_op_errors_name_the_input(bundled):
+    settings, stats, model, gates = bundled
+    raw = _raw_outputs(2, 160, 160, stats, settings, seed=3)
+    bad = dict(raw, part_prob=raw["part_prob"].copy())
+    bad["part_prob"][0, 4, 5, 6] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"NaN score at .* = \(4, 5, 6\)"):
+        _op_people(bad, settings, stats, model, gates)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="locref: expected shape"):
+        _op_people(dict(raw, locref=raw["locref"][:, :-1]), settings, stats, model, gates)
+    fitted = np.array(model.fitted, bool)
+    fitted[5, 6] = fitted[6, 5] = False
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"no spatial model .* \(5, 6\)"):
+        _op_people(raw, settings, stats, dataclasses.replace(model, fitted=fitted), gates)
+
+
+def test_build_is_skipped_while_the_library_is_newer_than_its_sources():
+    path = people_op.build()
+    before = os.path.getmtime(path)
+    assert people_op.build() == path and os.path.getmtime(path) == before
+    assert path == people_op.library_path()
