@@ -5,7 +5,9 @@ probabilities, solver, assembly) runs on two kinds of outputs: the bundled model
 (models/synthetic_multi) and the oracle's (the ground truth's targets with noise: one
 candidate per visible joint, as a well-trained network gives). The network stage is timed for
 the bundled light model and for DeeperCut's resnet_101 (17 joints, locref + pairwise, float32,
-random weights: time does not depend on them). Medians over --scenes scenes.
+random weights: time does not depend on them). The nms column includes reading the network's
+raw outputs (locref scaling; pairwise offsets de-normalised at the candidates only, see
+dataset.pairwise_stats.NormalisedOffsets), as the predictor does. Medians over --scenes scenes.
 Run: .venv/bin/python bench/bench_multiperson.py [--people 1 5 20] [--scenes 5]
 """
 import argparse
@@ -45,14 +47,17 @@ def _median_time(fn, repeats):
     return float(np.median(times))
 
 
-def _post_stages(outputs, model, settings, gates, repeats=5):
-    """Median ms per post-network stage, and the candidate and edge counts."""
+def _post_stages(read_outputs, model, settings, gates, repeats=5):
+    """Median ms per post-network stage (reading the outputs counted as nms), and the
+    candidate and edge counts; ``read_outputs()`` gives (scmap, locref, pairwise)."""
     runs = []
     for _ in range(repeats):
-        timings = {}
+        start = time.perf_counter()
+        outputs = read_outputs()
+        timings = {"nms": time.perf_counter() - start}
         people_from_outputs(*outputs, model, settings, timings, gates)
         runs.append([timings[s] for s in POST])
-    dets = extract_detections(*outputs, settings.stride, settings.nms_radius,
+    dets = extract_detections(*read_outputs(), settings.stride, settings.nms_radius,
                               settings.det_min_score)
     edges, _ = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
     return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)
@@ -99,12 +104,14 @@ def main():
         for _ in range(args.scenes):
             image, joints, _, _ = render_scene(rng, height, width, count, min_height=60,
                                                max_height=260)
-            net_out = extract_cnn_output(network(image), cfg.locref_stdev, stats.means,
-                                         stats.stds)
+            raw = network(image)
             oracle = oracle_outputs(joints, (height, width), targets, stats.means, stats.stds,
                                     rng=rng)
-            for kind, outputs in (("network", net_out), ("oracle", oracle)):
-                stages, cands, edges = _post_stages(outputs, model, settings, gates)
+            sources = {"network": lambda: extract_cnn_output(raw, cfg.locref_stdev, stats.means,
+                                                             stats.stds, lazy_pairwise=True),
+                       "oracle": lambda: oracle}
+            for kind, read_outputs in sources.items():
+                stages, cands, edges = _post_stages(read_outputs, model, settings, gates)
                 rows[kind].append([cands, edges, *stages])
         for kind, values in rows.items():
             cands, edges, *stages = np.median(np.array(values), axis=0)

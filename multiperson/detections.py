@@ -4,7 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dataset.pairwise_stats import pair_index
+from dataset.pairwise_stats import NormalisedOffsets, pair_index
 from lib.nms import nms_scoremaps
 
 __all__ = ["Detections", "extract_detections"]
@@ -52,7 +52,9 @@ def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float
     """Candidates of every part of one image's network outputs.
 
     ``scmap`` (h, w, J) part scores; ``locref`` (h, w, J, 2) refinements in pixels or None;
-    ``pairwise`` (h, w, J(J-1), 2) de-normalised offsets in DeeperCut's pair order, or None.
+    ``pairwise`` (h, w, J(J-1), 2) de-normalised offsets in DeeperCut's pair order (an array,
+    or a dataset.pairwise_stats.NormalisedOffsets: then only the candidates' cells are
+    de-normalised), or None.
     Peaks come from lib.nms with ``nms_radius`` cells and threshold ``min_score``; a cell's centre
     is ``(col, row) * stride + stride / 2``.
     """
@@ -65,9 +67,12 @@ def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float
         xy += locref[peaks.row, peaks.col, peaks.part]
     offsets = None
     if pairwise is not None:
-        table = _channel_table(joints)
-        flat = np.asarray(pairwise).reshape(height * width, -1, 2)
-        cell = peaks.row * width + peaks.col
-        offsets = flat[cell[:, None], table[peaks.part]].astype(np.float64)
-        offsets[np.arange(len(cell)), peaks.part] = 0.0
+        channels = _channel_table(joints)[peaks.part]
+        cell = (peaks.row * width + peaks.col)[:, None]
+        if isinstance(pairwise, NormalisedOffsets):
+            offsets = pairwise.take(cell, channels).astype(np.float64)
+        else:
+            flat = np.asarray(pairwise).reshape(height * width, -1, 2)
+            offsets = flat[cell, channels].astype(np.float64)
+        offsets[np.arange(len(peaks.part)), peaks.part] = 0.0
     return Detections(peaks.part, xy, grid_xy, peaks.score.astype(np.float64), offsets, joints)

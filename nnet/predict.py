@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from dataset.pairwise_stats import NormalisedOffsets
 from dataset.pairwise_stats import pair_index  # noqa: F401 (DeeperCut's pairwise channel order)
 from nnet.checkpoint import load_weights
 from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from_config
@@ -66,11 +67,14 @@ def setup_pose_prediction(spec, weights=None, fold=True, jit_compile=False):
     return PosePredictor(model, spec, compile_forward(model, jit_compile))
 
 
-def extract_cnn_output(outputs, locref_stdev=7.2801, pairwise_means=None, pairwise_stds=None):
+def extract_cnn_output(outputs, locref_stdev=7.2801, pairwise_means=None, pairwise_stds=None,
+                       lazy_pairwise=False):
     """Score map (h, w, J), locref (h, w, J, 2) in pixels, pairwise offsets (h, w, J(J-1), 2).
 
     Takes the first image of the batch. Pairwise offsets are de-normalised with the per-pair
-    statistics (arrays of shape (J(J-1), 2), x then y, in DeeperCut's pair order) when given.
+    statistics (arrays of shape (J(J-1), 2), x then y, in DeeperCut's pair order) when given;
+    with ``lazy_pairwise`` they come as a dataset.pairwise_stats.NormalisedOffsets, which
+    de-normalises only the cells read (multiperson.detections.extract_detections accepts it).
     """
     scmap = np.asarray(outputs["part_prob"])[0]
     locref = pairwise = None
@@ -81,7 +85,9 @@ def extract_cnn_output(outputs, locref_stdev=7.2801, pairwise_means=None, pairwi
         raw = np.asarray(outputs["pairwise_pred"])[0]
         pairwise = raw.reshape(raw.shape[0], raw.shape[1], -1, 2)
         if pairwise_means is not None:
-            pairwise = pairwise * np.asarray(pairwise_stds) + np.asarray(pairwise_means)
+            pairwise = NormalisedOffsets(pairwise, pairwise_means, pairwise_stds)
+            if not lazy_pairwise:
+                pairwise = pairwise.denormalised()
     return scmap, locref, pairwise
 
 
@@ -112,8 +118,10 @@ def scale_image(image, scale):
 
 
 def network_outputs(predictor, image, locref_stdev, means=None, stds=None, scale=1.0):
-    """(scmap, locref, pairwise) of ``image`` resized by ``scale``, as extract_cnn_output gives."""
-    return extract_cnn_output(predictor(scale_image(image, scale)), locref_stdev, means, stds)
+    """(scmap, locref, pairwise) of ``image`` resized by ``scale``, as extract_cnn_output gives
+    them with lazy_pairwise (de-normalised where read)."""
+    return extract_cnn_output(predictor(scale_image(image, scale)), locref_stdev, means, stds,
+                              lazy_pairwise=True)
 
 
 def predict_single_person(predictor, image, locref_stdev, stride, scale=1.0):

@@ -43,3 +43,19 @@ def test_no_peaks_gives_empty_arrays():
     scmap, locref, pairwise = _outputs()
     dets = extract_detections(scmap, locref, pairwise, 8.0, 2.0, 0.1)
     assert len(dets) == 0 and dets.xy.shape == (0, 2) and dets.offsets.shape == (0, 3, 2)
+
+
+def test_normalised_offsets_are_denormalised_at_the_candidates_only_and_exactly():
+    from dataset.pairwise_stats import NormalisedOffsets
+
+    rng = np.random.default_rng(5)
+    j, h, w = 4, 9, 11
+    scmap = rng.random((h, w, j)).astype(np.float32)
+    raw = rng.normal(0, 1, (h, w, j * (j - 1), 2)).astype(np.float32)
+    means, stds = rng.normal(0, 30, (j * (j - 1), 2)), rng.uniform(2, 9, (j * (j - 1), 2))
+    lazy = NormalisedOffsets(raw, means, stds)
+    eager = extract_detections(scmap, None, lazy.denormalised(), 8.0, 1.5, 0.3)
+    dets = extract_detections(scmap, None, lazy, 8.0, 1.5, 0.3)
+    assert len(dets) > 10
+    np.testing.assert_array_equal(dets.offsets, eager.offsets)
+    np.testing.assert_array_equal(lazy.denormalised(), raw * stds + means)

@@ -63,3 +63,19 @@ def test_predictor_loads_weights_and_matches_the_plain_model(tmp_path):
     assert other["part_prob"].shape == (1, 4, 4, 2)
     with pytest.raises(ValueError, match="expected an RGB image"):
         predictor(np.zeros((20, 30), np.uint8))
+
+
+def test_lazy_pairwise_reads_the_same_offsets():
+    from dataset.pairwise_stats import NormalisedOffsets
+
+    rng = np.random.default_rng(1)
+    outputs = {"part_prob": rng.random((1, 2, 3, 3)),
+               "pairwise_pred": rng.normal(size=(1, 2, 3, 12)).astype(np.float32)}
+    means, stds = rng.normal(size=(6, 2)) * 10, rng.uniform(1, 5, size=(6, 2))
+    _, _, eager = extract_cnn_output(outputs, 7.2801, means, stds)
+    _, _, lazy = extract_cnn_output(outputs, 7.2801, means, stds, lazy_pairwise=True)
+    assert isinstance(lazy, NormalisedOffsets)
+    np.testing.assert_array_equal(lazy.denormalised(), eager)
+    cells, channels = np.array([[4], [0]]), np.array([[5, 1], [2, 3]])
+    np.testing.assert_array_equal(lazy.take(cells, channels),
+                                  eager.reshape(6, 6, 2)[cells, channels])
