@@ -92,6 +92,29 @@ Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edg
     return g;
 }
 
+// Entry of a cluster's adjacency list in the contraction.
+struct Adj {
+    double w;  // summed cost of the edges to cluster c
+    int c;     // neighbouring cluster
+    int n;     // number of those edges
+};
+
+// A merge queued by the contraction, and its heap entry.
+struct MergeItem {
+    double w;   // summed edge cost between a and b
+    int a, b;   // the clusters, a < b
+    int sa, sb; // their stamps when queued
+    int owner;  // the cluster (a or b) whose best merge this is
+};
+struct HeapEntry {
+    double key;
+    int item;
+    // Heap order: the smallest key (then the earliest item) comes first.
+    static bool later(const HeapEntry& x, const HeapEntry& y) {
+        return (x.key > y.key) | ((x.key == y.key) & (x.item > y.item));
+    }
+};
+
 // Local search over partitions; see the top of this file.
 class Search {
 public:
@@ -102,7 +125,6 @@ public:
           f_(capacity_, 0.0),
           size_(capacity_, 0),
           acc_(capacity_, 0.0),
-          count_(capacity_, 0),
           mark_(capacity_, 0),
           pos_(g.n, -1),
           tidx_(capacity_, -1) {
@@ -220,10 +242,11 @@ private:
     // Greedy contraction of the current clusters: repeatedly merges the
     // adjacent pair with the most negative mean edge cost between them among
     // the pairs whose merge does not raise E (it lowers E, or both stay
-    // suppressed and their edges attract), until there is none. Merged
-    // adjacency lists go to an arena. Each cluster queues only its own best
-    // merge (push_best); a queued merge carries the stamps of both clusters,
-    // and once either has changed it is dropped and its cluster, if still
+    // suppressed and their edges attract), until there is none. Adjacency
+    // lists live in an arena: a merged list is appended, a refreshed one is
+    // rewritten in place. Each cluster queues only its own best merge
+    // (push_best); a queued merge carries the stamps of both clusters, and
+    // once either has changed it is dropped and its cluster, if still
     // unchanged, queues its best anew. Returns whether E went down.
     bool contract() {
         compact();
@@ -236,27 +259,28 @@ private:
         stamp_.assign(k, 0);
         begin_.resize(k);
         length_.resize(k);
+        slot_.assign(k, -1);
         arena_size_ = 0;
-        reserve_arena(4 * g_.nbr.size() + 16);
+        const std::size_t initial = 2 * g_.nbr.size() + 16;
+        if (arena_capacity_ < initial) {
+            arena_.reset(new Adj[initial]);
+            arena_capacity_ = initial;
+        }
         items_.clear();
         heap_.clear();
 
         // Initial cluster adjacency (summed costs and edge counts between
         // clusters); when every cluster is one node it is the graph itself.
+        Adj* arena = arena_.get();
         if (k == g_.n) {
-            const std::size_t size = g_.nbr.size();
-            std::copy(g_.nbr.begin(), g_.nbr.end(), arena_c_.get());
-            std::fill(arena_n_.get(), arena_n_.get() + size, 1);
-            std::copy(g_.w.begin(), g_.w.end(), arena_w_.get());
-            arena_size_ = size;
             for (int v = 0; v < k; ++v) {
                 const int c = label_[v];
                 begin_[c] = g_.start[v];
                 length_[c] = g_.start[v + 1] - g_.start[v];
                 for (int i = g_.start[v]; i < g_.start[v + 1]; ++i)
-                    arena_c_[i] = label_[g_.nbr[i]];
+                    arena[i] = {g_.w[i], label_[g_.nbr[i]], 1};
             }
-            for (int c = 0; c < k; ++c) push_best(c, false);
+            arena_size_ = g_.nbr.size();
         } else {
             order_nodes_.resize(g_.n);
             first_.assign(k + 1, 0);
@@ -265,18 +289,20 @@ private:
             for (int v = 0; v < g_.n; ++v) order_nodes_[first_[label_[v]]++] = v;
             int at = 0;
             for (int c = 0; c < k; ++c) {
-                touched_.clear();
+                Adj* out = arena + arena_size_;
+                int len = 0;
                 for (; at < g_.n && label_[order_nodes_[at]] == c; ++at) {
                     const int v = order_nodes_[at];
                     for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
                         const int d = label_[g_.nbr[i]];
-                        if (d != c) accumulate(d, g_.w[i], 1);
+                        if (d != c) add_entry(out, len, d, g_.w[i], 1);
                     }
                 }
-                store_list(c);
+                finish_list(c, static_cast<int>(arena_size_), len);
+                arena_size_ += len;
             }
-            for (int c = 0; c < k; ++c) push_best(c, false);
         }
+        for (int c = 0; c < k; ++c) push_best(c);
         std::make_heap(heap_.begin(), heap_.end(), HeapEntry::later);
 
         while (!heap_.empty()) {
@@ -290,19 +316,23 @@ private:
                 const int o = top.owner;
                 if (parent_[o] == o && stamp_[o] == (o == a ? top.sa : top.sb)) {
                     refresh_list(o);
-                    push_best(o, true);
+                    push_best(o);
+                    heap_sift_up();
                 }
                 continue;
             }
+            reserve_arena(static_cast<std::size_t>(length_[a]) + length_[b]);
             parent_[b] = a;
             f_[a] = f_[a] + f_[b] + top.w;
             size_[a] += size_[b];
             ++stamp_[a];
-            touched_.clear();
-            gather_list(a, a);
-            gather_list(b, a);
-            store_list(a);
-            push_best(a, true);
+            Adj* out = arena_.get() + arena_size_;
+            int len = 0;
+            gather_list(a, a, out, len);
+            gather_list(b, a, out, len);
+            finish_list(a, static_cast<int>(arena_size_), len);
+            arena_size_ += len;
+            if (push_best(a)) heap_sift_up();
         }
         for (int v = 0; v < g_.n; ++v) label_[v] = find_root(label_[v]);
         compact();
@@ -310,138 +340,151 @@ private:
     }
 
     // Removes the first entry of the binary heap heap_ (ordered by
-    // HeapEntry::later).
+    // HeapEntry::later): the hole at the top moves down to a leaf along the
+    // earlier children (chosen without branches, as the comparisons are
+    // unpredictable), and the last entry fills it and moves up, usually not
+    // far.
     void heap_pop() {
         const HeapEntry last = heap_.back();
         heap_.pop_back();
         const std::size_t size = heap_.size();
         if (size == 0) return;
+        HeapEntry* heap = heap_.data();
         std::size_t hole = 0;
-        for (;;) {
-            std::size_t child = 2 * hole + 1;
-            if (child >= size) break;
-            if (child + 1 < size && HeapEntry::later(heap_[child], heap_[child + 1])) ++child;
-            if (!HeapEntry::later(last, heap_[child])) break;
-            heap_[hole] = heap_[child];
+        for (std::size_t child = 1; child + 1 < size; child = 2 * hole + 1) {
+            child += HeapEntry::later(heap[child], heap[child + 1]);
+            heap[hole] = heap[child];
             hole = child;
         }
-        heap_[hole] = last;
+        if (2 * hole + 1 < size) {
+            heap[hole] = heap[2 * hole + 1];
+            hole = 2 * hole + 1;
+        }
+        sift_up(hole, last);
     }
 
     // Restores the heap order after an entry was appended.
-    void heap_sift_up() {
-        std::size_t hole = heap_.size() - 1;
-        const HeapEntry entry = heap_[hole];
+    void heap_sift_up() { sift_up(heap_.size() - 1, heap_.back()); }
+
+    // Puts entry into the heap at hole or above it.
+    void sift_up(std::size_t hole, const HeapEntry entry) {
+        HeapEntry* heap = heap_.data();
         while (hole > 0) {
             const std::size_t parent = (hole - 1) / 2;
-            if (!HeapEntry::later(heap_[parent], entry)) break;
-            heap_[hole] = heap_[parent];
+            if (!HeapEntry::later(heap[parent], entry)) break;
+            heap[hole] = heap[parent];
             hole = parent;
         }
-        heap_[hole] = entry;
+        heap[hole] = entry;
     }
 
-    // Makes room for `extra` more arena entries (growing without zeroing).
+    // Makes room for `extra` more entries at the end of the arena. When it
+    // is full, the lists of the current clusters (at most one entry per end
+    // of a graph edge) are copied into a buffer with room for twice as many
+    // plus `extra`; the others are stale.
     void reserve_arena(std::size_t extra) {
-        const std::size_t need = arena_size_ + extra;
-        if (arena_capacity_ >= need) return;
-        const std::size_t capacity = std::max(need, 2 * arena_capacity_);
-        std::unique_ptr<int[]> c(new int[capacity]), n(new int[capacity]);
-        std::unique_ptr<double[]> w(new double[capacity]);
-        std::copy(arena_c_.get(), arena_c_.get() + arena_size_, c.get());
-        std::copy(arena_n_.get(), arena_n_.get() + arena_size_, n.get());
-        std::copy(arena_w_.get(), arena_w_.get() + arena_size_, w.get());
-        arena_c_ = std::move(c);
-        arena_n_ = std::move(n);
-        arena_w_ = std::move(w);
+        if (arena_capacity_ >= arena_size_ + extra) return;
+        std::size_t live = 0;
+        for (int c = 0, k = static_cast<int>(parent_.size()); c < k; ++c)
+            if (parent_[c] == c) live += length_[c];
+        const std::size_t capacity = std::max(arena_capacity_, 2 * live + extra);
+        std::unique_ptr<Adj[]> fresh(new Adj[capacity]);
+        std::size_t size = 0;
+        for (int c = 0, k = static_cast<int>(parent_.size()); c < k; ++c) {
+            if (parent_[c] != c) continue;
+            std::copy(arena_.get() + begin_[c], arena_.get() + begin_[c] + length_[c],
+                      fresh.get() + size);
+            begin_[c] = static_cast<int>(size);
+            size += length_[c];
+        }
+        arena_ = std::move(fresh);
+        arena_size_ = size;
         arena_capacity_ = capacity;
     }
 
-    // Writes the touched clusters with their sums as the adjacency list of c
-    // and clears their marks.
-    void store_list(int c) {
-        reserve_arena(touched_.size());
-        begin_[c] = static_cast<int>(arena_size_);
-        length_[c] = static_cast<int>(touched_.size());
-        int* nc = arena_c_.get() + arena_size_;
-        int* nn = arena_n_.get() + arena_size_;
-        double* nw = arena_w_.get() + arena_size_;
-        for (std::size_t i = 0; i < touched_.size(); ++i) {
-            const int d = touched_[i];
-            mark_[d] = 0;
-            nc[i] = d;
-            nn[i] = count_[d];
-            nw[i] = acc_[d];
-        }
-        arena_size_ += touched_.size();
+    // Adds the weight w of n edges to cluster d in the list being written at
+    // out (len entries so far): to its entry (slot_) or to a new one. Without
+    // branches, as whether d is new is unpredictable: a zero entry is always
+    // written at out[len] and kept only when d is new. out[len] must be free
+    // or already read.
+    void add_entry(Adj* out, int& len, int d, double w, int n) {
+        const int s = slot_[d];
+        const bool fresh = s < 0;
+        const int t = fresh ? len : s;
+        out[len] = {0.0, d, 0};
+        slot_[d] = t;
+        out[t].w += w;
+        out[t].n += n;
+        len += fresh;
     }
 
-    // Adds weight w of n edges to cluster d's running sums (acc_, count_), starting
-    // them and listing d in touched_ at its first visit (mark_).
-    void accumulate(int d, double w, int n) {
-        if (!mark_[d]) {
-            mark_[d] = 1;
-            acc_[d] = 0.0;
-            count_[d] = 0;
-            touched_.push_back(d);
-        }
-        acc_[d] += w;
-        count_[d] += n;
+    // Makes the len entries at arena position `begin` cluster c's list and
+    // clears their slots.
+    void finish_list(int c, int begin, int len) {
+        const Adj* list = arena_.get() + begin;
+        for (int i = 0; i < len; ++i) slot_[list[i].c] = -1;
+        begin_[c] = begin;
+        length_[c] = len;
     }
 
     // Queues cluster c's best admissible merge (the most negative mean edge
     // cost; among equals the lowest id) from its adjacency list, which must
-    // list current clusters once each; `sift` keeps the heap ordered.
+    // list current clusters once each; returns whether it queued one (the
+    // caller restores the heap order).
     //
     // One entry per cluster suffices for the greedy order: the best pair
     // overall is the best of the cluster that changed last of its two, and an
     // entry whose partner has since changed comes out no later than any pair
     // of its owner that did not change, and is then queued anew.
-    void push_best(int c, bool sift) {
-        const int* nc = arena_c_.get() + begin_[c];
-        const int* nn = arena_n_.get() + begin_[c];
-        const double* nw = arena_w_.get() + begin_[c];
+    bool push_best(int c) {
+        const Adj* list = arena_.get() + begin_[c];
+        const double fc = f_[c];
         int best = -1;
         double best_key = 0.0, best_w = 0.0;
         for (int i = 0, end = length_[c]; i < end; ++i) {
-            const int d = nc[i];
-            const double w = nw[i];
-            const double gain = merge_gain(f_[c], f_[d], w);
+            const int d = list[i].c;
+            const double w = list[i].w;
+            const double key = w / list[i].n;
+            // Only a better key needs the (rarely passed) admissibility test.
+            if (best >= 0 && !(key < best_key || (key == best_key && d < best))) continue;
+            const double gain = merge_gain(fc, f_[d], w);
             if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) continue;
-            const double key = w / nn[i];
-            if (best < 0 || key < best_key || (key == best_key && d < best)) {
-                best = d;
-                best_key = key;
-                best_w = w;
-            }
+            best = d;
+            best_key = key;
+            best_w = w;
         }
-        if (best < 0) return;
+        if (best < 0) return false;
         const int a = std::min(c, best), b = std::max(c, best);
         heap_.push_back({best_key, static_cast<int>(items_.size())});
         items_.push_back({best_w, a, b, stamp_[a], stamp_[b], c});
-        if (sift) heap_sift_up();
+        return true;
     }
 
     // Adds cluster c's adjacency list, mapped to the current clusters, to the
-    // running sums (accumulate), leaving out cluster `self`.
-    void gather_list(int c, int self) {
-        const int* nc = arena_c_.get() + begin_[c];
-        const int* nn = arena_n_.get() + begin_[c];
-        const double* nw = arena_w_.get() + begin_[c];
+    // list being written at out (add_entry), leaving out cluster `self`. The
+    // list being written may be c's own (refresh_list): it never gets ahead
+    // of the reading.
+    void gather_list(int c, int self, Adj* out, int& len) {
+        const Adj* list = arena_.get() + begin_[c];
         for (int i = 0, end = length_[c]; i < end; ++i) {
-            const int d = find_root(nc[i]);
-            if (d != self) accumulate(d, nw[i], nn[i]);
+            const Adj e = list[i];
+            const int d = find_root(e.c);
+            if (d != self) add_entry(out, len, d, e.w, e.n);
         }
     }
 
-    // Rewrites cluster c's adjacency list over the current clusters.
+    // Rewrites cluster c's adjacency list over the current clusters, in place.
     void refresh_list(int c) {
-        touched_.clear();
-        gather_list(c, c);
-        store_list(c);
+        int len = 0;
+        gather_list(c, c, arena_.get() + begin_[c], len);
+        finish_list(c, begin_[c], len);
     }
 
+    // Root of x in the union-find forest, halving the path; a root or a
+    // child of one (the usual case) is answered without the loop.
     int find_root(int x) {
+        const int p = parent_[x];
+        if (parent_[p] == p) return p;
         while (parent_[x] != x) {
             parent_[x] = parent_[parent_[x]];
             x = parent_[x];
@@ -841,35 +884,20 @@ private:
     std::vector<int> size_;   // per cluster: number of nodes
     int num_clusters_ = 0;    // ids at or above this are unused
     std::vector<int> free_ids_;
-    // Scratch indexed by cluster (acc_, count_, mark_, tidx_) or node (pos_);
+    // Scratch indexed by cluster (acc_, mark_, tidx_) or node (pos_);
     // mark_, pos_ and tidx_ are back to 0, -1 and -1 between uses.
     std::vector<double> acc_;
-    std::vector<int> count_;
     std::vector<char> mark_;
     std::vector<int> pos_;
     std::vector<int> tidx_;
     std::vector<int> touched_, scratch_int_, new_size_, neighbours_, work_, next_work_;
     std::vector<char> queued_;
     std::vector<double> new_f_;
-    // Contraction: union-find forest, stamps, adjacency lists in an arena
-    // (neighbour, edge count, summed cost), queued merges and their heap.
-    struct MergeItem {
-        double w;
-        int a, b;
-        int sa, sb;
-        int owner;  // the cluster (a or b) whose best merge this is
-    };
-    struct HeapEntry {
-        double key;
-        int item;
-        // Heap order: the smallest key (then the earliest item) comes first.
-        static bool later(const HeapEntry& x, const HeapEntry& y) {
-            return x.key != y.key ? x.key > y.key : x.item > y.item;
-        }
-    };
+    // Contraction: union-find forest, stamps, adjacency lists in an arena,
+    // queued merges and their heap.
     std::vector<int> parent_, stamp_, begin_, length_, order_nodes_, first_;
-    std::unique_ptr<int[]> arena_c_, arena_n_;
-    std::unique_ptr<double[]> arena_w_;
+    std::vector<int> slot_;  // per cluster: its entry in the list being written, or -1
+    std::unique_ptr<Adj[]> arena_;
     std::size_t arena_size_ = 0, arena_capacity_ = 0;
     std::vector<MergeItem> items_;
     std::vector<HeapEntry> heap_;
