@@ -59,11 +59,12 @@ struct Graph {
     std::vector<int> negative_end;
     std::vector<int> nbr;
     std::vector<double> w;
+    std::vector<int> back;  // scratch of build_graph
 };
 
-Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edges,
-                  const double* edge_costs) {
-    Graph g;
+// Fills g (reusing its buffers) with the problem.
+void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int64_t* edges,
+                 const double* edge_costs) {
     g.n = n;
     g.node.assign(node_costs, node_costs + n);
     g.start.assign(static_cast<std::size_t>(n) + 1, 0);
@@ -75,8 +76,10 @@ Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edg
     g.nbr.resize(static_cast<std::size_t>(2 * m));
     g.w.resize(static_cast<std::size_t>(2 * m));
     // Negative edges fill each row from the front, the others from the back.
-    std::vector<int> front(g.start.begin(), g.start.end() - 1);
-    std::vector<int> back(g.start.begin() + 1, g.start.end());
+    std::vector<int>& front = g.negative_end;
+    std::vector<int>& back = g.back;
+    front.assign(g.start.begin(), g.start.end() - 1);
+    back.assign(g.start.begin() + 1, g.start.end());
     for (int64_t e = 0; e < m; ++e) {
         const int u = static_cast<int>(edges[2 * e]);
         const int v = static_cast<int>(edges[2 * e + 1]);
@@ -88,8 +91,6 @@ Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edg
         g.nbr[iv] = u;
         g.w[iv] = c;
     }
-    g.negative_end = std::move(front);
-    return g;
 }
 
 // Entry of a cluster's adjacency list in the contraction.
@@ -118,20 +119,25 @@ struct HeapEntry {
 // Local search over partitions; see the top of this file.
 class Search {
 public:
-    explicit Search(const Graph& g)
-        : g_(g),
-          capacity_(2 * g.n + 1),
-          label_(g.n),
-          f_(capacity_, 0.0),
-          size_(capacity_, 0),
-          acc_(capacity_, 0.0),
-          mark_(capacity_, 0),
-          pos_(g.n, -1),
-          tidx_(capacity_, -1) {
+    explicit Search(const Graph& g) : g_(g) {}
+
+    // Starts from singletons on the graph as it is now; the buffers keep
+    // their capacity from earlier searches.
+    void reset() {
+        capacity_ = 2 * g_.n + 1;
+        label_.resize(g_.n);
         std::iota(label_.begin(), label_.end(), 0);
-        std::copy(g.node.begin(), g.node.end(), f_.begin());
-        std::fill(size_.begin(), size_.begin() + g.n, 1);
-        num_clusters_ = g.n;
+        f_.assign(capacity_, 0.0);
+        std::copy(g_.node.begin(), g_.node.end(), f_.begin());
+        size_.assign(capacity_, 0);
+        std::fill(size_.begin(), size_.begin() + g_.n, 1);
+        num_clusters_ = g_.n;
+        acc_.assign(capacity_, 0.0);
+        mark_.assign(capacity_, 0);
+        pos_.assign(g_.n, -1);
+        tidx_.assign(capacity_, -1);
+        kl_label_.clear();
+        kl_size_.clear();
     }
 
     void run(const Options& options) {
@@ -146,8 +152,9 @@ public:
     }
 
     // Writes the labelling and returns its E (f is exact after run()).
-    double write(uint8_t* active, int32_t* cluster) const {
-        std::vector<int32_t> id(num_clusters_, -1);
+    double write(uint8_t* active, int32_t* cluster) {
+        std::vector<int>& id = scratch_int_;
+        id.assign(num_clusters_, -1);
         int32_t next = 0;
         double total = 0.0;
         for (int v = 0; v < g_.n; ++v) {
@@ -878,7 +885,7 @@ private:
     const Graph& g_;
     // Cluster ids run below capacity_ = 2n + 1, so that a free id is always
     // at hand (there are never more than n clusters).
-    const int capacity_;
+    int capacity_ = 0;
     std::vector<int> label_;  // cluster of each node
     std::vector<double> f_;   // per cluster: node costs + internal edge costs
     std::vector<int> size_;   // per cluster: number of nodes
@@ -914,6 +921,15 @@ private:
     std::vector<int> open_;
     std::vector<std::uint64_t> tmask_;
 };
+
+// A graph and a search on it, kept from one solve to the next.
+struct Workspace {
+    Graph graph;
+    Search search{graph};
+};
+
+// Largest number of nodes plus edges whose buffers a thread keeps (a few MB).
+constexpr int64_t kKeepSize = int64_t{1} << 17;
 
 }  // namespace
 
@@ -980,11 +996,19 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
              const int64_t* edges, const double* edge_costs, const Options& options,
              uint8_t* active, int32_t* cluster) {
     if (num_nodes == 0) return 0.0;
-    const Graph g = build_graph(static_cast<int>(num_nodes), node_costs, num_edges, edges,
-                                edge_costs);
-    Search search(g);
-    search.run(options);
-    return search.write(active, cluster);
+    // Each thread keeps the buffers of its last solve for the next one (they
+    // would otherwise be allocated and paged in anew on every call), unless
+    // the problem was large.
+    thread_local std::unique_ptr<Workspace> cache;
+    std::unique_ptr<Workspace> workspace = std::move(cache);
+    if (!workspace) workspace.reset(new Workspace);
+    build_graph(workspace->graph, static_cast<int>(num_nodes), node_costs, num_edges, edges,
+                edge_costs);
+    workspace->search.reset();
+    workspace->search.run(options);
+    const double value = workspace->search.write(active, cluster);
+    if (num_nodes + num_edges <= kKeepSize) cache = std::move(workspace);
+    return value;
 }
 
 }  // namespace nl_lmp
