@@ -323,8 +323,7 @@ private:
                 const int o = top.owner;
                 if (parent_[o] == o && stamp_[o] == (o == a ? top.sa : top.sb)) {
                     refresh_list(o);
-                    push_best(o);
-                    heap_sift_up();
+                    if (push_best(o)) heap_sift_up();
                 }
                 continue;
             }
