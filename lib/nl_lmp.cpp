@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -60,6 +61,7 @@ struct Graph {
     std::vector<int> nbr;
     std::vector<double> w;
     std::vector<int> back;  // scratch of build_graph
+    double scale = 0.0;     // sum of all |costs|: bounds every partial sum
 };
 
 // Fills g (reusing its buffers) with the problem.
@@ -73,6 +75,10 @@ void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int
         ++g.start[edges[2 * e + 1] + 1];
     }
     for (int v = 0; v < n; ++v) g.start[v + 1] += g.start[v];
+    double scale = 0.0;
+    for (int v = 0; v < n; ++v) scale += std::fabs(node_costs[v]);
+    for (int64_t e = 0; e < m; ++e) scale += std::fabs(edge_costs[e]);
+    g.scale = scale;
     g.nbr.resize(static_cast<std::size_t>(2 * m));
     g.w.resize(static_cast<std::size_t>(2 * m));
     // Negative edges fill each row from the front, the others from the back.
@@ -213,7 +219,6 @@ private:
         std::fill(size_.begin() + k, size_.begin() + std::max(k, num_clusters_), 0);
         num_clusters_ = k;
         free_ids_.clear();
-        for (int c = capacity_ - 1; c >= k; --c) free_ids_.push_back(c);
     }
 
     // Recomputes f and the sizes of all clusters from scratch.
@@ -240,9 +245,9 @@ private:
 
     // Takes an unused cluster id.
     int take_id() {
+        if (free_ids_.empty()) return num_clusters_++;
         const int c = free_ids_.back();
         free_ids_.pop_back();
-        if (c >= num_clusters_) num_clusters_ = c + 1;
         return c;
     }
 
@@ -307,9 +312,12 @@ private:
                 }
                 finish_list(c, static_cast<int>(arena_size_), len);
                 arena_size_ += len;
+                push_best<true>(c);
             }
         }
-        for (int c = 0; c < k; ++c) push_best(c);
+        if (k == g_.n) {
+            for (int c = 0; c < k; ++c) push_best(c);
+        }
         std::make_heap(heap_.begin(), heap_.end(), HeapEntry::later);
 
         while (!heap_.empty()) {
@@ -323,7 +331,7 @@ private:
                 const int o = top.owner;
                 if (parent_[o] == o && stamp_[o] == (o == a ? top.sa : top.sb)) {
                     refresh_list(o);
-                    if (push_best(o)) heap_sift_up();
+                    if (push_best<true>(o)) heap_sift_up();
                 }
                 continue;
             }
@@ -338,7 +346,7 @@ private:
             gather_list(b, a, out, len);
             finish_list(a, static_cast<int>(arena_size_), len);
             arena_size_ += len;
-            if (push_best(a)) heap_sift_up();
+            if (push_best<true>(a)) heap_sift_up();
         }
         for (int v = 0; v < g_.n; ++v) label_[v] = find_root(label_[v]);
         compact();
@@ -424,11 +432,9 @@ private:
         len += fresh;
     }
 
-    // Makes the len entries at arena position `begin` cluster c's list and
-    // clears their slots.
+    // Makes the len entries at arena position `begin` cluster c's list (their
+    // slots are still set: push_best<true> clears them).
     void finish_list(int c, int begin, int len) {
-        const Adj* list = arena_.get() + begin;
-        for (int i = 0; i < len; ++i) slot_[list[i].c] = -1;
         begin_[c] = begin;
         length_[c] = len;
     }
@@ -436,12 +442,14 @@ private:
     // Queues cluster c's best admissible merge (the most negative mean edge
     // cost; among equals the lowest id) from its adjacency list, which must
     // list current clusters once each; returns whether it queued one (the
-    // caller restores the heap order).
+    // caller restores the heap order). With `clear`, the list was just
+    // written by add_entry and its slots are cleared on the way.
     //
     // One entry per cluster suffices for the greedy order: the best pair
     // overall is the best of the cluster that changed last of its two, and an
     // entry whose partner has since changed comes out no later than any pair
     // of its owner that did not change, and is then queued anew.
+    template <bool clear = false>
     bool push_best(int c) {
         const Adj* list = arena_.get() + begin_[c];
         const double fc = f_[c];
@@ -449,6 +457,7 @@ private:
         double best_key = 0.0, best_w = 0.0;
         for (int i = 0, end = length_[c]; i < end; ++i) {
             const int d = list[i].c;
+            if (clear) slot_[d] = -1;
             const double w = list[i].w;
             const double key = w / list[i].n;
             // Only a better key needs the (rarely passed) admissibility test.
@@ -524,11 +533,43 @@ private:
         }
     }
 
+    // Whether move_node(v) may find a move, by a cheaper bound: a move to a
+    // cluster c lowers E by no more than moving v alone with the negative
+    // edges to all other clusters would, since
+    // min(0, f + x) - min(0, f) >= min(0, x), less what rounding can take
+    // (a margin of a few units of the last place per summed term, of the
+    // sum of all |costs|). The own sum, and so the cost of leaving, is
+    // summed as in move_node, without branches (a masked term adds 0.0).
+    bool may_move(int v, int a, double cv) const {
+        double own = 0.0, outside = 0.0;
+        const int begin = g_.start[v], middle = g_.negative_end[v], end = g_.start[v + 1];
+        for (int i = begin; i < middle; ++i) {
+            const bool mine = label_[g_.nbr[i]] == a;
+            own += mask(g_.w[i], mine);
+            outside += mask(g_.w[i], !mine);
+        }
+        for (int i = middle; i < end; ++i) own += mask(g_.w[i], label_[g_.nbr[i]] == a);
+        const double leave = clamp0(f_[a] - cv - own) - clamp0(f_[a]);
+        if (size_[a] > 1 && leave + clamp0(cv) < -kImprovement) return true;
+        const double margin = (end - begin + 8) * 16 * std::numeric_limits<double>::epsilon() * g_.scale;
+        return leave + clamp0(cv + outside) < -kImprovement + margin;
+    }
+
+    // x where keep, else 0.0 (without a branch).
+    static double mask(double x, bool keep) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &x, sizeof bits);
+        bits &= -static_cast<std::uint64_t>(keep);
+        std::memcpy(&x, &bits, sizeof bits);
+        return x;
+    }
+
     // Moves node v to the neighbouring cluster or new singleton that lowers
     // E most, if any; returns whether it moved.
     bool move_node(int v) {
         const int a = label_[v];
         const double cv = g_.node[v];
+        if (!may_move(v, a, cv)) return false;
         touched_.clear();
         for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
             const int c = label_[g_.nbr[i]];
