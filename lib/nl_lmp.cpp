@@ -50,16 +50,24 @@ inline double merge_gain(double fa, double fb, double w) {
     return clamp0(fa + fb + w) - clamp0(fa) - clamp0(fb);
 }
 
-// Undirected graph in compressed sparse rows: the neighbours of v are
-// nbr[start[v] .. start[v + 1]) with edge costs w[...], those with negative
-// costs (the attracting ones) first, up to negative_end[v].
+// Entry of an adjacency list: of a cluster in the contraction, or of a node
+// in the graph (then c is a node and n is 1), so that the contraction starts
+// from a copy of the graph.
+struct Adj {
+    double w;  // summed cost of the edges to c
+    int c;     // neighbouring cluster
+    int n;     // number of those edges
+};
+
+// Undirected graph in compressed sparse rows: the neighbours of v and the
+// edge costs are adj[start[v] .. start[v + 1]), those with negative costs (the
+// attracting ones) first, up to negative_end[v].
 struct Graph {
     int n = 0;
     std::vector<double> node;
     std::vector<int> start;
     std::vector<int> negative_end;
-    std::vector<int> nbr;
-    std::vector<double> w;
+    std::vector<Adj> adj;
     std::vector<int> back;  // scratch of build_graph
     double scale = 0.0;     // sum of all |costs|: bounds every partial sum
 };
@@ -79,8 +87,7 @@ void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int
     for (int v = 0; v < n; ++v) scale += std::fabs(node_costs[v]);
     for (int64_t e = 0; e < m; ++e) scale += std::fabs(edge_costs[e]);
     g.scale = scale;
-    g.nbr.resize(static_cast<std::size_t>(2 * m));
-    g.w.resize(static_cast<std::size_t>(2 * m));
+    g.adj.resize(static_cast<std::size_t>(2 * m));
     // Negative edges fill each row from the front, the others from the back.
     std::vector<int>& front = g.negative_end;
     std::vector<int>& back = g.back;
@@ -92,19 +99,11 @@ void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int
         const double c = edge_costs[e];
         const int iu = c < 0.0 ? front[u]++ : --back[u];
         const int iv = c < 0.0 ? front[v]++ : --back[v];
-        g.nbr[iu] = v;
-        g.w[iu] = c;
-        g.nbr[iv] = u;
-        g.w[iv] = c;
+        g.adj[iu] = {c, v, 1};
+        g.adj[iv] = {c, u, 1};
     }
 }
 
-// Entry of a cluster's adjacency list in the contraction.
-struct Adj {
-    double w;  // summed cost of the edges to cluster c
-    int c;     // neighbouring cluster
-    int n;     // number of those edges
-};
 
 // A merge queued by the contraction, and its heap entry.
 struct MergeItem {
@@ -242,8 +241,8 @@ private:
             f_[c] += g_.node[v];
             ++size_[c];
             for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                const int u = g_.nbr[i];
-                if (u > v && label_[u] == c) f_[c] += g_.w[i];
+                const int u = g_.adj[i].c;
+                if (u > v && label_[u] == c) f_[c] += g_.adj[i].w;
             }
         }
     }
@@ -285,7 +284,7 @@ private:
         length_.resize(k);
         slot_.assign(k, -1);
         arena_size_ = 0;
-        const std::size_t initial = 2 * g_.nbr.size() + 16;
+        const std::size_t initial = 2 * g_.adj.size() + 16;
         if (arena_capacity_ < initial) {
             arena_.reset(new Adj[initial]);
             arena_capacity_ = initial;
@@ -297,14 +296,14 @@ private:
         // clusters); when every cluster is one node it is the graph itself.
         Adj* arena = arena_.get();
         if (k == g_.n) {
+            // Then cluster ids are node ids (compact() numbers clusters in
+            // node order).
+            std::copy(g_.adj.begin(), g_.adj.end(), arena);
             for (int v = 0; v < k; ++v) {
-                const int c = label_[v];
-                begin_[c] = g_.start[v];
-                length_[c] = g_.start[v + 1] - g_.start[v];
-                for (int i = g_.start[v]; i < g_.start[v + 1]; ++i)
-                    arena[i] = {g_.w[i], label_[g_.nbr[i]], 1};
+                begin_[v] = g_.start[v];
+                length_[v] = g_.start[v + 1] - g_.start[v];
             }
-            arena_size_ = g_.nbr.size();
+            arena_size_ = g_.adj.size();
         } else {
             order_nodes_.resize(g_.n);
             first_.assign(k + 1, 0);
@@ -318,8 +317,8 @@ private:
                 for (; at < g_.n && label_[order_nodes_[at]] == c; ++at) {
                     const int v = order_nodes_[at];
                     for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                        const int d = label_[g_.nbr[i]];
-                        if (d != c) add_entry(out, len, d, g_.w[i], 1);
+                        const int d = label_[g_.adj[i].c];
+                        if (d != c) add_entry(out, len, d, g_.adj[i].w, 1);
                     }
                 }
                 finish_list(c, static_cast<int>(arena_size_), len);
@@ -542,7 +541,7 @@ private:
                 queued_[v] = 0;
                 if (!move_node(v)) continue;
                 for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                    const int u = g_.nbr[i];
+                    const int u = g_.adj[i].c;
                     if (!queued_[u]) {
                         queued_[u] = 1;
                         next_work_.push_back(u);
@@ -564,11 +563,11 @@ private:
         double own = 0.0, outside = 0.0;
         const int begin = g_.start[v], middle = g_.negative_end[v], end = g_.start[v + 1];
         for (int i = begin; i < middle; ++i) {
-            const bool mine = label_[g_.nbr[i]] == a;
-            own += mask(g_.w[i], mine);
-            outside += mask(g_.w[i], !mine);
+            const bool mine = label_[g_.adj[i].c] == a;
+            own += mask(g_.adj[i].w, mine);
+            outside += mask(g_.adj[i].w, !mine);
         }
-        for (int i = middle; i < end; ++i) own += mask(g_.w[i], label_[g_.nbr[i]] == a);
+        for (int i = middle; i < end; ++i) own += mask(g_.adj[i].w, label_[g_.adj[i].c] == a);
         const double leave = clamp0(f_[a] - cv - own) - clamp0(f_[a]);
         if (size_[a] > 1 && leave + clamp0(cv) < -kImprovement) return true;
         const double margin = (end - begin + 8) * 16 * kEpsilon * g_.scale;
@@ -592,13 +591,13 @@ private:
         if (!may_move(v, a, cv)) return false;
         touched_.clear();
         for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-            const int c = label_[g_.nbr[i]];
+            const int c = label_[g_.adj[i].c];
             if (!mark_[c]) {
                 mark_[c] = 1;
                 acc_[c] = 0.0;
                 touched_.push_back(c);
             }
-            acc_[c] += g_.w[i];
+            acc_[c] += g_.adj[i].w;
         }
         const double own = mark_[a] ? acc_[a] : 0.0;
         const double fa_new = f_[a] - cv - own;
@@ -669,14 +668,14 @@ private:
                 neighbours.clear();
                 for (const int v : members_[a]) {
                     for (int i = g_.start[v]; i < g_.negative_end[v]; ++i) {
-                        const int c = label_[g_.nbr[i]];
+                        const int c = label_[g_.adj[i].c];
                         if (c != a && size_[c] > 1 && (c > a || !(f_[c] < 0.0))) {
                             if (!mark_[c]) {
                                 mark_[c] = 1;
                                 acc_[c] = 0.0;
                                 neighbours.push_back(c);
                             }
-                            acc_[c] += g_.w[i];
+                            acc_[c] += g_.adj[i].w;
                         }
                     }
                 }
@@ -738,7 +737,7 @@ private:
         for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
             const int v = nodes_[i];
             for (int j = g_.start[v]; j < g_.negative_end[v]; ++j) {
-                const int u = g_.nbr[j];
+                const int u = g_.adj[j].c;
                 if (pos_[u] >= 0) continue;
                 const int c = label_[u];
                 if (tidx_[c] >= 0) continue;
@@ -761,8 +760,8 @@ private:
             base_side_[i] = tidx_[label_[v]];
             double* row = &base_tw_[static_cast<std::size_t>(i) * t_count];
             for (int j = g_.start[v]; j < g_.start[v + 1]; ++j) {
-                const int t = tidx_[label_[g_.nbr[j]]];
-                if (t >= 0) row[t] += g_.w[j];
+                const int t = tidx_[label_[g_.adj[j].c]];
+                if (t >= 0) row[t] += g_.adj[j].w;
             }
         }
     }
@@ -883,11 +882,11 @@ private:
             from_.push_back(from);
             const int v = nodes_[pick];
             for (int j = g_.start[v]; j < g_.start[v + 1]; ++j) {
-                const int p = pos_[g_.nbr[j]];
+                const int p = pos_[g_.adj[j].c];
                 if (p < 0 || locked_[p]) continue;
                 double* prow = &tw_[static_cast<std::size_t>(p) * t_count];
-                prow[from] -= g_.w[j];
-                prow[pick_to] += g_.w[j];
+                prow[from] -= g_.adj[j].w;
+                prow[pick_to] += g_.adj[j].w;
                 if (use_mask) {
                     std::uint64_t& m = tmask_[p];
                     const std::uint64_t bf = std::uint64_t{1} << from, bt = std::uint64_t{1} << pick_to;
