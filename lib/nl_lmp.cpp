@@ -72,6 +72,21 @@ struct Graph {
     double scale = 0.0;     // sum of all |costs|: bounds every partial sum
 };
 
+// Sum of |values[i]|, in four running sums that do not wait on each other
+// (it is only used as a bound, in any order).
+double sum_abs(const double* values, int64_t count) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int64_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        s0 += std::fabs(values[i]);
+        s1 += std::fabs(values[i + 1]);
+        s2 += std::fabs(values[i + 2]);
+        s3 += std::fabs(values[i + 3]);
+    }
+    for (; i < count; ++i) s0 += std::fabs(values[i]);
+    return (s0 + s1) + (s2 + s3);
+}
+
 // Fills g (reusing its buffers) with the problem.
 void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int64_t* edges,
                  const double* edge_costs) {
@@ -83,10 +98,7 @@ void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int
         ++g.start[edges[2 * e + 1] + 1];
     }
     for (int v = 0; v < n; ++v) g.start[v + 1] += g.start[v];
-    double scale = 0.0;
-    for (int v = 0; v < n; ++v) scale += std::fabs(node_costs[v]);
-    for (int64_t e = 0; e < m; ++e) scale += std::fabs(edge_costs[e]);
-    g.scale = scale;
+    g.scale = sum_abs(node_costs, n) + sum_abs(edge_costs, m);
     g.adj.resize(static_cast<std::size_t>(2 * m));
     // Negative edges fill each row from the front, the others from the back.
     std::vector<int>& front = g.negative_end;
@@ -478,11 +490,12 @@ private:
                 const double approx = w * reciprocal[n];
                 if (approx - 8 * kEpsilon * std::fabs(approx) - 1e-300 > best_key) continue;
             }
-            const double key = w / n;
-            // Only a better key needs the (rarely passed) admissibility test.
-            if (!(key < best_key || (key == best_key && d < best))) continue;
+            // Only a key that may be better needs the admissibility test, and
+            // only an admissible merge the exact key.
             const double gain = merge_gain(fc, f_[d], w);
             if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) continue;
+            const double key = w / n;
+            if (!(key < best_key || (key == best_key && d < best))) continue;
             best = d;
             best_key = key;
             best_w = w;
