@@ -1030,11 +1030,20 @@ void probabilities_to_costs(const double* p, int64_t count, double* out) {
 }
 
 Issue check_edges(int64_t num_nodes, const int64_t* edges, int64_t num_edges) {
+    // Edge lists usually come sorted by (smaller end, larger end); then every
+    // pair differs from the one before it and there is no duplicate to look for.
+    bool increasing = true;
+    int64_t previous_lo = -1, previous_hi = -1;
     for (int64_t e = 0; e < num_edges; ++e) {
         const int64_t u = edges[2 * e], v = edges[2 * e + 1];
         if (u < 0 || u >= num_nodes || v < 0 || v >= num_nodes) return {kNodeOutOfRange, e, -1};
         if (u == v) return {kSelfEdge, e, -1};
+        const int64_t lo = std::min(u, v), hi = std::max(u, v);
+        increasing = increasing && (lo > previous_lo || (lo == previous_lo && hi > previous_hi));
+        previous_lo = lo;
+        previous_hi = hi;
     }
+    if (increasing) return {};
     // Bucket the edges by their smaller end (in edge order) and look for a
     // repeated larger end within each bucket.
     std::vector<int64_t> start(static_cast<std::size_t>(num_nodes) + 1, 0);
