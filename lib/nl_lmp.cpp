@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -49,21 +50,46 @@ inline double merge_gain(double fa, double fb, double w) {
     return clamp0(fa + fb + w) - clamp0(fa) - clamp0(fb);
 }
 
-// Undirected graph in compressed sparse rows: the neighbours of v are
-// nbr[start[v] .. start[v + 1]) with edge costs w[...], those with negative
-// costs (the attracting ones) first, up to negative_end[v].
+// Entry of an adjacency list: of a cluster in the contraction, or of a node
+// in the graph (then c is a node and n is 1), so that the contraction starts
+// from a copy of the graph.
+struct Adj {
+    double w;  // summed cost of the edges to c
+    int c;     // neighbouring cluster
+    int n;     // number of those edges
+};
+
+// Undirected graph in compressed sparse rows: the neighbours of v and the
+// edge costs are adj[start[v] .. start[v + 1]), those with negative costs (the
+// attracting ones) first, up to negative_end[v].
 struct Graph {
     int n = 0;
     std::vector<double> node;
     std::vector<int> start;
     std::vector<int> negative_end;
-    std::vector<int> nbr;
-    std::vector<double> w;
+    std::vector<Adj> adj;
+    std::vector<int> back;  // scratch of build_graph
+    double scale = 0.0;     // sum of all |costs|: bounds every partial sum
 };
 
-Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edges,
-                  const double* edge_costs) {
-    Graph g;
+// Sum of |values[i]|, in four running sums that do not wait on each other
+// (it is only used as a bound, in any order).
+double sum_abs(const double* values, int64_t count) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int64_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        s0 += std::fabs(values[i]);
+        s1 += std::fabs(values[i + 1]);
+        s2 += std::fabs(values[i + 2]);
+        s3 += std::fabs(values[i + 3]);
+    }
+    for (; i < count; ++i) s0 += std::fabs(values[i]);
+    return (s0 + s1) + (s2 + s3);
+}
+
+// Fills g (reusing its buffers) with the problem.
+void build_graph(Graph& g, int n, const double* node_costs, int64_t m, const int64_t* edges,
+                 const double* edge_costs) {
     g.n = n;
     g.node.assign(node_costs, node_costs + n);
     g.start.assign(static_cast<std::size_t>(n) + 1, 0);
@@ -72,44 +98,74 @@ Graph build_graph(int n, const double* node_costs, int64_t m, const int64_t* edg
         ++g.start[edges[2 * e + 1] + 1];
     }
     for (int v = 0; v < n; ++v) g.start[v + 1] += g.start[v];
-    g.nbr.resize(static_cast<std::size_t>(2 * m));
-    g.w.resize(static_cast<std::size_t>(2 * m));
+    g.scale = sum_abs(node_costs, n) + sum_abs(edge_costs, m);
+    g.adj.resize(static_cast<std::size_t>(2 * m));
     // Negative edges fill each row from the front, the others from the back.
-    std::vector<int> front(g.start.begin(), g.start.end() - 1);
-    std::vector<int> back(g.start.begin() + 1, g.start.end());
+    std::vector<int>& front = g.negative_end;
+    std::vector<int>& back = g.back;
+    front.assign(g.start.begin(), g.start.end() - 1);
+    back.assign(g.start.begin() + 1, g.start.end());
     for (int64_t e = 0; e < m; ++e) {
         const int u = static_cast<int>(edges[2 * e]);
         const int v = static_cast<int>(edges[2 * e + 1]);
         const double c = edge_costs[e];
         const int iu = c < 0.0 ? front[u]++ : --back[u];
         const int iv = c < 0.0 ? front[v]++ : --back[v];
-        g.nbr[iu] = v;
-        g.w[iu] = c;
-        g.nbr[iv] = u;
-        g.w[iv] = c;
+        g.adj[iu] = {c, v, 1};
+        g.adj[iv] = {c, u, 1};
     }
-    g.negative_end = std::move(front);
-    return g;
 }
+
+// A merge queued by the contraction, and its heap entry.
+struct MergeItem {
+    double w;   // summed edge cost between a and b
+    int a, b;   // the clusters, a < b
+    int sa, sb; // their stamps when queued
+    int owner;  // the cluster (a or b) whose best merge this is
+};
+struct HeapEntry {
+    double key;
+    int item;
+    // Heap order: the smallest key (then the earliest item) comes first.
+    static bool later(const HeapEntry& x, const HeapEntry& y) {
+        return (x.key > y.key) | ((x.key == y.key) & (x.item > y.item));
+    }
+};
+
+constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+
+// 1/n (rounded) for small n.
+struct Reciprocals {
+    static constexpr int kCount = 256;
+    double values[kCount];
+    constexpr Reciprocals() : values() {
+        for (int n = 1; n < kCount; ++n) values[n] = 1.0 / n;
+    }
+};
+constexpr Reciprocals kReciprocals;
 
 // Local search over partitions; see the top of this file.
 class Search {
 public:
-    explicit Search(const Graph& g)
-        : g_(g),
-          capacity_(2 * g.n + 1),
-          label_(g.n),
-          f_(capacity_, 0.0),
-          size_(capacity_, 0),
-          acc_(capacity_, 0.0),
-          count_(capacity_, 0),
-          mark_(capacity_, 0),
-          pos_(g.n, -1),
-          tidx_(capacity_, -1) {
+    explicit Search(const Graph& g) : g_(g) {}
+
+    // Starts from singletons on the graph as it is now; the buffers keep
+    // their capacity from earlier searches.
+    void reset() {
+        capacity_ = 2 * g_.n + 1;
+        label_.resize(g_.n);
         std::iota(label_.begin(), label_.end(), 0);
-        std::copy(g.node.begin(), g.node.end(), f_.begin());
-        std::fill(size_.begin(), size_.begin() + g.n, 1);
-        num_clusters_ = g.n;
+        f_.assign(capacity_, 0.0);
+        std::copy(g_.node.begin(), g_.node.end(), f_.begin());
+        size_.assign(capacity_, 0);
+        std::fill(size_.begin(), size_.begin() + g_.n, 1);
+        num_clusters_ = g_.n;
+        acc_.assign(capacity_, 0.0);
+        mark_.assign(capacity_, 0);
+        pos_.assign(g_.n, -1);
+        tidx_.assign(capacity_, -1);
+        kl_label_.clear();
+        kl_size_.clear();
     }
 
     void run(const Options& options) {
@@ -124,8 +180,9 @@ public:
     }
 
     // Writes the labelling and returns its E (f is exact after run()).
-    double write(uint8_t* active, int32_t* cluster) const {
-        std::vector<int32_t> id(num_clusters_, -1);
+    double write(uint8_t* active, int32_t* cluster) {
+        std::vector<int>& id = scratch_int_;
+        id.assign(num_clusters_, -1);
         int32_t next = 0;
         double total = 0.0;
         for (int v = 0; v < g_.n; ++v) {
@@ -184,7 +241,6 @@ private:
         std::fill(size_.begin() + k, size_.begin() + std::max(k, num_clusters_), 0);
         num_clusters_ = k;
         free_ids_.clear();
-        for (int c = capacity_ - 1; c >= k; --c) free_ids_.push_back(c);
     }
 
     // Recomputes f and the sizes of all clusters from scratch.
@@ -196,8 +252,8 @@ private:
             f_[c] += g_.node[v];
             ++size_[c];
             for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                const int u = g_.nbr[i];
-                if (u > v && label_[u] == c) f_[c] += g_.w[i];
+                const int u = g_.adj[i].c;
+                if (u > v && label_[u] == c) f_[c] += g_.adj[i].w;
             }
         }
     }
@@ -211,19 +267,20 @@ private:
 
     // Takes an unused cluster id.
     int take_id() {
+        if (free_ids_.empty()) return num_clusters_++;
         const int c = free_ids_.back();
         free_ids_.pop_back();
-        if (c >= num_clusters_) num_clusters_ = c + 1;
         return c;
     }
 
     // Greedy contraction of the current clusters: repeatedly merges the
     // adjacent pair with the most negative mean edge cost between them among
     // the pairs whose merge does not raise E (it lowers E, or both stay
-    // suppressed and their edges attract), until there is none. Merged
-    // adjacency lists go to an arena. Each cluster queues only its own best
-    // merge (push_best); a queued merge carries the stamps of both clusters,
-    // and once either has changed it is dropped and its cluster, if still
+    // suppressed and their edges attract), until there is none. Adjacency
+    // lists live in an arena: a merged list is appended, a refreshed one is
+    // rewritten in place. Each cluster queues only its own best merge
+    // (push_best); a queued merge carries the stamps of both clusters, and
+    // once either has changed it is dropped and its cluster, if still
     // unchanged, queues its best anew. Returns whether E went down.
     bool contract() {
         compact();
@@ -236,27 +293,28 @@ private:
         stamp_.assign(k, 0);
         begin_.resize(k);
         length_.resize(k);
+        slot_.assign(k, -1);
         arena_size_ = 0;
-        reserve_arena(4 * g_.nbr.size() + 16);
+        const std::size_t initial = 2 * g_.adj.size() + 16;
+        if (arena_capacity_ < initial) {
+            arena_.reset(new Adj[initial]);
+            arena_capacity_ = initial;
+        }
         items_.clear();
         heap_.clear();
 
         // Initial cluster adjacency (summed costs and edge counts between
         // clusters); when every cluster is one node it is the graph itself.
+        Adj* arena = arena_.get();
         if (k == g_.n) {
-            const std::size_t size = g_.nbr.size();
-            std::copy(g_.nbr.begin(), g_.nbr.end(), arena_c_.get());
-            std::fill(arena_n_.get(), arena_n_.get() + size, 1);
-            std::copy(g_.w.begin(), g_.w.end(), arena_w_.get());
-            arena_size_ = size;
+            // Then cluster ids are node ids (compact() numbers clusters in
+            // node order).
+            std::copy(g_.adj.begin(), g_.adj.end(), arena);
             for (int v = 0; v < k; ++v) {
-                const int c = label_[v];
-                begin_[c] = g_.start[v];
-                length_[c] = g_.start[v + 1] - g_.start[v];
-                for (int i = g_.start[v]; i < g_.start[v + 1]; ++i)
-                    arena_c_[i] = label_[g_.nbr[i]];
+                begin_[v] = g_.start[v];
+                length_[v] = g_.start[v + 1] - g_.start[v];
             }
-            for (int c = 0; c < k; ++c) push_best(c, false);
+            arena_size_ = g_.adj.size();
         } else {
             order_nodes_.resize(g_.n);
             first_.assign(k + 1, 0);
@@ -265,17 +323,22 @@ private:
             for (int v = 0; v < g_.n; ++v) order_nodes_[first_[label_[v]]++] = v;
             int at = 0;
             for (int c = 0; c < k; ++c) {
-                touched_.clear();
+                Adj* out = arena + arena_size_;
+                int len = 0;
                 for (; at < g_.n && label_[order_nodes_[at]] == c; ++at) {
                     const int v = order_nodes_[at];
                     for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                        const int d = label_[g_.nbr[i]];
-                        if (d != c) accumulate(d, g_.w[i], 1);
+                        const int d = label_[g_.adj[i].c];
+                        if (d != c) add_entry(out, len, d, g_.adj[i].w, 1);
                     }
                 }
-                store_list(c);
+                finish_list(c, static_cast<int>(arena_size_), len);
+                arena_size_ += len;
+                push_best<true>(c);
             }
-            for (int c = 0; c < k; ++c) push_best(c, false);
+        }
+        if (k == g_.n) {
+            for (int c = 0; c < k; ++c) push_best(c);
         }
         std::make_heap(heap_.begin(), heap_.end(), HeapEntry::later);
 
@@ -290,19 +353,22 @@ private:
                 const int o = top.owner;
                 if (parent_[o] == o && stamp_[o] == (o == a ? top.sa : top.sb)) {
                     refresh_list(o);
-                    push_best(o, true);
+                    if (push_best<true>(o)) heap_sift_up();
                 }
                 continue;
             }
+            reserve_arena(static_cast<std::size_t>(length_[a]) + length_[b]);
             parent_[b] = a;
             f_[a] = f_[a] + f_[b] + top.w;
             size_[a] += size_[b];
             ++stamp_[a];
-            touched_.clear();
-            gather_list(a, a);
-            gather_list(b, a);
-            store_list(a);
-            push_best(a, true);
+            Adj* out = arena_.get() + arena_size_;
+            int len = 0;
+            gather_list(a, a, out, len);
+            gather_list(b, a, out, len);
+            finish_list(a, static_cast<int>(arena_size_), len);
+            arena_size_ += len;
+            if (push_best<true>(a)) heap_sift_up();
         }
         for (int v = 0; v < g_.n; ++v) label_[v] = find_root(label_[v]);
         compact();
@@ -310,138 +376,161 @@ private:
     }
 
     // Removes the first entry of the binary heap heap_ (ordered by
-    // HeapEntry::later).
+    // HeapEntry::later): the hole at the top moves down to a leaf along the
+    // earlier children (chosen without branches, as the comparisons are
+    // unpredictable), and the last entry fills it and moves up, usually not
+    // far.
     void heap_pop() {
         const HeapEntry last = heap_.back();
         heap_.pop_back();
         const std::size_t size = heap_.size();
         if (size == 0) return;
+        HeapEntry* heap = heap_.data();
         std::size_t hole = 0;
-        for (;;) {
-            std::size_t child = 2 * hole + 1;
-            if (child >= size) break;
-            if (child + 1 < size && HeapEntry::later(heap_[child], heap_[child + 1])) ++child;
-            if (!HeapEntry::later(last, heap_[child])) break;
-            heap_[hole] = heap_[child];
+        for (std::size_t child = 1; child + 1 < size; child = 2 * hole + 1) {
+            child += HeapEntry::later(heap[child], heap[child + 1]);
+            heap[hole] = heap[child];
             hole = child;
         }
-        heap_[hole] = last;
+        if (2 * hole + 1 < size) {
+            heap[hole] = heap[2 * hole + 1];
+            hole = 2 * hole + 1;
+        }
+        sift_up(hole, last);
     }
 
     // Restores the heap order after an entry was appended.
-    void heap_sift_up() {
-        std::size_t hole = heap_.size() - 1;
-        const HeapEntry entry = heap_[hole];
+    void heap_sift_up() { sift_up(heap_.size() - 1, heap_.back()); }
+
+    // Puts entry into the heap at hole or above it.
+    void sift_up(std::size_t hole, const HeapEntry entry) {
+        HeapEntry* heap = heap_.data();
         while (hole > 0) {
             const std::size_t parent = (hole - 1) / 2;
-            if (!HeapEntry::later(heap_[parent], entry)) break;
-            heap_[hole] = heap_[parent];
+            if (!HeapEntry::later(heap[parent], entry)) break;
+            heap[hole] = heap[parent];
             hole = parent;
         }
-        heap_[hole] = entry;
+        heap[hole] = entry;
     }
 
-    // Makes room for `extra` more arena entries (growing without zeroing).
+    // Makes room for `extra` more entries at the end of the arena. When it
+    // is full, the lists of the current clusters (at most one entry per end
+    // of a graph edge) are copied into a buffer with room for twice as many
+    // plus `extra`; the others are stale.
     void reserve_arena(std::size_t extra) {
-        const std::size_t need = arena_size_ + extra;
-        if (arena_capacity_ >= need) return;
-        const std::size_t capacity = std::max(need, 2 * arena_capacity_);
-        std::unique_ptr<int[]> c(new int[capacity]), n(new int[capacity]);
-        std::unique_ptr<double[]> w(new double[capacity]);
-        std::copy(arena_c_.get(), arena_c_.get() + arena_size_, c.get());
-        std::copy(arena_n_.get(), arena_n_.get() + arena_size_, n.get());
-        std::copy(arena_w_.get(), arena_w_.get() + arena_size_, w.get());
-        arena_c_ = std::move(c);
-        arena_n_ = std::move(n);
-        arena_w_ = std::move(w);
+        if (arena_capacity_ >= arena_size_ + extra) return;
+        std::size_t live = 0;
+        for (int c = 0, k = static_cast<int>(parent_.size()); c < k; ++c)
+            if (parent_[c] == c) live += length_[c];
+        const std::size_t capacity = std::max(arena_capacity_, 2 * live + extra);
+        std::unique_ptr<Adj[]> fresh(new Adj[capacity]);
+        std::size_t size = 0;
+        for (int c = 0, k = static_cast<int>(parent_.size()); c < k; ++c) {
+            if (parent_[c] != c) continue;
+            std::copy(arena_.get() + begin_[c], arena_.get() + begin_[c] + length_[c],
+                      fresh.get() + size);
+            begin_[c] = static_cast<int>(size);
+            size += length_[c];
+        }
+        arena_ = std::move(fresh);
+        arena_size_ = size;
         arena_capacity_ = capacity;
     }
 
-    // Writes the touched clusters with their sums as the adjacency list of c
-    // and clears their marks.
-    void store_list(int c) {
-        reserve_arena(touched_.size());
-        begin_[c] = static_cast<int>(arena_size_);
-        length_[c] = static_cast<int>(touched_.size());
-        int* nc = arena_c_.get() + arena_size_;
-        int* nn = arena_n_.get() + arena_size_;
-        double* nw = arena_w_.get() + arena_size_;
-        for (std::size_t i = 0; i < touched_.size(); ++i) {
-            const int d = touched_[i];
-            mark_[d] = 0;
-            nc[i] = d;
-            nn[i] = count_[d];
-            nw[i] = acc_[d];
-        }
-        arena_size_ += touched_.size();
+    // Adds the weight w of n edges to cluster d in the list being written at
+    // out (len entries so far): to its entry (slot_) or to a new one. Without
+    // branches, as whether d is new is unpredictable: a zero entry is always
+    // written at out[len] and kept only when d is new. out[len] must be free
+    // or already read.
+    void add_entry(Adj* out, int& len, int d, double w, int n) {
+        const int s = slot_[d];
+        const bool fresh = s < 0;
+        const int t = fresh ? len : s;
+        out[len] = {0.0, d, 0};
+        slot_[d] = t;
+        out[t].w += w;
+        out[t].n += n;
+        len += fresh;
     }
 
-    // Adds weight w of n edges to cluster d's running sums (acc_, count_), starting
-    // them and listing d in touched_ at its first visit (mark_).
-    void accumulate(int d, double w, int n) {
-        if (!mark_[d]) {
-            mark_[d] = 1;
-            acc_[d] = 0.0;
-            count_[d] = 0;
-            touched_.push_back(d);
-        }
-        acc_[d] += w;
-        count_[d] += n;
+    // Makes the len entries at arena position `begin` cluster c's list (their
+    // slots are still set: push_best<true> clears them).
+    void finish_list(int c, int begin, int len) {
+        begin_[c] = begin;
+        length_[c] = len;
     }
 
     // Queues cluster c's best admissible merge (the most negative mean edge
     // cost; among equals the lowest id) from its adjacency list, which must
-    // list current clusters once each; `sift` keeps the heap ordered.
+    // list current clusters once each; returns whether it queued one (the
+    // caller restores the heap order). With `clear`, the list was just
+    // written by add_entry and its slots are cleared on the way.
     //
     // One entry per cluster suffices for the greedy order: the best pair
     // overall is the best of the cluster that changed last of its two, and an
     // entry whose partner has since changed comes out no later than any pair
     // of its owner that did not change, and is then queued anew.
-    void push_best(int c, bool sift) {
-        const int* nc = arena_c_.get() + begin_[c];
-        const int* nn = arena_n_.get() + begin_[c];
-        const double* nw = arena_w_.get() + begin_[c];
+    template <bool clear = false>
+    bool push_best(int c) {
+        const Adj* list = arena_.get() + begin_[c];
+        const double fc = f_[c];
+        const double* reciprocal = kReciprocals.values;
         int best = -1;
-        double best_key = 0.0, best_w = 0.0;
+        double best_key = std::numeric_limits<double>::infinity(), best_w = 0.0;
         for (int i = 0, end = length_[c]; i < end; ++i) {
-            const int d = nc[i];
-            const double w = nw[i];
-            const double gain = merge_gain(f_[c], f_[d], w);
-            if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) continue;
-            const double key = w / nn[i];
-            if (best < 0 || key < best_key || (key == best_key && d < best)) {
-                best = d;
-                best_key = key;
-                best_w = w;
+            const int d = list[i].c;
+            if (clear) slot_[d] = -1;
+            const double w = list[i].w;
+            const int n = list[i].n;
+            // A product with 1/n is within 3 units of the last place of the
+            // quotient: most keys are seen to be worse without a division.
+            if (n < Reciprocals::kCount) {
+                const double approx = w * reciprocal[n];
+                if (approx - 8 * kEpsilon * std::fabs(approx) - 1e-300 > best_key) continue;
             }
+            // Only a key that may be better needs the admissibility test, and
+            // only an admissible merge the exact key.
+            const double gain = merge_gain(fc, f_[d], w);
+            if (!(gain < -kImprovement || (gain <= 0.0 && w < -kImprovement))) continue;
+            const double key = w / n;
+            if (!(key < best_key || (key == best_key && d < best))) continue;
+            best = d;
+            best_key = key;
+            best_w = w;
         }
-        if (best < 0) return;
+        if (best < 0) return false;
         const int a = std::min(c, best), b = std::max(c, best);
         heap_.push_back({best_key, static_cast<int>(items_.size())});
         items_.push_back({best_w, a, b, stamp_[a], stamp_[b], c});
-        if (sift) heap_sift_up();
+        return true;
     }
 
     // Adds cluster c's adjacency list, mapped to the current clusters, to the
-    // running sums (accumulate), leaving out cluster `self`.
-    void gather_list(int c, int self) {
-        const int* nc = arena_c_.get() + begin_[c];
-        const int* nn = arena_n_.get() + begin_[c];
-        const double* nw = arena_w_.get() + begin_[c];
+    // list being written at out (add_entry), leaving out cluster `self`. The
+    // list being written may be c's own (refresh_list): it never gets ahead
+    // of the reading.
+    void gather_list(int c, int self, Adj* out, int& len) {
+        const Adj* list = arena_.get() + begin_[c];
         for (int i = 0, end = length_[c]; i < end; ++i) {
-            const int d = find_root(nc[i]);
-            if (d != self) accumulate(d, nw[i], nn[i]);
+            const Adj e = list[i];
+            const int d = find_root(e.c);
+            if (d != self) add_entry(out, len, d, e.w, e.n);
         }
     }
 
-    // Rewrites cluster c's adjacency list over the current clusters.
+    // Rewrites cluster c's adjacency list over the current clusters, in place.
     void refresh_list(int c) {
-        touched_.clear();
-        gather_list(c, c);
-        store_list(c);
+        int len = 0;
+        gather_list(c, c, arena_.get() + begin_[c], len);
+        finish_list(c, begin_[c], len);
     }
 
+    // Root of x in the union-find forest, halving the path; a root or a
+    // child of one (the usual case) is answered without the loop.
     int find_root(int x) {
+        const int p = parent_[x];
+        if (parent_[p] == p) return p;
         while (parent_[x] != x) {
             parent_[x] = parent_[parent_[x]];
             x = parent_[x];
@@ -464,7 +553,7 @@ private:
                 queued_[v] = 0;
                 if (!move_node(v)) continue;
                 for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-                    const int u = g_.nbr[i];
+                    const int u = g_.adj[i].c;
                     if (!queued_[u]) {
                         queued_[u] = 1;
                         next_work_.push_back(u);
@@ -475,20 +564,52 @@ private:
         }
     }
 
+    // Whether move_node(v) may find a move, by a cheaper bound: a move to a
+    // cluster c lowers E by no more than moving v alone with the negative
+    // edges to all other clusters would, since
+    // min(0, f + x) - min(0, f) >= min(0, x), less what rounding can take
+    // (a margin of a few units of the last place per summed term, of the
+    // sum of all |costs|). The own sum, and so the cost of leaving, is
+    // summed as in move_node, without branches (a masked term adds 0.0).
+    bool may_move(int v, int a, double cv) const {
+        double own = 0.0, outside = 0.0;
+        const int begin = g_.start[v], middle = g_.negative_end[v], end = g_.start[v + 1];
+        for (int i = begin; i < middle; ++i) {
+            const bool mine = label_[g_.adj[i].c] == a;
+            own += mask(g_.adj[i].w, mine);
+            outside += mask(g_.adj[i].w, !mine);
+        }
+        for (int i = middle; i < end; ++i) own += mask(g_.adj[i].w, label_[g_.adj[i].c] == a);
+        const double leave = clamp0(f_[a] - cv - own) - clamp0(f_[a]);
+        if (size_[a] > 1 && leave + clamp0(cv) < -kImprovement) return true;
+        const double margin = (end - begin + 8) * 16 * kEpsilon * g_.scale;
+        return leave + clamp0(cv + outside) < -kImprovement + margin;
+    }
+
+    // x where keep, else 0.0 (without a branch).
+    static double mask(double x, bool keep) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &x, sizeof bits);
+        bits &= -static_cast<std::uint64_t>(keep);
+        std::memcpy(&x, &bits, sizeof bits);
+        return x;
+    }
+
     // Moves node v to the neighbouring cluster or new singleton that lowers
     // E most, if any; returns whether it moved.
     bool move_node(int v) {
         const int a = label_[v];
         const double cv = g_.node[v];
+        if (!may_move(v, a, cv)) return false;
         touched_.clear();
         for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-            const int c = label_[g_.nbr[i]];
+            const int c = label_[g_.adj[i].c];
             if (!mark_[c]) {
                 mark_[c] = 1;
                 acc_[c] = 0.0;
                 touched_.push_back(c);
             }
-            acc_[c] += g_.w[i];
+            acc_[c] += g_.adj[i].w;
         }
         const double own = mark_[a] ? acc_[a] : 0.0;
         const double fa_new = f_[a] - cv - own;
@@ -559,14 +680,14 @@ private:
                 neighbours.clear();
                 for (const int v : members_[a]) {
                     for (int i = g_.start[v]; i < g_.negative_end[v]; ++i) {
-                        const int c = label_[g_.nbr[i]];
+                        const int c = label_[g_.adj[i].c];
                         if (c != a && size_[c] > 1 && (c > a || !(f_[c] < 0.0))) {
                             if (!mark_[c]) {
                                 mark_[c] = 1;
                                 acc_[c] = 0.0;
                                 neighbours.push_back(c);
                             }
-                            acc_[c] += g_.w[i];
+                            acc_[c] += g_.adj[i].w;
                         }
                     }
                 }
@@ -628,7 +749,7 @@ private:
         for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
             const int v = nodes_[i];
             for (int j = g_.start[v]; j < g_.negative_end[v]; ++j) {
-                const int u = g_.nbr[j];
+                const int u = g_.adj[j].c;
                 if (pos_[u] >= 0) continue;
                 const int c = label_[u];
                 if (tidx_[c] >= 0) continue;
@@ -651,8 +772,8 @@ private:
             base_side_[i] = tidx_[label_[v]];
             double* row = &base_tw_[static_cast<std::size_t>(i) * t_count];
             for (int j = g_.start[v]; j < g_.start[v + 1]; ++j) {
-                const int t = tidx_[label_[g_.nbr[j]]];
-                if (t >= 0) row[t] += g_.w[j];
+                const int t = tidx_[label_[g_.adj[j].c]];
+                if (t >= 0) row[t] += g_.adj[j].w;
             }
         }
     }
@@ -773,11 +894,11 @@ private:
             from_.push_back(from);
             const int v = nodes_[pick];
             for (int j = g_.start[v]; j < g_.start[v + 1]; ++j) {
-                const int p = pos_[g_.nbr[j]];
+                const int p = pos_[g_.adj[j].c];
                 if (p < 0 || locked_[p]) continue;
                 double* prow = &tw_[static_cast<std::size_t>(p) * t_count];
-                prow[from] -= g_.w[j];
-                prow[pick_to] += g_.w[j];
+                prow[from] -= g_.adj[j].w;
+                prow[pick_to] += g_.adj[j].w;
                 if (use_mask) {
                     std::uint64_t& m = tmask_[p];
                     const std::uint64_t bf = std::uint64_t{1} << from, bt = std::uint64_t{1} << pick_to;
@@ -835,41 +956,26 @@ private:
     const Graph& g_;
     // Cluster ids run below capacity_ = 2n + 1, so that a free id is always
     // at hand (there are never more than n clusters).
-    const int capacity_;
+    int capacity_ = 0;
     std::vector<int> label_;  // cluster of each node
     std::vector<double> f_;   // per cluster: node costs + internal edge costs
     std::vector<int> size_;   // per cluster: number of nodes
     int num_clusters_ = 0;    // ids at or above this are unused
     std::vector<int> free_ids_;
-    // Scratch indexed by cluster (acc_, count_, mark_, tidx_) or node (pos_);
+    // Scratch indexed by cluster (acc_, mark_, tidx_) or node (pos_);
     // mark_, pos_ and tidx_ are back to 0, -1 and -1 between uses.
     std::vector<double> acc_;
-    std::vector<int> count_;
     std::vector<char> mark_;
     std::vector<int> pos_;
     std::vector<int> tidx_;
     std::vector<int> touched_, scratch_int_, new_size_, neighbours_, work_, next_work_;
     std::vector<char> queued_;
     std::vector<double> new_f_;
-    // Contraction: union-find forest, stamps, adjacency lists in an arena
-    // (neighbour, edge count, summed cost), queued merges and their heap.
-    struct MergeItem {
-        double w;
-        int a, b;
-        int sa, sb;
-        int owner;  // the cluster (a or b) whose best merge this is
-    };
-    struct HeapEntry {
-        double key;
-        int item;
-        // Heap order: the smallest key (then the earliest item) comes first.
-        static bool later(const HeapEntry& x, const HeapEntry& y) {
-            return x.key != y.key ? x.key > y.key : x.item > y.item;
-        }
-    };
+    // Contraction: union-find forest, stamps, adjacency lists in an arena,
+    // queued merges and their heap.
     std::vector<int> parent_, stamp_, begin_, length_, order_nodes_, first_;
-    std::unique_ptr<int[]> arena_c_, arena_n_;
-    std::unique_ptr<double[]> arena_w_;
+    std::vector<int> slot_;  // per cluster: its entry in the list being written, or -1
+    std::unique_ptr<Adj[]> arena_;
     std::size_t arena_size_ = 0, arena_capacity_ = 0;
     std::vector<MergeItem> items_;
     std::vector<HeapEntry> heap_;
@@ -886,6 +992,16 @@ private:
     std::vector<int> open_;
     std::vector<std::uint64_t> tmask_;
 };
+
+// A graph and a search on it, kept from one solve to the next.
+struct Workspace {
+    Graph graph;
+    Search search{graph};
+};
+
+// Largest number of nodes plus edges whose buffers a thread keeps (about
+// 100 bytes per edge: some 13 MB at most).
+constexpr int64_t kKeepSize = int64_t{1} << 17;
 
 }  // namespace
 
@@ -914,11 +1030,20 @@ void probabilities_to_costs(const double* p, int64_t count, double* out) {
 }
 
 Issue check_edges(int64_t num_nodes, const int64_t* edges, int64_t num_edges) {
+    // Edge lists usually come sorted by (smaller end, larger end); then every
+    // pair differs from the one before it and there is no duplicate to look for.
+    bool increasing = true;
+    int64_t previous_lo = -1, previous_hi = -1;
     for (int64_t e = 0; e < num_edges; ++e) {
         const int64_t u = edges[2 * e], v = edges[2 * e + 1];
         if (u < 0 || u >= num_nodes || v < 0 || v >= num_nodes) return {kNodeOutOfRange, e, -1};
         if (u == v) return {kSelfEdge, e, -1};
+        const int64_t lo = std::min(u, v), hi = std::max(u, v);
+        increasing = increasing && (lo > previous_lo || (lo == previous_lo && hi > previous_hi));
+        previous_lo = lo;
+        previous_hi = hi;
     }
+    if (increasing) return {};
     // Bucket the edges by their smaller end (in edge order) and look for a
     // repeated larger end within each bucket.
     std::vector<int64_t> start(static_cast<std::size_t>(num_nodes) + 1, 0);
@@ -952,11 +1077,19 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
              const int64_t* edges, const double* edge_costs, const Options& options,
              uint8_t* active, int32_t* cluster) {
     if (num_nodes == 0) return 0.0;
-    const Graph g = build_graph(static_cast<int>(num_nodes), node_costs, num_edges, edges,
-                                edge_costs);
-    Search search(g);
-    search.run(options);
-    return search.write(active, cluster);
+    // Each thread keeps the buffers of its last solve for the next one (they
+    // would otherwise be allocated and paged in anew on every call), unless
+    // the problem was large.
+    thread_local std::unique_ptr<Workspace> cache;
+    std::unique_ptr<Workspace> workspace = std::move(cache);
+    if (!workspace) workspace.reset(new Workspace);
+    build_graph(workspace->graph, static_cast<int>(num_nodes), node_costs, num_edges, edges,
+                edge_costs);
+    workspace->search.reset();
+    workspace->search.run(options);
+    const double value = workspace->search.write(active, cluster);
+    if (num_nodes + num_edges <= kKeepSize) cache = std::move(workspace);
+    return value;
 }
 
 }  // namespace nl_lmp

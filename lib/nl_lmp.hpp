@@ -27,7 +27,9 @@
 //
 // Everything here is plain C++17 without Python objects so that the binding can
 // call it with the GIL released. The functions are deterministic: the same
-// input gives the same output.
+// input gives the same output. solve() keeps its working buffers per thread
+// for the next call (unless the problem was large), so that repeated solves
+// do not allocate them anew.
 #ifndef POSECUT_LIB_NL_LMP_HPP
 #define POSECUT_LIB_NL_LMP_HPP
 

@@ -293,6 +293,23 @@ def test_invalid_input(node_prob, edges, edge_prob, message):
     assert isinstance(info.value, ValueError) and isinstance(info.value, PosecutError)
 
 
+def test_duplicate_edges_in_sorted_and_unsorted_lists():
+    # Sorted edge lists skip the duplicate search when every pair is new;
+    # a repeat is still reported as the later edge, whatever the order.
+    n = 8
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    node_prob, edge_prob = [0.6] * n, [0.7] * (len(pairs) + 1)
+    assert multicut.solve(node_prob, pairs, edge_prob[:-1]).active.all()
+    with pytest.raises(MulticutError, match=r"edges\[6\] = \(0, 6\) repeats edges\[5\] = \(0, 6\)"):
+        multicut.solve(node_prob, pairs[:6] + pairs[5:], edge_prob)
+    with pytest.raises(MulticutError, match=r"edges\[6\] = \(6, 0\) repeats edges\[5\] = \(0, 6\)"):
+        multicut.solve(node_prob, pairs[:6] + [(6, 0)] + pairs[6:], edge_prob)
+    shuffled = pairs[::-1]
+    assert multicut.solve(node_prob, shuffled, edge_prob[:-1]).active.all()
+    with pytest.raises(MulticutError, match=r"edges\[28\] = \(0, 1\) repeats edges\[27\] = \(0, 1\)"):
+        multicut.solve(node_prob, shuffled + [(0, 1)], edge_prob)
+
+
 def test_invalid_costs():
     with pytest.raises(MulticutError, match=r"node_cost\[0\] is infinite"):
         multicut.solve_costs([np.inf, 0.0], [(0, 1)], [0.0])
