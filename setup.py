@@ -6,6 +6,7 @@ EXTENSIONS = [
     ("lib.multicut_cy", ["lib/multicut_cy.pyx", "lib/nl_lmp.cpp"]),
     ("lib.nms_cy", ["lib/nms_cy.pyx"]),
     ("lib.pairwise_cy", ["lib/pairwise_cy.pyx"]),
+    ("lib.people_cy", ["lib/people_cy.pyx", "lib/nl_lmp.cpp"]),
 ]
 
 if EXTENSIONS:
@@ -17,7 +18,8 @@ if EXTENSIONS:
                 name,
                 sources,
                 language="c++",
-                extra_compile_args=["-O3", "-std=c++17"],
+                extra_compile_args=["-O3", "-std=c++17", "-pthread"],
+                extra_link_args=["-pthread"],
             )
             for name, sources in EXTENSIONS
         ],

@@ -5,9 +5,10 @@ probabilities, solver, assembly) runs on two kinds of outputs: the bundled model
 (models/synthetic_multi) and the oracle's (the ground truth's targets with noise: one
 candidate per visible joint, as a well-trained network gives). The network stage is timed for
 the bundled light model and for DeeperCut's resnet_101 (17 joints, locref + pairwise, float32,
-random weights: time does not depend on them). The nms column includes reading the network's
-raw outputs (locref scaling; pairwise offsets de-normalised at the candidates only, see
-dataset.pairwise_stats.NormalisedOffsets), as the predictor does. Medians over --scenes scenes.
+random weights: time does not depend on them). After the network, the predictor's path runs:
+multiperson.predict.people_from_raw_outputs, one compiled call from the raw outputs (the oracle's
+are normalised into that form first); its nms column includes reading the outputs. Medians over
+--scenes scenes.
 Run: .venv/bin/python bench/bench_multiperson.py [--people 1 5 20] [--scenes 5]
 """
 import argparse
@@ -28,7 +29,7 @@ from multiperson.detections import extract_detections  # noqa: E402
 from multiperson.graph import build_graph, edge_gates  # noqa: E402
 from multiperson.oracle import oracle_outputs  # noqa: E402
 from multiperson.pairwise import load_spatial_model  # noqa: E402
-from multiperson.predict import multiperson_settings_from_config, people_from_outputs  # noqa: E402
+from multiperson.predict import multiperson_settings_from_config, people_from_raw_outputs  # noqa: E402
 from nnet.predict import extract_cnn_output, setup_pose_prediction  # noqa: E402
 from nnet.pose_net import spec_from_config  # noqa: E402
 from posecut.config import load_config  # noqa: E402
@@ -47,18 +48,26 @@ def _median_time(fn, repeats):
     return float(np.median(times))
 
 
-def _post_stages(read_outputs, model, settings, gates, repeats=5):
-    """Median ms per post-network stage (reading the outputs counted as nms), and the
-    candidate and edge counts; ``read_outputs()`` gives (scmap, locref, pairwise)."""
+def _raw(outputs, locref_stdev, means, stds):
+    """Network-like raw outputs (batch axis, normalised, float32) of de-normalised ones."""
+    scmap, locref, pairwise = outputs
+    h, w = scmap.shape[:2]
+    return {"part_prob": np.asarray(scmap, np.float32)[None],
+            "locref": (np.asarray(locref) / locref_stdev).reshape(1, h, w, -1).astype(np.float32),
+            "pairwise_pred": ((pairwise - means) / stds).reshape(1, h, w, -1).astype(np.float32)}
+
+
+def _post_stages(raw, stats, model, settings, gates, repeats=5):
+    """Median ms per post-network stage of the predictor's path, and the candidate and edge
+    counts."""
     runs = []
     for _ in range(repeats):
-        start = time.perf_counter()
-        outputs = read_outputs()
-        timings = {"nms": time.perf_counter() - start}
-        people_from_outputs(*outputs, model, settings, timings, gates)
+        timings = {}
+        people_from_raw_outputs(raw, stats.means, stats.stds, model, settings, timings, gates)
         runs.append([timings[s] for s in POST])
-    dets = extract_detections(*read_outputs(), settings.stride, settings.nms_radius,
-                              settings.det_min_score)
+    dets = extract_detections(*extract_cnn_output(raw, settings.locref_stdev, stats.means,
+                                                  stats.stds, lazy_pairwise=True),
+                              settings.stride, settings.nms_radius, settings.det_min_score)
     edges, _ = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
     return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)
 
@@ -104,14 +113,12 @@ def main():
         for _ in range(args.scenes):
             image, joints, _, _ = render_scene(rng, height, width, count, min_height=60,
                                                max_height=260)
-            raw = network(image)
             oracle = oracle_outputs(joints, (height, width), targets, stats.means, stats.stds,
                                     rng=rng)
-            sources = {"network": lambda: extract_cnn_output(raw, cfg.locref_stdev, stats.means,
-                                                             stats.stds, lazy_pairwise=True),
-                       "oracle": lambda: oracle}
-            for kind, read_outputs in sources.items():
-                stages, cands, edges = _post_stages(read_outputs, model, settings, gates)
+            sources = {"network": network(image),
+                       "oracle": _raw(oracle, settings.locref_stdev, stats.means, stats.stds)}
+            for kind, raw in sources.items():
+                stages, cands, edges = _post_stages(raw, stats, model, settings, gates)
                 rows[kind].append([cands, edges, *stages])
         for kind, values in rows.items():
             cands, edges, *stages = np.median(np.array(values), axis=0)

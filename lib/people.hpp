@@ -2,12 +2,14 @@
 //
 // The same steps as multiperson.predict.people_from_outputs (lib/nms.hpp, lib/pairwise.hpp,
 // lib/nl_lmp.hpp and the numpy code of multiperson/detections.py and multiperson/assemble.py),
-// with the same arithmetic, for the TensorFlow op of lib/people_op.cc: an exported model then
-// gives the people the Python pipeline gives. Plain C++17, no Python.
+// with the same arithmetic: the predictor (lib/people_cy.pyx) runs it in one call from the raw
+// network outputs, and the TensorFlow op of lib/people_op.cc runs it inside an exported model,
+// so both give the people the Python pipeline gives. Plain C++17, no Python.
 #ifndef POSECUT_LIB_PEOPLE_HPP
 #define POSECUT_LIB_PEOPLE_HPP
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -167,10 +169,30 @@ struct Problem {
     std::string message;
 };
 
+// Seconds per stage of one call, as multiperson.predict.STAGES names them.
+struct Timings {
+    double nms = 0.0, pairwise = 0.0, solver = 0.0, assembly = 0.0;
+};
+
+namespace detail {
+
+// Seconds since `start`, and `start` moved to now.
+inline double lap(std::chrono::steady_clock::time_point& start) {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    start = now;
+    return seconds;
+}
+
+}  // namespace detail
+
 // The people of one image's outputs; returns a message instead for NaN scores or a linked
-// part pair without a fitted model.
+// part pair without a fitted model. `timings`, if given, receives the seconds per stage.
 inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Model& m,
-                                   People& out) {
+                                   People& out, Timings* timings = nullptr) {
+    Timings local;
+    Timings& t = timings != nullptr ? *timings : local;
+    auto start = std::chrono::steady_clock::now();
     const int64_t cells = o.height * o.width * o.joints;
     for (int64_t i = 0; i < cells; ++i) {
         if (std::isnan(o.part_prob[i])) {
@@ -182,6 +204,7 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Mo
     }
     Candidates c;
     extract(o, s, c);
+    t.nms = detail::lap(start);
     pairwise::Problem p;
     p.n = static_cast<int64_t>(c.part.size());
     p.joints = o.joints;
@@ -200,6 +223,7 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Mo
     p.gate_rel = s.gate_rel;
     pairwise::Edges edges;
     if (p.n > 0) pairwise::graph_edges(p, edges);
+    t.pairwise = detail::lap(start);
     if (edges.missing_first >= 0) {
         return {"no spatial model for the linked part pair (" +
                 std::to_string(edges.missing_first) + ", " +
@@ -220,7 +244,9 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Mo
         nl_lmp::solve(p.n, node_costs.data(), num_edges, pairs.data(), edge_costs.data(),
                       nl_lmp::Options(), active.data(), cluster.data());
     }
+    t.solver = detail::lap(start);
     assemble(c, cluster.data(), o.joints, s.min_person_parts, out);
+    t.assembly = detail::lap(start);
     return {};
 }
 

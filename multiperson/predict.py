@@ -17,6 +17,7 @@ __all__ = [
     "group_detections",
     "multiperson_settings_from_config",
     "people_from_outputs",
+    "people_from_raw_outputs",
     "setup_multiperson_prediction",
 ]
 
@@ -98,6 +99,52 @@ def people_from_outputs(scmap, locref, pairwise, model: SpatialModel,
     return group_detections(dets, model, settings, timings, gates)
 
 
+def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: MultiPersonSettings,
+                            timings=None, gates=None) -> People:
+    """People (in the network input's pixels) from one image's raw network outputs (the dict of
+    nnet.predict.PosePredictor: 'part_prob', 'locref', 'pairwise_pred', batch axis of 1) and
+    the pairwise statistics ``means``, ``stds`` (J(J-1), 2).
+
+    Every step after the network in one compiled call (lib/people.hpp, the C++ of lib/'s
+    kernels plus candidates and assembly): the people of people_from_outputs on
+    nnet.predict.extract_cnn_output's outputs, without de-normalising whole maps or crossing
+    into Python between stages. ``timings`` and ``gates`` as in group_detections.
+    """
+    from lib.people_cy import people_from_raw
+
+    j = settings.num_joints
+    prob = np.asarray(raw["part_prob"], np.float32)
+    if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j:
+        raise ValueError(f"people_from_raw_outputs: part_prob: expected shape (1, h, w, {j}), "
+                         f"got {prob.shape}")
+    h, w = prob.shape[1:3]
+    arrays = {}
+    for name, channels in (("locref", 2 * j), ("pairwise_pred", 2 * j * (j - 1))):
+        value = np.asarray(raw.get(name, np.zeros(0)), np.float32)
+        if value.shape != (1, h, w, channels):
+            raise ValueError(f"people_from_raw_outputs: {name}: expected shape "
+                             f"(1, {h}, {w}, {channels}), got {value.shape}")
+        arrays[name] = np.ascontiguousarray(value[0])
+    coef, bias = model.folded()
+    gate = (-1.0, 0.0) if settings.offset_gate is None else settings.offset_gate
+    limit = np.full((j, j), np.inf) if gates is None else np.square(np.asarray(gates, np.float64))
+    poses, scores, problem, stages = people_from_raw(
+        np.ascontiguousarray(prob[0]), arrays["locref"], arrays["pairwise_pred"],
+        np.ascontiguousarray(means, np.float64), np.ascontiguousarray(stds, np.float64),
+        np.ascontiguousarray(settings.pair_mask, np.uint8),
+        np.ascontiguousarray(model.fitted, np.uint8), np.ascontiguousarray(coef, np.float64),
+        np.ascontiguousarray(bias, np.float64), np.ascontiguousarray(model.same_coef, np.float64),
+        np.ascontiguousarray(model.same_bias, np.float64), np.ascontiguousarray(limit),
+        float(settings.stride), np.float32(settings.locref_stdev), float(settings.nms_radius),
+        np.float32(settings.det_min_score), int(settings.min_person_parts), *map(float, gate))
+    if timings is not None:
+        for stage, seconds in stages.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
+    if problem is not None:
+        raise ValueError(f"people_from_raw_outputs: {problem}")
+    return People(poses, scores)
+
+
 @dataclass
 class MultiPersonPredictor:
     """A loaded network, its pairwise statistics and spatial model: call it on an RGB image.
@@ -116,17 +163,21 @@ class MultiPersonPredictor:
         self.gates = edge_gates(self.means, self.stds, self.model, self.settings.edge_gate_stds)
 
     def __call__(self, image) -> People:
-        from nnet.predict import network_outputs
+        from nnet.predict import extract_cnn_output, scale_image
 
         scale = self.settings.global_scale
         timings = {}
         start = time.perf_counter()
-        scmap, locref, pairwise = network_outputs(self.network, np.asarray(image),
-                                                  self.settings.locref_stdev, self.means,
-                                                  self.stds, scale)
+        raw = self.network(scale_image(np.asarray(image), scale))
         _tick(timings, "network", start)
-        people = people_from_outputs(scmap, locref, pairwise, self.model, self.settings, timings,
-                                     self.gates)
+        if "locref" in raw and "pairwise_pred" in raw:
+            people = people_from_raw_outputs(raw, self.means, self.stds, self.model,
+                                             self.settings, timings, self.gates)
+        else:
+            outputs = extract_cnn_output(raw, self.settings.locref_stdev, self.means, self.stds,
+                                         lazy_pairwise=True)
+            people = people_from_outputs(*outputs, self.model, self.settings, timings,
+                                         self.gates)
         self.timings = timings
         return people.scaled(1.0 / scale) if scale != 1.0 else people
 

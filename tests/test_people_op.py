@@ -1,4 +1,5 @@
-"""lib.people_op: the TensorFlow op of the exported grouping gives the Python pipeline's people."""
+"""lib/people.hpp, through the predictor's binding (multiperson.predict.people_from_raw_outputs)
+and the exported model's TensorFlow op (lib.people_op): both give the Python pipeline's people."""
 import dataclasses
 import os
 
@@ -14,7 +15,8 @@ from lib import people_op  # noqa: E402
 from multiperson.graph import edge_gates  # noqa: E402
 from multiperson.oracle import OracleNoise, oracle_outputs  # noqa: E402
 from multiperson.pairwise import load_spatial_model  # noqa: E402
-from multiperson.predict import multiperson_settings_from_config, people_from_outputs  # noqa: E402
+from multiperson.predict import (multiperson_settings_from_config, people_from_outputs,  # noqa: E402
+                                 people_from_raw_outputs)
 from nnet.predict import extract_cnn_output  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 
@@ -75,6 +77,29 @@ def test_op_gives_the_python_pipelines_people(bundled, people, height, width, of
     assert len(want.poses) >= people
     np.testing.assert_array_equal(poses.numpy(), want.poses.astype(np.float32))
     np.testing.assert_array_equal(scores.numpy(), want.scores.astype(np.float32))
+    timings = {}
+    got = people_from_raw_outputs(raw, stats.means, stats.stds, model, settings, timings, gates)
+    np.testing.assert_array_equal(got.poses, want.poses)
+    np.testing.assert_allclose(got.scores, want.scores, rtol=1e-12)
+    assert set(timings) == {"nms", "pairwise", "solver", "assembly"}
+    assert all(seconds >= 0 for seconds in timings.values())
+
+
+def test_binding_errors_name_the_output(bundled):
+    settings, stats, model, gates = bundled
+    raw = _raw_outputs(2, 160, 160, stats, settings, seed=4)
+    with pytest.raises(ValueError, match=r"pairwise_pred: expected shape \(1, 20, 20, 544\)"):
+        people_from_raw_outputs(dict(raw, pairwise_pred=raw["pairwise_pred"][..., 1:]),
+                                stats.means, stats.stds, model, settings, None, gates)
+    bad = dict(raw, part_prob=raw["part_prob"].copy())
+    bad["part_prob"][0, 1, 2, 3] = np.nan
+    with pytest.raises(ValueError, match=r"NaN score at .* = \(1, 2, 3\)"):
+        people_from_raw_outputs(bad, stats.means, stats.stds, model, settings, None, gates)
+    fitted = np.array(model.fitted, bool)
+    fitted[5, 6] = fitted[6, 5] = False
+    with pytest.raises(ValueError, match=r"no spatial model .* \(5, 6\)"):
+        people_from_raw_outputs(raw, stats.means, stats.stds,
+                                dataclasses.replace(model, fitted=fitted), settings, None, gates)
 
 
 def test_op_errors_name_the_input(bundled):

@@ -1,0 +1,111 @@
+# distutils: language = c++
+"""Binding of lib/people.hpp: one image's raw network outputs in, people out, in one call with
+the GIL released. Use multiperson.predict.people_from_raw_outputs, which checks the arguments."""
+from libc.stdint cimport int32_t, int64_t, uint8_t
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+
+import numpy as np
+
+cimport cython
+
+
+cdef extern from "people.hpp" nogil:
+    cdef cppclass Outputs "posecut::people::Outputs":
+        int64_t height, width
+        int joints
+        const float* part_prob
+        const float* locref
+        const float* pairwise
+        const double* means
+        const double* stds
+
+    cdef cppclass Settings "posecut::people::Settings":
+        double stride
+        float locref_stdev
+        double nms_radius
+        float det_min_score
+        int min_person_parts
+        double gate_px
+        double gate_rel
+
+    cdef cppclass Model "posecut::people::Model":
+        const uint8_t* linked
+        const uint8_t* fitted
+        const double* coef
+        const double* bias
+        const double* same_coef
+        const double* same_bias
+        const double* max_dist2
+
+    cdef cppclass People "posecut::people::People":
+        vector[double] poses
+        vector[double] scores
+
+    cdef cppclass Problem "posecut::people::Problem":
+        string message
+
+    cdef cppclass Timings "posecut::people::Timings":
+        double nms, pairwise, solver, assembly
+
+    Problem c_people "posecut::people::people_from_outputs"(
+        const Outputs& o, const Settings& s, const Model& m, People& out,
+        Timings* timings) except +
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
+                    const float[:, :, ::1] pairwise, const double[:, ::1] means,
+                    const double[:, ::1] stds, const uint8_t[:, ::1] linked,
+                    const uint8_t[:, ::1] fitted, const double[:, :, ::1] coef,
+                    const double[:, ::1] bias, const double[::1] same_coef,
+                    const double[::1] same_bias, const double[:, ::1] max_dist2,
+                    double stride, float locref_stdev, double nms_radius, float det_min_score,
+                    int min_person_parts, double gate_px, double gate_rel):
+    """(poses float64 (K, J, 3), scores float64 (K,), problem str or None, timings dict) of
+    one image: ``part_prob`` (h, w, J), raw ``locref`` (h, w, 2J) and ``pairwise``
+    (h, w, 2J(J-1)); shapes must already agree (the caller checks them)."""
+    cdef Outputs o
+    cdef Settings s
+    cdef Model m
+    cdef People out
+    cdef Problem problem
+    cdef Timings t
+    o.height = part_prob.shape[0]
+    o.width = part_prob.shape[1]
+    o.joints = <int>part_prob.shape[2]
+    o.part_prob = &part_prob[0, 0, 0] if part_prob.size else NULL
+    o.locref = &locref[0, 0, 0] if locref.size else NULL
+    o.pairwise = &pairwise[0, 0, 0] if pairwise.size else NULL
+    o.means = &means[0, 0] if means.size else NULL
+    o.stds = &stds[0, 0] if stds.size else NULL
+    s.stride = stride
+    s.locref_stdev = locref_stdev
+    s.nms_radius = nms_radius
+    s.det_min_score = det_min_score
+    s.min_person_parts = min_person_parts
+    s.gate_px = gate_px
+    s.gate_rel = gate_rel
+    m.linked = &linked[0, 0]
+    m.fitted = &fitted[0, 0]
+    m.coef = &coef[0, 0, 0]
+    m.bias = &bias[0, 0]
+    m.same_coef = &same_coef[0]
+    m.same_bias = &same_bias[0]
+    m.max_dist2 = &max_dist2[0, 0]
+    with nogil:
+        problem = c_people(o, s, m, out, &t)
+    timings = {"nms": t.nms, "pairwise": t.pairwise, "solver": t.solver,
+               "assembly": t.assembly}
+    if problem.message.size():
+        return None, None, problem.message.decode(), timings
+    cdef Py_ssize_t k = out.scores.size(), j = o.joints, i
+    poses = np.empty((k, j, 3), np.float64)
+    scores = np.empty(k, np.float64)
+    cdef double[:, :, ::1] pv = poses
+    for i in range(k * j * 3):
+        pv[i // (j * 3), (i // 3) % j, i % 3] = out.poses[i]
+    for i in range(k):
+        scores[i] = out.scores[i]
+    return poses, scores, None, timings
