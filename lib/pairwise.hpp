@@ -17,14 +17,8 @@
 namespace posecut {
 namespace pairwise {
 
-// The candidates, sorted by part, and the model; arrays are row-major.
-struct Problem {
-    int64_t n = 0;               // candidates
-    int joints = 0;              // J
-    const int32_t* part;         // [n], ascending
-    const double* xy;            // [n, 2] refined positions
-    const double* grid_xy;       // [n, 2] cell centres
-    const double* offsets;       // [n, J, 2] predicted offsets to every joint
+// The spatial model and the gates of the graph; arrays are row-major.
+struct Model {
     const uint8_t* linked;       // [J, J] part pairs that get edges
     const uint8_t* fitted;       // [J, J] part pairs with a fitted model
     const double* coef;          // [J, J, 8] logistic weights, feature scaling folded in
@@ -34,6 +28,17 @@ struct Problem {
     const double* max_dist2;     // [J, J] squared distance gate
     double gate_px = -1.0;       // offset gate (< 0: off)
     double gate_rel = 0.0;
+};
+
+// The candidates, sorted by part, and the model; arrays are row-major.
+struct Problem {
+    int64_t n = 0;               // candidates
+    int joints = 0;              // J
+    const int32_t* part;         // [n], ascending
+    const double* xy;            // [n, 2] refined positions
+    const double* grid_xy;       // [n, 2] cell centres
+    const double* offsets;       // [n, J, 2] predicted offsets to every joint
+    Model model;
 };
 
 struct Edges {
@@ -55,16 +60,17 @@ inline void build_rows(const Problem& p, const std::vector<int64_t>& block_start
                        const std::vector<double>& off_len, const std::vector<double>& reach,
                        int64_t row_begin, int64_t row_end, Edges& out) {
     const int joints = p.joints;
-    const bool gated = p.gate_px >= 0.0;
+    const Model& model = p.model;
+    const bool gated = model.gate_px >= 0.0;
     double feats[8];
     for (int64_t i = row_begin; i < row_end; ++i) {
         const int k = p.part[i];
         const double xi = p.xy[2 * i], yi = p.xy[2 * i + 1];
         const double gxi = p.grid_xy[2 * i], gyi = p.grid_xy[2 * i + 1];
         for (int m = k; m < joints; ++m) {
-            if (!p.linked[k * joints + m]) continue;
+            if (!model.linked[k * joints + m]) continue;
             const int64_t start = m == k ? i + 1 : block_start[m];
-            if (m != k && !p.fitted[k * joints + m]) {
+            if (m != k && !model.fitted[k * joints + m]) {
                 if (block_start[m] < block_start[m + 1]) {
                     out.missing_first = k;
                     out.missing_second = m;
@@ -72,9 +78,9 @@ inline void build_rows(const Problem& p, const std::vector<int64_t>& block_start
                 }
                 continue;
             }
-            const double limit2 = p.max_dist2[k * joints + m];
+            const double limit2 = model.max_dist2[k * joints + m];
             const double* oi = p.offsets + (i * joints + m) * 2;
-            const double* w = p.coef + (k * joints + m) * 8;
+            const double* w = model.coef + (k * joints + m) * 8;
             for (int64_t j = start; j < block_start[m + 1]; ++j) {
                 const double xj = p.xy[2 * j], yj = p.xy[2 * j + 1];
                 const double dx = xi - xj, dy = yi - yj;
@@ -86,7 +92,7 @@ inline void build_rows(const Problem& p, const std::vector<int64_t>& block_start
                         const double r = std::max(reach[i], reach[j]);
                         if (d2 > r * r) continue;
                     }
-                    z = p.same_bias[k] - p.same_coef[k] * std::sqrt(d2);
+                    z = model.same_bias[k] - model.same_coef[k] * std::sqrt(d2);
                 } else {
                     const double* oj = p.offsets + (j * joints + k) * 2;
                     const double gxj = p.grid_xy[2 * j], gyj = p.grid_xy[2 * j + 1];
@@ -94,11 +100,11 @@ inline void build_rows(const Problem& p, const std::vector<int64_t>& block_start
                     const double rx2 = xi - gxj, ry2 = yi - gyj;  // actual offset j -> i
                     if (gated) {
                         double ex = rx1 - oi[0], ey = ry1 - oi[1];
-                        double tol = p.gate_px + p.gate_rel * off_len[i * joints + m];
+                        double tol = model.gate_px + model.gate_rel * off_len[i * joints + m];
                         if (ex * ex + ey * ey > tol * tol) {
                             ex = rx2 - oj[0];
                             ey = ry2 - oj[1];
-                            tol = p.gate_px + p.gate_rel * off_len[j * joints + k];
+                            tol = model.gate_px + model.gate_rel * off_len[j * joints + k];
                             if (ex * ex + ey * ey > tol * tol) continue;
                         }
                     }
@@ -109,7 +115,7 @@ inline void build_rows(const Problem& p, const std::vector<int64_t>& block_start
                                          (ry2 - oj[1]) * (ry2 - oj[1]));
                     feats[3] = angle(rx2, ry2, oj[0], oj[1]);
                     for (int f = 0; f < 4; ++f) feats[4 + f] = std::exp(-feats[f]);
-                    z = p.bias[k * joints + m];
+                    z = model.bias[k * joints + m];
                     for (int f = 0; f < 8; ++f) z += w[f] * feats[f];
                 }
                 out.first.push_back(i);
@@ -132,12 +138,13 @@ constexpr int64_t kPairsPerThread = 20000;
 // `max_threads` <= 0 uses the machine's cores.
 inline void graph_edges(const Problem& p, Edges& out, int max_threads = 0) {
     const int joints = p.joints;
+    const Model& model = p.model;
     const int64_t n = p.n;
     std::vector<int64_t> block_start(joints + 1, n);
     for (int64_t i = n - 1; i >= 0; --i) block_start[p.part[i]] = i;
     for (int k = joints - 1; k >= 0; --k) block_start[k] = std::min(block_start[k], block_start[k + 1]);
     std::vector<double> off_len, reach;
-    if (p.gate_px >= 0.0) {
+    if (model.gate_px >= 0.0) {
         off_len.resize(n * joints);
         reach.assign(n, 0.0);
         for (int64_t i = 0; i < n; ++i) {
@@ -155,7 +162,7 @@ inline void graph_edges(const Problem& p, Edges& out, int max_threads = 0) {
         const int k = p.part[i];
         int64_t count = 0;
         for (int m = k; m < joints; ++m) {
-            if (p.linked[k * joints + m]) count += block_start[m + 1] - (m == k ? i + 1 : block_start[m]);
+            if (model.linked[k * joints + m]) count += block_start[m + 1] - (m == k ? i + 1 : block_start[m]);
         }
         work[i + 1] = work[i] + count;
     }

@@ -2,38 +2,12 @@
 """Binding of lib/pairwise.hpp for multiperson.graph.build_graph: candidate edges and their
 probabilities, computed with the GIL released."""
 from libc.stdint cimport int32_t, int64_t, uint8_t
-from libcpp.vector cimport vector
 
 import numpy as np
 
 cimport cython
 
-
-cdef extern from "pairwise.hpp" nogil:
-    cdef cppclass Problem "posecut::pairwise::Problem":
-        int64_t n
-        int joints
-        const int32_t* part
-        const double* xy
-        const double* grid_xy
-        const double* offsets
-        const uint8_t* linked
-        const uint8_t* fitted
-        const double* coef
-        const double* bias
-        const double* same_coef
-        const double* same_bias
-        const double* max_dist2
-        double gate_px
-        double gate_rel
-
-    cdef cppclass Edges "posecut::pairwise::Edges":
-        vector[int64_t] first, second
-        vector[double] prob
-        int missing_first, missing_second
-
-    void c_graph_edges "posecut::pairwise::graph_edges"(const Problem& p, Edges& out,
-                                                        int max_threads)
+from lib.pairwise_hpp cimport Edges, Problem, graph_edges as c_graph_edges, model_of
 
 
 @cython.boundscheck(False)
@@ -52,28 +26,22 @@ def graph_edges(const int32_t[::1] part, const double[:, ::1] xy, const double[:
     ``gate_rel`` times that predicted offset's length, and a same-part pair to lie within the
     longer predicted offset of either candidate (its body's reach).
     ``coef`` (J, J, 8) and ``bias`` (J, J) are the per-pair logistic models with their feature
-    scaling folded in (multiperson.pairwise.SpatialModel.folded). ``max_threads`` <= 0 lets
-    large graphs use every core; the result does not depend on it.
+    scaling folded in (multiperson.pairwise.SpatialModel.folded); the arguments from ``linked``
+    on are multiperson.graph.graph_arrays. ``max_threads`` <= 0 lets large graphs use every
+    core; the result does not depend on it.
     Returns (None, (k, m)) for the first linked pair of parts that has no fitted model.
     """
     cdef Problem p
     cdef Edges out
     p.n = part.shape[0]
     p.joints = <int>linked.shape[0]
-    p.gate_px = gate_px
-    p.gate_rel = gate_rel
     if p.n > 0:
         p.part = &part[0]
         p.xy = &xy[0, 0]
         p.grid_xy = &grid_xy[0, 0]
         p.offsets = &offsets[0, 0, 0]
-        p.linked = &linked[0, 0]
-        p.fitted = &fitted[0, 0]
-        p.coef = &coef[0, 0, 0]
-        p.bias = &bias[0, 0]
-        p.same_coef = &same_coef[0]
-        p.same_bias = &same_bias[0]
-        p.max_dist2 = &max_dist2[0, 0]
+        p.model = model_of(linked, fitted, coef, bias, same_coef, same_bias, max_dist2, gate_px,
+                           gate_rel)
         with nogil:
             c_graph_edges(p, out, max_threads)
     if out.missing_first >= 0:

@@ -2,9 +2,10 @@
 //
 // The same steps as multiperson.predict.people_from_outputs (lib/nms.hpp, lib/pairwise.hpp,
 // lib/nl_lmp.hpp and the numpy code of multiperson/detections.py and multiperson/assemble.py),
-// with the same arithmetic: the predictor (lib/people_cy.pyx) runs it in one call from the raw
-// network outputs, and the TensorFlow op of lib/people_op.cc runs it inside an exported model,
-// so both give the people the Python pipeline gives. Plain C++17, no Python.
+// with the same arithmetic; the graph's model and gates are lib/pairwise.hpp's Model. The
+// predictor (lib/people_cy.pyx) runs it in one call from the raw network outputs, and the
+// TensorFlow op of lib/people_op.cc runs it inside an exported model, so both give the people
+// the Python pipeline gives. Plain C++17, no Python.
 #ifndef POSECUT_LIB_PEOPLE_HPP
 #define POSECUT_LIB_PEOPLE_HPP
 
@@ -42,19 +43,6 @@ struct Settings {
     double nms_radius = 5.0;
     float det_min_score = 0.1f;
     int min_person_parts = 1;
-    double gate_px = -1.0;  // offset gate, < 0: off
-    double gate_rel = 0.0;
-};
-
-// The spatial model and graph of multiperson.graph.build_graph, row-major.
-struct Model {
-    const uint8_t* linked;    // [J, J]
-    const uint8_t* fitted;    // [J, J]
-    const double* coef;       // [J, J, 8] folded logistic weights
-    const double* bias;       // [J, J]
-    const double* same_coef;  // [J]
-    const double* same_bias;  // [J]
-    const double* max_dist2;  // [J, J] squared distance gates
 };
 
 // Candidates grouped by part, as multiperson.detections.Detections.
@@ -188,8 +176,9 @@ inline double lap(std::chrono::steady_clock::time_point& start) {
 
 // The people of one image's outputs; returns a message instead for NaN scores or a linked
 // part pair without a fitted model. `timings`, if given, receives the seconds per stage.
-inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Model& m,
-                                   People& out, Timings* timings = nullptr) {
+inline Problem people_from_outputs(const Outputs& o, const Settings& s,
+                                   const pairwise::Model& m, People& out,
+                                   Timings* timings = nullptr) {
     Timings local;
     Timings& t = timings != nullptr ? *timings : local;
     auto start = std::chrono::steady_clock::now();
@@ -212,15 +201,7 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s, const Mo
     p.xy = c.xy.data();
     p.grid_xy = c.grid_xy.data();
     p.offsets = c.offsets.data();
-    p.linked = m.linked;
-    p.fitted = m.fitted;
-    p.coef = m.coef;
-    p.bias = m.bias;
-    p.same_coef = m.same_coef;
-    p.same_bias = m.same_bias;
-    p.max_dist2 = m.max_dist2;
-    p.gate_px = s.gate_px;
-    p.gate_rel = s.gate_rel;
+    p.model = m;
     pairwise::Edges edges;
     if (p.n > 0) pairwise::graph_edges(p, edges);
     t.pairwise = detail::lap(start);

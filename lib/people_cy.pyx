@@ -9,6 +9,8 @@ import numpy as np
 
 cimport cython
 
+from lib.pairwise_hpp cimport Model, model_of
+
 
 cdef extern from "people.hpp" nogil:
     cdef cppclass Outputs "posecut::people::Outputs":
@@ -26,17 +28,6 @@ cdef extern from "people.hpp" nogil:
         double nms_radius
         float det_min_score
         int min_person_parts
-        double gate_px
-        double gate_rel
-
-    cdef cppclass Model "posecut::people::Model":
-        const uint8_t* linked
-        const uint8_t* fitted
-        const double* coef
-        const double* bias
-        const double* same_coef
-        const double* same_bias
-        const double* max_dist2
 
     cdef cppclass People "posecut::people::People":
         vector[double] poses
@@ -61,11 +52,12 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
                     const uint8_t[:, ::1] fitted, const double[:, :, ::1] coef,
                     const double[:, ::1] bias, const double[::1] same_coef,
                     const double[::1] same_bias, const double[:, ::1] max_dist2,
-                    double stride, float locref_stdev, double nms_radius, float det_min_score,
-                    int min_person_parts, double gate_px, double gate_rel):
+                    double gate_px, double gate_rel, double stride, float locref_stdev,
+                    double nms_radius, float det_min_score, int min_person_parts):
     """(poses float64 (K, J, 3), scores float64 (K,), problem str or None, timings dict) of
     one image: ``part_prob`` (h, w, J), raw ``locref`` (h, w, 2J) and ``pairwise``
-    (h, w, 2J(J-1)); shapes must already agree (the caller checks them)."""
+    (h, w, 2J(J-1)); ``linked`` to ``gate_rel`` are multiperson.graph.graph_arrays. Shapes
+    must already agree (the caller checks them)."""
     cdef Outputs o
     cdef Settings s
     cdef Model m
@@ -85,15 +77,7 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
     s.nms_radius = nms_radius
     s.det_min_score = det_min_score
     s.min_person_parts = min_person_parts
-    s.gate_px = gate_px
-    s.gate_rel = gate_rel
-    m.linked = &linked[0, 0]
-    m.fitted = &fitted[0, 0]
-    m.coef = &coef[0, 0, 0]
-    m.bias = &bias[0, 0]
-    m.same_coef = &same_coef[0]
-    m.same_bias = &same_bias[0]
-    m.max_dist2 = &max_dist2[0, 0]
+    m = model_of(linked, fitted, coef, bias, same_coef, same_bias, max_dist2, gate_px, gate_rel)
     with nogil:
         problem = c_people(o, s, m, out, &t)
     timings = {"nms": t.nms, "pairwise": t.pairwise, "solver": t.solver,

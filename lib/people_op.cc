@@ -92,8 +92,6 @@ class PeopleOp : public OpKernel {
         const double* geometry = c->input(12).flat<double>().data();
         s.stride = geometry[0];
         s.nms_radius = geometry[1];
-        s.gate_px = geometry[2];
-        s.gate_rel = geometry[3];
 
         people::Outputs o;
         o.height = h;
@@ -106,7 +104,7 @@ class PeopleOp : public OpKernel {
         o.stds = c->input(4).flat<double>().data();
 
         static_assert(sizeof(bool) == sizeof(uint8_t), "bool tensors are read as bytes");
-        people::Model m;
+        pairwise::Model m;
         m.linked = reinterpret_cast<const uint8_t*>(c->input(5).flat<bool>().data());
         m.fitted = reinterpret_cast<const uint8_t*>(c->input(6).flat<bool>().data());
         m.coef = c->input(7).flat<double>().data();
@@ -114,6 +112,8 @@ class PeopleOp : public OpKernel {
         m.same_coef = c->input(9).flat<double>().data();
         m.same_bias = c->input(10).flat<double>().data();
         m.max_dist2 = c->input(11).flat<double>().data();
+        m.gate_px = geometry[2];
+        m.gate_rel = geometry[3];
 
         people::People result;
         const people::Problem problem = people::people_from_outputs(o, s, m, result);

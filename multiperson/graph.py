@@ -1,8 +1,10 @@
 """The candidates' graph: which part pairs are linked, and the edges between candidates."""
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["build_graph", "candidate_edges", "default_sparse_graph", "edge_gates",
-           "part_pair_mask"]
+__all__ = ["GraphArrays", "build_graph", "candidate_edges", "default_sparse_graph", "edge_gates",
+           "graph_arrays", "part_pair_mask"]
 
 
 def default_sparse_graph(skeleton, num_joints: int, hops: int = 4) -> np.ndarray:
@@ -72,6 +74,44 @@ def edge_gates(means, stds, model, num_stds: float) -> np.ndarray:
     return gates
 
 
+class GraphArrays(NamedTuple):
+    """The spatial model, part-pair mask and gates as the compiled kernels take them, in the
+    order of lib/pairwise.hpp's Model (lib.pairwise_cy.graph_edges, lib.people_cy)."""
+
+    linked: np.ndarray
+    """uint8 (J, J): part pairs that get edges."""
+    fitted: np.ndarray
+    """uint8 (J, J): part pairs with a fitted model."""
+    coef: np.ndarray
+    """float64 (J, J, 8): SpatialModel.folded weights."""
+    bias: np.ndarray
+    """float64 (J, J)."""
+    same_coef: np.ndarray
+    """float64 (J,)."""
+    same_bias: np.ndarray
+    """float64 (J,)."""
+    max_dist2: np.ndarray
+    """float64 (J, J): squared distance gates (inf: none)."""
+    gate_px: float
+    """Offset gate in pixels, -1 when off."""
+    gate_rel: float
+
+
+def graph_arrays(model, mask, gates=None, offset_gate=None) -> GraphArrays:
+    """GraphArrays of a spatial ``model``, a part-pair ``mask`` (J, J), distance ``gates``
+    (J, J) or None and an ``offset_gate`` (pixels, fraction) or None; see build_graph."""
+    j = model.num_joints
+    coef, bias = model.folded()
+    gate_px, gate_rel = (-1.0, 0.0) if offset_gate is None else map(float, offset_gate)
+    limit = np.full((j, j), np.inf) if gates is None else np.square(np.asarray(gates, np.float64))
+    return GraphArrays(
+        np.ascontiguousarray(mask, np.uint8), np.ascontiguousarray(model.fitted, np.uint8),
+        np.ascontiguousarray(coef, np.float64), np.ascontiguousarray(bias, np.float64),
+        np.ascontiguousarray(model.same_coef, np.float64),
+        np.ascontiguousarray(model.same_bias, np.float64), np.ascontiguousarray(limit),
+        gate_px, gate_rel)
+
+
 def build_graph(dets, model, mask, gates=None, offset_gate=None):
     """(edges (E, 2), probabilities (E,)) of the candidates ``dets`` (multiperson.detections):
     every pair i < j of linked parts (``mask`` (J, J)) at most ``gates`` (J, J) pixels apart
@@ -97,18 +137,11 @@ def build_graph(dets, model, mask, gates=None, offset_gate=None):
         order = np.argsort(part, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: np.asarray(a)[order])
     offsets = dets.offsets if dets.offsets is not None else np.zeros((len(dets), j, 2))
-    gate_px, gate_rel = (-1.0, 0.0) if offset_gate is None else map(float, offset_gate)
-    coef, bias = model.folded()
     edges, prob = graph_edges(
         np.ascontiguousarray(take(part)), np.ascontiguousarray(take(dets.xy), np.float64),
         np.ascontiguousarray(take(dets.grid_xy), np.float64),
         np.ascontiguousarray(take(offsets), np.float64),
-        np.ascontiguousarray(mask, np.uint8), np.ascontiguousarray(model.fitted, np.uint8),
-        np.ascontiguousarray(coef, np.float64), np.ascontiguousarray(bias, np.float64),
-        np.ascontiguousarray(model.same_coef, np.float64),
-        np.ascontiguousarray(model.same_bias, np.float64),
-        np.ascontiguousarray(np.full((j, j), np.inf) if gates is None else
-                             np.square(np.asarray(gates, np.float64))), gate_px, gate_rel)
+        *graph_arrays(model, mask, gates, offset_gate))
     if edges is None:
         raise ValueError(f"build_graph: no spatial model for the linked part pair {prob}; fit it "
                          f"with `posecut fit-pairwise` or leave the pair out of sparse_graph")

@@ -7,7 +7,8 @@ import numpy as np
 from lib.multicut import solve
 from multiperson.assemble import People, assemble_people
 from multiperson.detections import Detections, extract_detections
-from multiperson.graph import build_graph, default_sparse_graph, edge_gates, part_pair_mask
+from multiperson.graph import (build_graph, default_sparse_graph, edge_gates, graph_arrays,
+                               part_pair_mask)
 from multiperson.pairwise import SpatialModel
 
 __all__ = [
@@ -125,18 +126,12 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
             raise ValueError(f"people_from_raw_outputs: {name}: expected shape "
                              f"(1, {h}, {w}, {channels}), got {value.shape}")
         arrays[name] = np.ascontiguousarray(value[0])
-    coef, bias = model.folded()
-    gate = (-1.0, 0.0) if settings.offset_gate is None else settings.offset_gate
-    limit = np.full((j, j), np.inf) if gates is None else np.square(np.asarray(gates, np.float64))
     poses, scores, problem, stages = people_from_raw(
         np.ascontiguousarray(prob[0]), arrays["locref"], arrays["pairwise_pred"],
         np.ascontiguousarray(means, np.float64), np.ascontiguousarray(stds, np.float64),
-        np.ascontiguousarray(settings.pair_mask, np.uint8),
-        np.ascontiguousarray(model.fitted, np.uint8), np.ascontiguousarray(coef, np.float64),
-        np.ascontiguousarray(bias, np.float64), np.ascontiguousarray(model.same_coef, np.float64),
-        np.ascontiguousarray(model.same_bias, np.float64), np.ascontiguousarray(limit),
+        *graph_arrays(model, settings.pair_mask, gates, settings.offset_gate),
         float(settings.stride), np.float32(settings.locref_stdev), float(settings.nms_radius),
-        np.float32(settings.det_min_score), int(settings.min_person_parts), *map(float, gate))
+        np.float32(settings.det_min_score), int(settings.min_person_parts))
     if timings is not None:
         for stage, seconds in stages.items():
             timings[stage] = timings.get(stage, 0.0) + seconds

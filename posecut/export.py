@@ -99,7 +99,7 @@ def _f64(values):
 def _grouping(cfg):
     """The PosecutPeople op's constant inputs and attributes for a multi-person config."""
     from dataset.pairwise_stats import load_pairwise_stats
-    from multiperson.graph import edge_gates
+    from multiperson.graph import edge_gates, graph_arrays
     from multiperson.pairwise import load_spatial_model
     from multiperson.predict import multiperson_settings_from_config
 
@@ -115,13 +115,13 @@ def _grouping(cfg):
         k, m = (int(i) for i in np.argwhere(missing)[0])
         raise CheckpointError(f"{cfg.source}: pairwise_model_dir: no spatial model for the linked "
                               f"part pair ({k}, {m}); fit it with `posecut fit-pairwise`")
-    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
-    coef, bias = model.folded()
-    gate = (-1.0, 0.0) if settings.offset_gate is None else settings.offset_gate
-    args = (_f64(stats.means), _f64(stats.stds), tf.constant(settings.pair_mask),
-            tf.constant(np.asarray(model.fitted, bool)), _f64(coef), _f64(bias),
-            _f64(model.same_coef), _f64(model.same_bias), _f64(np.square(gates)),
-            _f64([settings.stride, settings.nms_radius, *gate]))
+    graph = graph_arrays(model, settings.pair_mask,
+                         edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds),
+                         settings.offset_gate)
+    args = (_f64(stats.means), _f64(stats.stds), tf.constant(graph.linked.astype(bool)),
+            tf.constant(graph.fitted.astype(bool)), _f64(graph.coef), _f64(graph.bias),
+            _f64(graph.same_coef), _f64(graph.same_bias), _f64(graph.max_dist2),
+            _f64([settings.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]))
     attrs = {"locref_stdev": settings.locref_stdev, "det_min_score": settings.det_min_score,
              "min_person_parts": settings.min_person_parts}
     return args, attrs

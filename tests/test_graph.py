@@ -4,7 +4,7 @@ import pytest
 
 from dataset.keypoint_formats import get_format
 from multiperson.graph import (build_graph, candidate_edges, default_sparse_graph, edge_gates,
-                               part_pair_mask)
+                               graph_arrays, part_pair_mask)
 
 
 def test_default_graph_is_the_skeleton_and_the_pairs_within_four_hops():
@@ -163,11 +163,25 @@ def test_candidates_in_any_order_give_the_same_graph():
 
 def _kernel_args(rng, j, n, model, gate):
     part, xy, grid, offsets = _random_candidates(rng, j, n, 600, 2, 80)
+    gates = np.full((j, j), 300.0)
+    return [part, xy, grid, np.ascontiguousarray(offsets),
+            *graph_arrays(model, part_pair_mask([], j), gates, None if gate < 0 else (gate, 0.5))]
+
+
+def test_graph_arrays_are_the_kernels_inputs():
+    rng = np.random.default_rng(23)
+    model = _fitted_model(rng, 3)
+    mask = part_pair_mask([(0, 1)], 3)
+    arrays = graph_arrays(model, mask, np.full((3, 3), 5.0), (12, 0.25))
     coef, bias = model.folded()
-    return (part, xy, grid, np.ascontiguousarray(offsets), np.ones((j, j), np.uint8),
-            np.ascontiguousarray(model.fitted, np.uint8), np.ascontiguousarray(coef),
-            np.ascontiguousarray(bias), model.same_coef.astype(np.float64),
-            model.same_bias.astype(np.float64), np.full((j, j), 300.0 ** 2), gate, 0.5)
+    np.testing.assert_array_equal(arrays.linked, mask.astype(np.uint8))
+    np.testing.assert_array_equal(arrays.coef, coef)
+    np.testing.assert_array_equal(arrays.bias, bias)
+    np.testing.assert_array_equal(arrays.max_dist2, np.full((3, 3), 25.0))
+    assert (arrays.gate_px, arrays.gate_rel) == (12.0, 0.25)
+    assert all(a.flags.c_contiguous for a in arrays[:7])
+    off = graph_arrays(model, mask)
+    assert np.isinf(off.max_dist2).all() and (off.gate_px, off.gate_rel) == (-1.0, 0.0)
 
 
 def test_threads_split_the_rows_and_give_the_same_graph():
@@ -193,7 +207,7 @@ def test_threads_report_the_first_pair_without_a_model():
     model = _fitted_model(rng, j)
     fitted = model.fitted.copy()
     fitted[2, 3] = fitted[3, 2] = fitted[1, 3] = fitted[3, 1] = False
-    args = list(_kernel_args(rng, j, n, model, -1.0))
+    args = _kernel_args(rng, j, n, model, -1.0)
     args[5] = np.ascontiguousarray(fitted, np.uint8)
     for threads in (1, 3):
         assert graph_edges(*args, max_threads=threads) == (None, (1, 3))

@@ -12,7 +12,7 @@ from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
 from dataset.synthetic import render_scene  # noqa: E402
 from dataset.targets import TargetSettings  # noqa: E402
 from lib import people_op  # noqa: E402
-from multiperson.graph import edge_gates  # noqa: E402
+from multiperson.graph import edge_gates, graph_arrays  # noqa: E402
 from multiperson.oracle import OracleNoise, oracle_outputs  # noqa: E402
 from multiperson.pairwise import load_spatial_model  # noqa: E402
 from multiperson.predict import (multiperson_settings_from_config, people_from_outputs,  # noqa: E402
@@ -53,13 +53,12 @@ def _raw_outputs(people, height, width, stats, settings, seed):
 
 
 def _op_people(raw, settings, stats, model, gates):
-    coef, bias = model.folded()
-    gate = (-1.0, 0.0) if settings.offset_gate is None else settings.offset_gate
+    graph = graph_arrays(model, settings.pair_mask, gates, settings.offset_gate)
     return people_op.load().posecut_people(
         raw["part_prob"], raw["locref"], raw["pairwise_pred"], stats.means, stats.stds,
-        settings.pair_mask, np.asarray(model.fitted, bool), coef, bias,
-        np.asarray(model.same_coef, np.float64), np.asarray(model.same_bias, np.float64),
-        np.square(gates), np.array([settings.stride, settings.nms_radius, *gate]),
+        graph.linked.astype(bool), graph.fitted.astype(bool), graph.coef, graph.bias,
+        graph.same_coef, graph.same_bias, graph.max_dist2,
+        np.array([settings.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]),
         locref_stdev=settings.locref_stdev, det_min_score=settings.det_min_score,
         min_person_parts=settings.min_person_parts)
 
