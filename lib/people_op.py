@@ -4,6 +4,7 @@
 and compile.sh do it at install) and registers it in this process; a SavedModel whose signature
 uses it loads only after that. ``python -m lib.people_op`` builds it.
 """
+import functools
 import os
 import subprocess
 import sys
@@ -15,7 +16,6 @@ __all__ = ["OpBuildError", "build", "library_path", "load"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = ("people_op.cc", "nl_lmp.cpp")
 HEADERS = ("people.hpp", "nms.hpp", "pairwise.hpp", "nl_lmp.hpp")
-_LOADED = {}
 
 
 class OpBuildError(PosecutError, RuntimeError):
@@ -63,13 +63,12 @@ def build(force: bool = False) -> str:
     return path
 
 
+@functools.cache
 def load():
     """The op's module (``.posecut_people``), compiled if needed and registered once."""
     import tensorflow as tf
 
-    if "module" not in _LOADED:
-        _LOADED["module"] = tf.load_op_library(build())
-    return _LOADED["module"]
+    return tf.load_op_library(build())
 
 
 if __name__ == "__main__":
