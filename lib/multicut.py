@@ -73,7 +73,7 @@ class MulticutResult(NamedTuple):
     """E of this labelling."""
 
 
-def solve(node_prob, edges, edge_prob, *, max_rounds=50, kernighan_lin=True):
+def solve(node_prob, edges, edge_prob, *, max_rounds=50, kernighan_lin=True, max_threads=0):
     """Solves the NL-LMP problem given by probabilities.
 
     Args:
@@ -87,6 +87,9 @@ def solve(node_prob, edges, edge_prob, *, max_rounds=50, kernighan_lin=True):
             contraction no longer lowers E.
         kernighan_lin: whether to run the Kernighan-Lin sequences (better
             optima; they take about half of the solve time).
+        max_threads: most threads for the components of the attracting edges,
+            which are solved apart (<= 0: the machine's cores); the result does
+            not depend on it.
 
     Returns:
         MulticutResult ``(active, cluster, objective)``, see the module docstring.
@@ -94,16 +97,17 @@ def solve(node_prob, edges, edge_prob, *, max_rounds=50, kernighan_lin=True):
     Raises:
         MulticutError: on invalid input; the message names the argument and index.
     """
-    return _solve(node_prob, edges, edge_prob, True, max_rounds, kernighan_lin)
+    return _solve(node_prob, edges, edge_prob, True, max_rounds, kernighan_lin, max_threads)
 
 
-def solve_costs(node_cost, edges, edge_cost, *, max_rounds=50, kernighan_lin=True):
+def solve_costs(node_cost, edges, edge_cost, *, max_rounds=50, kernighan_lin=True,
+                max_threads=0):
     """Solves the NL-LMP problem given by costs (negative: keep the node / join the pair).
 
     Same as :func:`solve` with ``node_cost = log((1 - p_v) / p_v)`` and
     ``edge_cost = log((1 - p_uv) / p_uv)`` given directly; costs must be finite.
     """
-    return _solve(node_cost, edges, edge_cost, False, max_rounds, kernighan_lin)
+    return _solve(node_cost, edges, edge_cost, False, max_rounds, kernighan_lin, max_threads)
 
 
 def probabilities_to_costs(prob):
@@ -136,13 +140,15 @@ def objective_costs(node_cost, edges, edge_cost, active, cluster):
     return _objective(node_cost, edges, edge_cost, active, cluster)
 
 
-def _solve(node_values, edges, edge_values, probabilities, max_rounds, kernighan_lin):
+def _solve(node_values, edges, edge_values, probabilities, max_rounds, kernighan_lin,
+           max_threads):
     node_cost, edges, edge_cost = _problem(node_values, edges, edge_values, probabilities)
     max_rounds = int(max_rounds)
     if max_rounds < 0:
         raise MulticutError(f"max_rounds must be >= 0, got {max_rounds}")
     active, cluster, value = _cy.solve(
-        node_cost, edges, edge_cost, min(max_rounds, 2**31 - 1), bool(kernighan_lin)
+        node_cost, edges, edge_cost, min(max_rounds, 2**31 - 1), bool(kernighan_lin),
+        max(-1, min(int(max_threads), 1024))
     )
     return MulticutResult(active, cluster, value)
 

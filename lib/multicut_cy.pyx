@@ -15,6 +15,7 @@ cdef extern from "nl_lmp.hpp" nogil:
         Options()
         int max_rounds
         bint kernighan_lin
+        int max_threads
 
     cdef cppclass Issue "posecut::nl_lmp::Issue":
         int kind
@@ -77,7 +78,7 @@ def check_edges(int64_t num_nodes, const int64_t[:, ::1] edges):
 
 
 def solve(const double[::1] node_costs, const int64_t[:, ::1] edges,
-          const double[::1] edge_costs, int max_rounds, bint kernighan_lin):
+          const double[::1] edge_costs, int max_rounds, bint kernighan_lin, int max_threads=0):
     """Solves a checked problem; returns (active bool[N], cluster int32[N], E)."""
     cdef int64_t n = node_costs.shape[0], m = edges.shape[0]
     active = np.zeros(n, dtype=np.bool_)
@@ -87,6 +88,7 @@ def solve(const double[::1] node_costs, const int64_t[:, ::1] edges,
     cdef Options options
     options.max_rounds = max_rounds
     options.kernighan_lin = kernighan_lin
+    options.max_threads = max_threads
     cdef double value = 0.0
     if n > 0:
         with nogil:

@@ -20,6 +20,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 namespace posecut {
@@ -1073,23 +1074,191 @@ Issue check_edges(int64_t num_nodes, const int64_t* edges, int64_t num_edges) {
     return issue;
 }
 
+namespace {
+
+// Solves one problem with the calling thread's kept buffers (see solve()).
+double solve_one(Workspace& workspace, int n, const double* node_costs, int64_t m,
+                 const int64_t* edges, const double* edge_costs, const Options& options,
+                 uint8_t* active, int32_t* cluster) {
+    build_graph(workspace.graph, n, node_costs, m, edges, edge_costs);
+    workspace.search.reset();
+    workspace.search.run(options);
+    return workspace.search.write(active, cluster);
+}
+
+// The problem split into the components of its attracting (negative) edges, nodes and edges
+// grouped by component in their original order and renumbered within it; components of one
+// node are left out.
+struct Components {
+    int count = 0;
+    std::vector<int> of_node;           // [n] component, -1 for a node alone
+    std::vector<int64_t> node_start;    // [count + 1] into nodes
+    std::vector<int64_t> edge_start;    // [count + 1] into local_edges / costs
+    std::vector<int64_t> nodes;         // global ids
+    std::vector<int64_t> local_edges;   // [2 * kept edges]
+    std::vector<double> node_costs, edge_costs;
+
+    int64_t work(int c) const {
+        return (node_start[c + 1] - node_start[c]) + (edge_start[c + 1] - edge_start[c]);
+    }
+};
+
+int find_root(std::vector<int>& parent, int v) {
+    while (parent[v] != v) {
+        parent[v] = parent[parent[v]];
+        v = parent[v];
+    }
+    return v;
+}
+
+void split_components(int n, const double* node_costs, int64_t m, const int64_t* edges,
+                      const double* edge_costs, Components& out) {
+    std::vector<int> parent(n);
+    std::iota(parent.begin(), parent.end(), 0);
+    for (int64_t e = 0; e < m; ++e) {
+        if (!(edge_costs[e] < 0.0)) continue;
+        const int a = find_root(parent, static_cast<int>(edges[2 * e]));
+        const int b = find_root(parent, static_cast<int>(edges[2 * e + 1]));
+        if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    }
+    std::vector<int> size(n, 0), id(n, -1);
+    for (int v = 0; v < n; ++v) ++size[find_root(parent, v)];
+    out.of_node.assign(n, -1);
+    out.count = 0;
+    for (int v = 0; v < n; ++v) {
+        const int r = find_root(parent, v);
+        if (size[r] < 2) continue;
+        if (id[r] < 0) id[r] = out.count++;
+        out.of_node[v] = id[r];
+    }
+    const int k = out.count;
+    out.node_start.assign(k + 1, 0);
+    out.edge_start.assign(k + 1, 0);
+    for (int v = 0; v < n; ++v) {
+        if (out.of_node[v] >= 0) ++out.node_start[out.of_node[v] + 1];
+    }
+    for (int64_t e = 0; e < m; ++e) {
+        const int c = out.of_node[edges[2 * e]];
+        if (c >= 0 && c == out.of_node[edges[2 * e + 1]]) ++out.edge_start[c + 1];
+    }
+    for (int c = 0; c < k; ++c) {
+        out.node_start[c + 1] += out.node_start[c];
+        out.edge_start[c + 1] += out.edge_start[c];
+    }
+    std::vector<int64_t> fill(out.node_start.begin(), out.node_start.end() - 1);
+    std::vector<int64_t> local(n, -1);
+    out.nodes.resize(out.node_start[k]);
+    out.node_costs.resize(out.node_start[k]);
+    for (int v = 0; v < n; ++v) {
+        const int c = out.of_node[v];
+        if (c < 0) continue;
+        local[v] = fill[c] - out.node_start[c];
+        out.nodes[fill[c]] = v;
+        out.node_costs[fill[c]++] = node_costs[v];
+    }
+    fill.assign(out.edge_start.begin(), out.edge_start.end() - 1);
+    out.local_edges.resize(2 * out.edge_start[k]);
+    out.edge_costs.resize(out.edge_start[k]);
+    for (int64_t e = 0; e < m; ++e) {
+        const int64_t u = edges[2 * e], v = edges[2 * e + 1];
+        const int c = out.of_node[u];
+        if (c < 0 || c != out.of_node[v]) continue;
+        out.local_edges[2 * fill[c]] = local[u];
+        out.local_edges[2 * fill[c] + 1] = local[v];
+        out.edge_costs[fill[c]++] = edge_costs[e];
+    }
+}
+
+// Work (nodes plus edges) a second thread must have before it pays for its start.
+constexpr int64_t kWorkPerThread = 3000;
+
+}  // namespace
+
 double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
              const int64_t* edges, const double* edge_costs, const Options& options,
              uint8_t* active, int32_t* cluster) {
     if (num_nodes == 0) return 0.0;
-    // Each thread keeps the buffers of its last solve for the next one (they
-    // would otherwise be allocated and paged in anew on every call), unless
-    // the problem was large.
-    thread_local std::unique_ptr<Workspace> cache;
-    std::unique_ptr<Workspace> workspace = std::move(cache);
-    if (!workspace) workspace.reset(new Workspace);
-    build_graph(workspace->graph, static_cast<int>(num_nodes), node_costs, num_edges, edges,
-                edge_costs);
-    workspace->search.reset();
-    workspace->search.run(options);
-    const double value = workspace->search.write(active, cluster);
-    if (num_nodes + num_edges <= kKeepSize) cache = std::move(workspace);
-    return value;
+    // Each thread keeps the buffers of its last solves for the next ones (they would otherwise
+    // be allocated and paged in anew on every call), unless the problem was large; it lends
+    // them to the threads it starts.
+    thread_local std::vector<std::unique_ptr<Workspace>> cache;
+    const int n = static_cast<int>(num_nodes);
+    Components parts;
+    split_components(n, node_costs, num_edges, edges, edge_costs, parts);
+    // A cluster of nodes from two components is never better than its pieces: the edges
+    // between them cost >= 0 and min(0, a + b + w) >= min(0, a) + min(0, b) for w >= 0. So
+    // each component is solved on its own (and on its own thread, when worth one).
+    const int k = parts.count;
+    std::vector<int> order(k);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return parts.work(a) > parts.work(b); });
+    int64_t total_work = 0;
+    for (int c = 0; c < k; ++c) total_work += parts.work(c);
+    const int cores = options.max_threads > 0
+                          ? options.max_threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = static_cast<int>(std::max<int64_t>(
+        1, std::min<int64_t>({cores, k, total_work / kWorkPerThread})));
+    // Components to threads, largest first to the least loaded.
+    std::vector<std::vector<int>> assigned(threads);
+    std::vector<int64_t> load(threads, 0);
+    for (int c : order) {
+        const int t = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+        assigned[t].push_back(c);
+        load[t] += parts.work(c);
+    }
+    // A thread_local named inside the lambda would be the worker's own, hence the reference.
+    std::vector<std::unique_ptr<Workspace>>& lent = cache;
+    while (static_cast<int>(lent.size()) < threads) lent.emplace_back(new Workspace);
+    std::vector<uint8_t> local_active(parts.node_start[k]);
+    std::vector<int32_t> local_cluster(parts.node_start[k]);
+    std::vector<double> value(k, 0.0);
+    auto work = [&](int t) {
+        for (int c : assigned[t]) {
+            const int64_t nb = parts.node_start[c], eb = parts.edge_start[c];
+            value[c] = solve_one(*lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
+                                 parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
+                                 parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb,
+                                 options, local_active.data() + nb, local_cluster.data() + nb);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& thread : pool) thread.join();
+    for (auto& kept : lent) {
+        if (kept->graph.n + static_cast<int64_t>(kept->graph.adj.size()) / 2 > kKeepSize) {
+            kept.reset(new Workspace);
+        }
+    }
+    // Clusters numbered in order of their smallest node; a node alone is active exactly when
+    // its cost is negative.
+    std::vector<int32_t> first_id(parts.node_start[k], -1);
+    int32_t next = 0;
+    double total = 0.0;
+    std::vector<int64_t> seen(k, 0);
+    for (int v = 0; v < n; ++v) {
+        const int c = parts.of_node[v];
+        if (c < 0) {
+            const bool on = node_costs[v] < 0.0;
+            active[v] = on ? 1 : 0;
+            cluster[v] = on ? next++ : -1;
+            if (on) total += node_costs[v];
+            continue;
+        }
+        const int64_t i = parts.node_start[c] + seen[c]++;
+        active[v] = local_active[i];
+        if (!local_active[i]) {
+            cluster[v] = -1;
+            continue;
+        }
+        int32_t& id = first_id[parts.node_start[c] + local_cluster[i]];
+        if (id < 0) id = next++;
+        cluster[v] = id;
+    }
+    for (int c = 0; c < k; ++c) total += value[c];
+    return total;
 }
 
 }  // namespace nl_lmp

@@ -25,6 +25,10 @@
 //   4. another contraction; steps 2-4 repeat while the contraction lowers E.
 // Every step only keeps changes that lower E, computed exactly.
 //
+// The search runs on each component of the graph of attracting (negative) edges on its own,
+// large ones on separate threads: a cluster that spans two such components is never better
+// than its two pieces, since the edges between them cost >= 0.
+//
 // Everything here is plain C++17 without Python objects so that the binding can
 // call it with the GIL released. The functions are deterministic: the same
 // input gives the same output. solve() keeps its working buffers per thread
@@ -45,6 +49,9 @@ struct Options {
     int max_rounds = 50;
     // Run step 3, the Kernighan-Lin sequences.
     bool kernighan_lin = true;
+    // Most threads for the independent parts of the problem (<= 0: the machine's cores); the
+    // result does not depend on it.
+    int max_threads = 0;
 };
 
 // What is wrong with an input, if anything. `index` is the offending element

@@ -194,6 +194,49 @@ def test_threads_give_the_same_results():
         assert got.objective == want.objective
 
 
+def test_solver_threads_give_the_same_results():
+    # Crowded scenes fall into many components of attracting edges, solved on threads.
+    for seed in range(3):
+        p = multicut_problems.make_problem(20, seed=seed)
+        one = multicut.solve(p.node_prob, p.edges, p.edge_prob, max_threads=1)
+        for threads in (2, 3, 0):
+            got = multicut.solve(p.node_prob, p.edges, p.edge_prob, max_threads=threads)
+            np.testing.assert_array_equal(got.active, one.active)
+            np.testing.assert_array_equal(got.cluster, one.cluster)
+            assert got.objective == one.objective
+
+
+def test_components_of_attracting_edges_are_solved_apart():
+    # Copies of a scene, interleaved and tied together by repulsive edges only: each copy gets
+    # the labelling it gets alone, and the objective is their sum.
+    p = multicut_problems.make_problem(6, seed=3)
+    alone = multicut.solve(p.node_prob, p.edges, p.edge_prob)
+    n, copies = len(p.node_prob), 3
+    node_of = lambda copy, v: v * copies + copy  # noqa: E731
+    edges = [np.stack([node_of(c, p.edges[:, 0]), node_of(c, p.edges[:, 1])], 1)
+             for c in range(copies)]
+    probs = [p.edge_prob] * copies
+    rng = np.random.default_rng(0)
+    cross = rng.integers(0, n, (200, 2))
+    edges.append(np.stack([node_of(0, cross[:, 0]), node_of(1, cross[:, 1])], 1))
+    probs.append(rng.uniform(0.0, 0.5, len(cross)))
+    edges, keep = np.unique(np.sort(np.concatenate(edges), axis=1), axis=0, return_index=True)
+    edge_prob = np.concatenate(probs)[keep]
+    node_prob = np.repeat(p.node_prob, copies)
+    result = multicut.solve(node_prob, edges, edge_prob)
+    check_labelling(result, n * copies)
+    for c in range(copies):
+        part = node_of(c, np.arange(n))
+        np.testing.assert_array_equal(result.active[part], alone.active)
+        # The same partition of the copy, whatever the cluster ids.
+        same = alone.cluster[:, None] == alone.cluster[None, :]
+        got = result.cluster[part]
+        np.testing.assert_array_equal(got[:, None] == got[None, :], same)
+    assert result.objective == pytest.approx(copies * alone.objective, rel=1e-12)
+    assert result.objective == pytest.approx(
+        energy(node_prob, edges, edge_prob, result.active, result.cluster), rel=1e-12)
+
+
 # Optimality against the exact integer programs.
 
 def test_exact_formulations_agree():
