@@ -3,7 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
-LIB_SOURCES := $(filter-out lib/%_cy.cpp,$(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.cc lib/*.hpp lib/*.h))
+LIB_SOURCES := $(filter-out lib/%_cy.cpp,$(wildcard lib/*.pyx lib/*.pxd lib/*.cpp lib/*.cc lib/*.hpp lib/*.h)) lib/compile_flags.py
 
 .PHONY: install demo test bench clean
 

@@ -1,5 +1,11 @@
 """Build of the compiled kernels under lib/ (Cython bindings over C++)."""
+import os
+import sys
+
 from setuptools import Extension, setup
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib.compile_flags import CXXFLAGS  # noqa: E402
 
 # One entry per compiled module in lib/: name, sources.
 EXTENSIONS = [
@@ -18,7 +24,7 @@ if EXTENSIONS:
                 name,
                 sources,
                 language="c++",
-                extra_compile_args=["-O3", "-std=c++17", "-pthread"],
+                extra_compile_args=list(CXXFLAGS),
                 extra_link_args=["-pthread"],
             )
             for name, sources in EXTENSIONS

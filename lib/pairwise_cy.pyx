@@ -10,6 +10,32 @@ cimport cython
 from lib.pairwise_hpp cimport Edges, Problem, graph_edges as c_graph_edges, model_of
 
 
+cdef extern from "vector_math.hpp" nogil:
+    void c_exp_all "posecut::vmath::exp_all"(const double* x, double* out, int64_t count)
+    void c_atan2_upper_all "posecut::vmath::atan2_upper_all"(const double* y, const double* x,
+                                                             double* out, int64_t count)
+
+
+def vector_exp(const double[::1] x):
+    """e^x of each value with the vectorised exp of lib/vector_math.hpp (0 below -707.7)."""
+    out = np.empty(x.shape[0], np.float64)
+    cdef double[::1] o = out
+    if x.shape[0] > 0:
+        c_exp_all(&x[0], &o[0], x.shape[0])
+    return out
+
+
+def vector_atan2(const double[::1] y, const double[::1] x):
+    """atan2(y, x) for y >= 0 with the vectorised atan2 of lib/vector_math.hpp."""
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"vector_atan2: y has {y.shape[0]} values, x {x.shape[0]}")
+    out = np.empty(x.shape[0], np.float64)
+    cdef double[::1] o = out
+    if x.shape[0] > 0:
+        c_atan2_upper_all(&y[0], &x[0], &o[0], x.shape[0])
+    return out
+
+
 @cython.boundscheck(False)
 @cython.wraparound(False)
 def graph_edges(const int32_t[::1] part, const double[:, ::1] xy, const double[:, ::1] grid_xy,

@@ -9,13 +9,15 @@ import os
 import subprocess
 import sys
 
+from lib.compile_flags import CXXFLAGS
 from posecut.errors import PosecutError
 
 __all__ = ["OpBuildError", "build", "library_path", "load"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = ("people_op.cc", "nl_lmp.cpp")
-HEADERS = ("people.hpp", "nms.hpp", "pairwise.hpp", "nl_lmp.hpp")
+HEADERS = ("people.hpp", "nms.hpp", "pairwise.hpp", "vector_math.hpp", "nl_lmp.hpp",
+           "compile_flags.py")
 
 
 class OpBuildError(PosecutError, RuntimeError):
@@ -48,7 +50,7 @@ def build(force: bool = False) -> str:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     compiler = os.environ.get("CXX", "g++")
     tmp = f"{path}.{os.getpid()}.tmp"
-    command = [compiler, "-shared", "-fPIC", "-O3", "-w", "-pthread", "-fvisibility=hidden",
+    command = [compiler, "-shared", "-fPIC", *CXXFLAGS, "-w", "-fvisibility=hidden",
                *[os.path.join(HERE, f) for f in SOURCES], "-o", tmp,
                *tf.sysconfig.get_compile_flags(), *tf.sysconfig.get_link_flags()]
     try:
