@@ -183,7 +183,9 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
     Timings& t = timings != nullptr ? *timings : local;
     auto start = std::chrono::steady_clock::now();
     const int64_t cells = o.height * o.width * o.joints;
-    for (int64_t i = 0; i < cells; ++i) {
+    int nan = 0;  // a loop without an early exit vectorises; the NaN is located only if found
+    for (int64_t i = 0; i < cells; ++i) nan |= o.part_prob[i] != o.part_prob[i];
+    for (int64_t i = 0; nan && i < cells; ++i) {
         if (std::isnan(o.part_prob[i])) {
             return {"part_prob: NaN score at (row, col, part) = (" +
                     std::to_string(i / o.joints / o.width) + ", " +

@@ -37,6 +37,20 @@ def test_matches_the_reference(radius):
     assert got == want
 
 
+def test_negative_scores_and_signed_zeros_order_like_the_reference():
+    # Scores need not be probabilities: below zero, -0.0 tied with +0.0, a threshold below 0.
+    rng = np.random.default_rng(3)
+    scmap = rng.uniform(-2.0, 1.0, (11, 9, 2)).astype(np.float32)
+    scmap[rng.random(scmap.shape) < 0.2] = -0.0
+    scmap[rng.random(scmap.shape) < 0.2] = 0.0
+    scmap[rng.random(scmap.shape) < 0.1] = -1.25
+    peaks = nms_scoremaps(scmap, 1.5, -1.5)
+    got = list(zip(peaks.part.tolist(), peaks.row.tolist(), peaks.col.tolist(),
+                   peaks.score.tolist()))
+    want = [(j, r, c, float(np.float32(s))) for j, r, c, s in reference_nms(scmap, 1.5, -1.5)]
+    assert got == want
+
+
 def test_isolated_peaks_are_found_and_neighbours_suppressed():
     scmap = np.zeros((20, 20, 2), np.float32)
     scmap[5, 5, 0], scmap[5, 6, 0], scmap[15, 15, 0] = 0.9, 0.8, 0.7
