@@ -7,8 +7,9 @@ candidate per visible joint, as a well-trained network gives). The network stage
 the bundled light model and for DeeperCut's resnet_101 (17 joints, locref + pairwise, float32,
 random weights: time does not depend on them). After the network, the predictor's path runs:
 multiperson.predict.people_from_raw_outputs, one compiled call from the raw outputs (the oracle's
-are normalised into that form first); its nms column includes reading the outputs. Medians over
---scenes scenes.
+are normalised into that form first); its nms column includes reading the outputs, and "call" is
+the wall time of the whole Python call (stages plus argument checks and conversions); the %
+columns give it as a share of each network's time. Medians over --scenes scenes.
 Run: .venv/bin/python bench/bench_multiperson.py [--people 1 5 20] [--scenes 5]
 """
 import argparse
@@ -58,13 +59,14 @@ def _raw(outputs, locref_stdev, means, stds):
 
 
 def _post_stages(raw, stats, model, settings, gates, repeats=5):
-    """Median ms per post-network stage of the predictor's path, and the candidate and edge
-    counts."""
+    """Median ms per post-network stage of the predictor's path and of the whole call, and the
+    candidate and edge counts."""
     runs = []
     for _ in range(repeats):
         timings = {}
+        start = time.perf_counter()
         people_from_raw_outputs(raw, stats.means, stats.stds, model, settings, timings, gates)
-        runs.append([timings[s] for s in POST])
+        runs.append([timings[s] for s in POST] + [time.perf_counter() - start])
     dets = extract_detections(*extract_cnn_output(raw, settings.locref_stdev, stats.means,
                                                   stats.stds, lazy_pairwise=True),
                               settings.stride, settings.nms_radius, settings.det_min_score)
@@ -103,7 +105,7 @@ def main():
           f"(ms per image)")
     print(f"network: {cfg.net_type} {light_ms:.1f} ms, resnet_101 {resnet_ms:.1f} ms")
     header = (f"{'people':>6} {'outputs':>8} {'cands':>6} {'edges':>7} {'nms':>6} "
-              f"{'pairwise':>8} {'solver':>7} {'assembly':>8} {'after net':>9} "
+              f"{'pairwise':>8} {'solver':>7} {'assembly':>8} {'after net':>9} {'call':>6} "
               f"{'% light':>8} {'% r101':>7}")
     print(header)
     print("-" * len(header))
@@ -121,12 +123,12 @@ def main():
                 stages, cands, edges = _post_stages(raw, stats, model, settings, gates)
                 rows[kind].append([cands, edges, *stages])
         for kind, values in rows.items():
-            cands, edges, *stages = np.median(np.array(values), axis=0)
+            cands, edges, *stages, call = np.median(np.array(values), axis=0)
             after = float(np.sum(stages))
             print(f"{count:>6} {kind:>8} {cands:>6.0f} {edges:>7.0f} " +
                   " ".join(f"{v:>{w}.2f}" for v, w in zip(stages, (6, 8, 7, 8))) +
-                  f" {after:>9.2f} {100 * after / light_ms:>7.1f}% "
-                  f"{100 * after / resnet_ms:>6.2f}%")
+                  f" {after:>9.2f} {call:>6.2f} {100 * call / light_ms:>7.1f}% "
+                  f"{100 * call / resnet_ms:>6.2f}%")
 
 
 if __name__ == "__main__":
