@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -1076,7 +1077,7 @@ Issue check_edges(int64_t num_nodes, const int64_t* edges, int64_t num_edges) {
 
 namespace {
 
-// Solves one problem with the calling thread's kept buffers (see solve()).
+// Solves one problem in `workspace`, whose buffers are kept from one solve to the next.
 double solve_one(Workspace& workspace, int n, const double* node_costs, int64_t m,
                  const int64_t* edges, const double* edge_costs, const Options& options,
                  uint8_t* active, int32_t* cluster) {
@@ -1092,9 +1093,8 @@ double solve_one(Workspace& workspace, int n, const double* node_costs, int64_t 
 struct Components {
     int count = 0;
     std::vector<int> of_node;           // [n] component, -1 for a node alone
-    std::vector<int64_t> node_start;    // [count + 1] into nodes
-    std::vector<int64_t> edge_start;    // [count + 1] into local_edges / costs
-    std::vector<int64_t> nodes;         // global ids
+    std::vector<int64_t> node_start;    // [count + 1] into node_costs
+    std::vector<int64_t> edge_start;    // [count + 1] into local_edges / edge_costs
     std::vector<int64_t> local_edges;   // [2 * kept edges]
     std::vector<double> node_costs, edge_costs;
 
@@ -1147,13 +1147,11 @@ void split_components(int n, const double* node_costs, int64_t m, const int64_t*
     }
     std::vector<int64_t> fill(out.node_start.begin(), out.node_start.end() - 1);
     std::vector<int64_t> local(n, -1);
-    out.nodes.resize(out.node_start[k]);
     out.node_costs.resize(out.node_start[k]);
     for (int v = 0; v < n; ++v) {
         const int c = out.of_node[v];
         if (c < 0) continue;
         local[v] = fill[c] - out.node_start[c];
-        out.nodes[fill[c]] = v;
         out.node_costs[fill[c]++] = node_costs[v];
     }
     fill.assign(out.edge_start.begin(), out.edge_start.end() - 1);
@@ -1214,13 +1212,20 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
     std::vector<uint8_t> local_active(parts.node_start[k]);
     std::vector<int32_t> local_cluster(parts.node_start[k]);
     std::vector<double> value(k, 0.0);
+    // An exception (out of memory) must not leave a thread: it is passed on after the join.
+    std::vector<std::exception_ptr> failure(threads);
     auto work = [&](int t) {
-        for (int c : assigned[t]) {
+        try {
+            for (int c : assigned[t]) {
             const int64_t nb = parts.node_start[c], eb = parts.edge_start[c];
-            value[c] = solve_one(*lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
-                                 parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
-                                 parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb,
-                                 options, local_active.data() + nb, local_cluster.data() + nb);
+                value[c] = solve_one(
+                    *lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
+                    parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
+                    parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb, options,
+                    local_active.data() + nb, local_cluster.data() + nb);
+            }
+        } catch (...) {
+            failure[t] = std::current_exception();
         }
     };
     std::vector<std::thread> pool;
@@ -1231,6 +1236,9 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
         if (kept->graph.n + static_cast<int64_t>(kept->graph.adj.size()) / 2 > kKeepSize) {
             kept.reset(new Workspace);
         }
+    }
+    for (const std::exception_ptr& error : failure) {
+        if (error) std::rethrow_exception(error);
     }
     // Clusters numbered in order of their smallest node; a node alone is active exactly when
     // its cost is negative.

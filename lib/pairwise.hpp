@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -227,14 +228,23 @@ inline void graph_edges(const Problem& p, Edges& out, int max_threads = 0) {
         bounds[t] = std::max(bounds[t], bounds[t - 1]);
     }
     std::vector<Edges> parts(threads);
+    // An exception (out of memory) must not leave a thread: it is passed on after the join.
+    std::vector<std::exception_ptr> failure(threads);
+    auto rows = [&](int t) {
+        try {
+            detail::build_rows(p, block_start, off_len, reach, bounds[t], bounds[t + 1],
+                               parts[t]);
+        } catch (...) {
+            failure[t] = std::current_exception();
+        }
+    };
     std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) {
-        pool.emplace_back(detail::build_rows, std::cref(p), std::cref(block_start),
-                          std::cref(off_len), std::cref(reach), bounds[t], bounds[t + 1],
-                          std::ref(parts[t]));
-    }
-    detail::build_rows(p, block_start, off_len, reach, bounds[0], bounds[1], parts[0]);
+    for (int t = 1; t < threads; ++t) pool.emplace_back(rows, t);
+    rows(0);
     for (auto& thread : pool) thread.join();
+    for (const std::exception_ptr& error : failure) {
+        if (error) std::rethrow_exception(error);
+    }
     for (const Edges& piece : parts) {
         if (piece.missing_first >= 0) {
             out.missing_first = piece.missing_first;
