@@ -12,16 +12,16 @@
 // a further contraction, while that contraction still lowers E.
 #include "nl_lmp.hpp"
 
+#include "threads.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <limits>
 #include <memory>
 #include <numeric>
-#include <thread>
 #include <vector>
 
 namespace posecut {
@@ -1193,14 +1193,12 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
                      [&](int a, int b) { return parts.work(a) > parts.work(b); });
     int64_t total_work = 0;
     for (int c = 0; c < k; ++c) total_work += parts.work(c);
-    const int cores = options.max_threads > 0
-                          ? options.max_threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int threads = static_cast<int>(std::max<int64_t>(
-        1, std::min<int64_t>({cores, k, total_work / kWorkPerThread})));
+    const int count = static_cast<int>(std::max<int64_t>(
+        1, std::min<int64_t>(
+               {threads::available(options.max_threads), k, total_work / kWorkPerThread})));
     // Components to threads, largest first to the least loaded.
-    std::vector<std::vector<int>> assigned(threads);
-    std::vector<int64_t> load(threads, 0);
+    std::vector<std::vector<int>> assigned(count);
+    std::vector<int64_t> load(count, 0);
     for (int c : order) {
         const int t = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
         assigned[t].push_back(c);
@@ -1208,37 +1206,23 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
     }
     // A thread_local named inside the lambda would be the worker's own, hence the reference.
     std::vector<std::unique_ptr<Workspace>>& lent = cache;
-    while (static_cast<int>(lent.size()) < threads) lent.emplace_back(new Workspace);
+    while (static_cast<int>(lent.size()) < count) lent.emplace_back(new Workspace);
     std::vector<uint8_t> local_active(parts.node_start[k]);
     std::vector<int32_t> local_cluster(parts.node_start[k]);
     std::vector<double> value(k, 0.0);
-    // An exception (out of memory) must not leave a thread: it is passed on after the join.
-    std::vector<std::exception_ptr> failure(threads);
-    auto work = [&](int t) {
-        try {
-            for (int c : assigned[t]) {
+    threads::run(count, [&](int t) {
+        for (int c : assigned[t]) {
             const int64_t nb = parts.node_start[c], eb = parts.edge_start[c];
-                value[c] = solve_one(
-                    *lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
-                    parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
-                    parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb, options,
-                    local_active.data() + nb, local_cluster.data() + nb);
-            }
-        } catch (...) {
-            failure[t] = std::current_exception();
+            value[c] = solve_one(*lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
+                                 parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
+                                 parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb,
+                                 options, local_active.data() + nb, local_cluster.data() + nb);
         }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& thread : pool) thread.join();
+    });
     for (auto& kept : lent) {
         if (kept->graph.n + static_cast<int64_t>(kept->graph.adj.size()) / 2 > kKeepSize) {
             kept.reset(new Workspace);
         }
-    }
-    for (const std::exception_ptr& error : failure) {
-        if (error) std::rethrow_exception(error);
     }
     // Clusters numbered in order of their smallest node; a node alone is active exactly when
     // its cost is negative.
