@@ -1,4 +1,5 @@
 """Build of the compiled kernels under lib/ (Cython bindings over C++)."""
+import glob
 import os
 import sys
 
@@ -7,7 +8,9 @@ from setuptools import Extension, setup
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib.compile_flags import CXXFLAGS  # noqa: E402
 
-# One entry per compiled module in lib/: name, sources.
+# One entry per compiled module in lib/: name, sources. Every module is rebuilt when a header
+# changes: they include each other (people.hpp -> pairwise.hpp -> vector_math.hpp, threads.hpp).
+HEADERS = sorted(glob.glob(os.path.join("lib", "*.hpp")))
 EXTENSIONS = [
     ("lib.multicut_cy", ["lib/multicut_cy.pyx", "lib/nl_lmp.cpp"]),
     ("lib.nms_cy", ["lib/nms_cy.pyx"]),
@@ -24,6 +27,7 @@ if EXTENSIONS:
                 name,
                 sources,
                 language="c++",
+                depends=HEADERS,
                 extra_compile_args=list(CXXFLAGS),
                 extra_link_args=["-pthread"],
             )

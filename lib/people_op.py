@@ -16,8 +16,8 @@ __all__ = ["OpBuildError", "build", "library_path", "load"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = ("people_op.cc", "nl_lmp.cpp")
-HEADERS = ("people.hpp", "nms.hpp", "pairwise.hpp", "vector_math.hpp", "nl_lmp.hpp",
-           "compile_flags.py")
+# What the build depends on besides SOURCES: every header here, and the flags.
+DEPENDS = tuple(sorted(f for f in os.listdir(HERE) if f.endswith(".hpp"))) + ("compile_flags.py",)
 
 
 class OpBuildError(PosecutError, RuntimeError):
@@ -37,7 +37,7 @@ def _stale(path: str) -> bool:
     if not os.path.isfile(path):
         return True
     built = os.path.getmtime(path)
-    return any(os.path.getmtime(os.path.join(HERE, f)) > built for f in SOURCES + HEADERS)
+    return any(os.path.getmtime(os.path.join(HERE, f)) > built for f in SOURCES + DEPENDS)
 
 
 def build(force: bool = False) -> str:
