@@ -98,7 +98,7 @@ def main():
     resnet_ms = float("nan")
     if not args.skip_resnet:
         spec = spec_from_config(cfg.replace(net_type="resnet_101"))
-        resnet = setup_pose_prediction(spec, None)
+        resnet = setup_pose_prediction(spec, untrained=True)
         resnet_ms = 1e3 * _median_time(lambda: resnet(blank), 3)
 
     print(f"multi-person prediction at {height}x{width}, median of {args.scenes} scenes "

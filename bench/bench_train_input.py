@@ -14,7 +14,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
 
 from dataset.augment import augment_settings_from_config  # noqa: E402
 from dataset.loaders import load_dataset_from_config  # noqa: E402

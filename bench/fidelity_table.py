@@ -22,9 +22,9 @@ def main():
     parser.add_argument("--joints", type=int, default=4)
     args = parser.parse_args()
     forms = [("float32", False), ("float32", True), ("bfloat16", True)]
-    print(f"| backbone | form | " + " | ".join(TOLERANCE) + " |")
+    print("| backbone | form | " + " | ".join(TOLERANCE) + " |")
     print("|---|---|" + "---|" * len(TOLERANCE))
-    print(f"| tolerance | | " + " | ".join(f"{t:g}" for t in TOLERANCE.values()) + " |")
+    print("| tolerance | | " + " | ".join(f"{t:g}" for t in TOLERANCE.values()) + " |")
     for net in args.nets:
         for precision, fold in forms:
             with tempfile.TemporaryDirectory() as tmp:

@@ -13,7 +13,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
+
+setup_logging()
+start_tensorflow()
 
 from dataset.coco_eval import people_to_coco_results  # noqa: E402
 from dataset.images import read_image  # noqa: E402

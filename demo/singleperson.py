@@ -5,7 +5,8 @@ Run with no argument for the bundled synthetic person and the bundled model
 (models/synthetic_multi); any config and checkpoint work, e.g. DeeperCut's MPII model:
     .venv/bin/python demo/singleperson.py [--image IMG] [--config CFG] [--weights CKPT]
         [--output PNG] [--json JSON]
-A config other than the bundled one without --weights runs untrained, and the drawing says so.
+A config other than the bundled one without --weights restores the config's init_weights, as
+DeeperCut's demo does (an error if it names none).
 """
 import argparse
 import json
@@ -15,12 +16,16 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
+
+setup_logging()
+start_tensorflow()
 
 from dataset.coco_eval import people_to_coco_results  # noqa: E402
 from dataset.images import read_image  # noqa: E402
 from dataset.keypoint_formats import get_format  # noqa: E402
 from multiperson.draw import save_single_person_figure  # noqa: E402
+from nnet.checkpoint_files import config_weights  # noqa: E402
 from nnet.predict import argmax_pose_predict, extract_cnn_output, setup_pose_prediction  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 from posecut.errors import PosecutError  # noqa: E402
@@ -37,7 +42,7 @@ def parse_args(argv=None):
     parser.add_argument("--config", default=BUNDLED_CONFIG)
     parser.add_argument("--weights", default=None,
                         help="checkpoint prefix or folder (slim names); omitted: the bundled "
-                             "model's with the bundled config, else untrained")
+                             "model's with the bundled config, else the config's init_weights")
     parser.add_argument("--output", default=os.path.join(ROOT, "out", "singleperson.png"))
     parser.add_argument("--json", default=None,
                         help="COCO result JSON (default: the --output path with .json)")
@@ -60,10 +65,8 @@ def run(args):
     pose = argmax_pose_predict(scmap, locref, cfg.stride)
     done = time.perf_counter()
     skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
-    state = os.path.relpath(args.weights, os.path.dirname(os.path.abspath(args.config))) \
-        if args.weights else \
-        "UNTRAINED weights (random): the pose is meaningless"
-    title = f"{cfg.net_type}, {state}"
+    weights = args.weights or config_weights(cfg)
+    title = f"{cfg.net_type}, {os.path.relpath(weights, os.path.dirname(os.path.abspath(args.config)))}"
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     save_single_person_figure(args.output, image, pose, scmap, skeleton, title)
     json_path = args.json or os.path.splitext(args.output)[0] + ".json"
@@ -71,10 +74,6 @@ def run(args):
         json.dump(people_to_coco_results(1, pose[None], [float(pose[:, 2].mean())]), f)
     print(f"image {args.image} ({image.shape[1]}x{image.shape[0]}), {cfg.net_type}, "
           f"build {built - start:.1f} s, forward + argmax {done - built:.2f} s")
-    if not args.weights:
-        print("NOTE: no --weights given, so the network is untrained and the pose is random. "
-              "Pass --weights with a trained checkpoint: one of ours, or DeeperCut's published "
-              "MPII model (TF1 checkpoint), which loads unchanged.")
     print(f"wrote {args.output} and {json_path}")
     return args.output, pose
 

@@ -74,4 +74,7 @@ def load():
 
 
 if __name__ == "__main__":
+    from posecut.logs import start_tensorflow
+
+    start_tensorflow("--verbose" in sys.argv[1:])
     print(build(force="--force" in sys.argv[1:]))

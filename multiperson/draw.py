@@ -1,26 +1,41 @@
-"""Drawings of poses and score maps with matplotlib (no window: the Agg backend)."""
-import matplotlib
+"""Drawings of poses and score maps on RGB arrays, with OpenCV (fast enough for every frame of a
+video, and the one drawing library of the project)."""
+import colorsys
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
+
+# matplotlib's tab10 palette (RGB, 0..255): ten colours told apart easily.
+_PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
+_LINE_HEIGHT = 22
 
 
 def person_colors(count):
-    """A distinct RGB colour (0..1) per person."""
-    cmap = plt.get_cmap("tab10" if count <= 10 else "hsv")
-    return [cmap(i % 10 if count <= 10 else i / count)[:3] for i in range(count)]
+    """A distinct RGB colour (0..255 ints) per person: the palette up to ten, else hues spread
+    evenly round the colour wheel."""
+    if count <= len(_PALETTE):
+        return list(_PALETTE[:count])
+    return [tuple(round(255 * c) for c in colorsys.hsv_to_rgb(i / count, 0.85, 0.95))
+            for i in range(count)]
 
 
-def draw_poses(ax, poses, skeleton, colors, min_score=0.0):
-    """Draw poses (K, J, 3) on an axis: joints with score above ``min_score`` and their limbs."""
+def draw_people(image, poses, skeleton, min_score=0.0, thickness=None, colors=None):
+    """A copy of the RGB ``image`` with every person (K, J, 3) drawn in its own colour: limbs of
+    ``skeleton`` between joints scoring above ``min_score``, joints as white-ringed dots."""
+    out = np.ascontiguousarray(image).copy()
+    size = thickness or max(1, round(min(image.shape[:2]) / 240))
+    colors = colors or person_colors(len(poses))
     for pose, color in zip(poses, colors):
         shown = pose[:, 2] > min_score
+        points = np.round(pose[:, :2]).astype(int)
         for a, b in skeleton:
             if shown[a] and shown[b]:
-                ax.plot(pose[[a, b], 0], pose[[a, b], 1], "-", color=color, linewidth=2.5)
-        ax.scatter(pose[shown, 0], pose[shown, 1], s=22, c=[color], edgecolors="white",
-                   linewidths=0.8, zorder=3)
+                cv2.line(out, tuple(points[a]), tuple(points[b]), color, 2 * size, cv2.LINE_AA)
+        for point in points[shown]:
+            cv2.circle(out, tuple(point), 2 * size + 1, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(out, tuple(point), 2 * size, color, -1, cv2.LINE_AA)
+    return out
 
 
 def scoremap_overlay(image, scmap):
@@ -35,55 +50,36 @@ def scoremap_overlay(image, scmap):
     return np.clip(overlay, 0, 255).astype(np.uint8)
 
 
-def save_single_person_figure(path, image, pose, scmap, skeleton, title):
-    """A PNG with the image and its argmax pose on the left and the score maps on the right."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5), dpi=100)
-    axes[0].imshow(image)
-    draw_poses(axes[0], pose[None], skeleton, [(0.1, 0.9, 0.2)])
-    axes[0].set_xlim(0, image.shape[1])
-    axes[0].set_ylim(image.shape[0], 0)
-    axes[0].set_title(title, fontsize=10)
-    axes[1].imshow(scoremap_overlay(image, scmap))
-    axes[1].set_title("part score maps (max over joints)", fontsize=10)
-    for ax in axes:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+def titled(image, *lines):
+    """The RGB ``image`` below a white band holding each of ``lines`` in black, a line each, cut
+    to the image's width."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.5
+    band = np.full((_LINE_HEIGHT * len(lines) + 6, image.shape[1], 3), 255, np.uint8)
+    for row, text in enumerate(lines):
+        while len(text) > 4 and cv2.getTextSize(text, font, scale, 1)[0][0] > image.shape[1] - 12:
+            text = text[:-4] + "..."
+        cv2.putText(band, text, (6, _LINE_HEIGHT * (row + 1) - 2), font, scale, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+    return np.concatenate([band, image], axis=0)
+
+
+def _write_png(path, picture):
+    """Write an RGB array as PNG (OpenCV wants BGR); an error names the path."""
+    if not cv2.imwrite(str(path), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"{path}: cannot write the PNG (does its folder exist?)")
     return path
+
+
+def save_single_person_figure(path, image, pose, scmap, skeleton, title):
+    """A PNG with the image and its argmax pose on the left and the score maps (max over joints)
+    on the right, under ``title``."""
+    left = draw_people(image, pose[None], skeleton, colors=[(26, 230, 51)])
+    gap = np.full((image.shape[0], 8, 3), 255, np.uint8)
+    figure = np.concatenate([left, gap, scoremap_overlay(image, scmap)], axis=1)
+    return _write_png(path, titled(figure, title, "left: argmax pose; right: part score maps, "
+                                                  "max over joints"))
 
 
 def save_multi_person_figure(path, image, poses, skeleton, title, min_score=0.0):
-    """A PNG of the image with every person (K, J, 3) drawn in its own colour."""
-    height, width = image.shape[:2]
-    fig = plt.figure(figsize=(width / 100, height / 100 + 0.35), dpi=100)
-    ax = fig.add_axes([0, 0, 1, height / (height + 35)])
-    ax.imshow(image)
-    draw_poses(ax, poses, skeleton, person_colors(len(poses)), min_score)
-    ax.set_xlim(0, width)
-    ax.set_ylim(height, 0)
-    ax.axis("off")
-    fig.text(0.01, 1 - 0.3 / (height / 100 + 0.35), title, fontsize=9, va="center")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
-def draw_people(image, poses, skeleton, min_score=0.0, thickness=None):
-    """A copy of the RGB ``image`` with every person (K, J, 3) drawn in its own colour (OpenCV:
-    fast enough for every frame of a video)."""
-    import cv2
-
-    out = np.ascontiguousarray(image).copy()
-    size = thickness or max(1, round(min(image.shape[:2]) / 240))
-    for pose, color in zip(poses, person_colors(len(poses))):
-        rgb = tuple(int(255 * c) for c in color)
-        shown = pose[:, 2] > min_score
-        points = np.round(pose[:, :2]).astype(int)
-        for a, b in skeleton:
-            if shown[a] and shown[b]:
-                cv2.line(out, tuple(points[a]), tuple(points[b]), rgb, 2 * size, cv2.LINE_AA)
-        for point in points[shown]:
-            cv2.circle(out, tuple(point), 2 * size + 1, (255, 255, 255), -1, cv2.LINE_AA)
-            cv2.circle(out, tuple(point), 2 * size, rgb, -1, cv2.LINE_AA)
-    return out
+    """A PNG of the image, titled, with every person (K, J, 3) drawn in its own colour."""
+    return _write_png(path, titled(draw_people(image, poses, skeleton, min_score), title))

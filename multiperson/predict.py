@@ -177,9 +177,10 @@ class MultiPersonPredictor:
         return people.scaled(1.0 / scale) if scale != 1.0 else people
 
 
-def setup_multiperson_prediction(cfg, weights, model_dir=None, stats_path=None,
-                                 fold=True) -> MultiPersonPredictor:
-    """The predictor of a loaded config: network with ``weights``, pairwise statistics
+def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,
+                                 fold=True, untrained=False) -> MultiPersonPredictor:
+    """The predictor of a loaded config: network with ``weights`` (None: the config's
+    init_weights; random only with ``untrained``, as setup_pose_prediction), pairwise statistics
     (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
     config's pairwise_model_dir)."""
     from dataset.pairwise_stats import load_pairwise_stats
@@ -198,5 +199,5 @@ def setup_multiperson_prediction(cfg, weights, model_dir=None, stats_path=None,
     stats = load_pairwise_stats(stats_path or cfg.resolve_path(cfg.pairwise_stats_fn),
                                 settings.num_joints, scale=cfg.global_scale)
     model = load_spatial_model(folder, settings.num_joints)
-    network = setup_pose_prediction(cfg, weights, fold=fold)
+    network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
     return MultiPersonPredictor(network, stats.means, stats.stds, model, settings)

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from nnet.checkpoint_files import checkpoint_problem
 from nnet.layers import FrozenBatchNorm
 from posecut.errors import CheckpointError
 
@@ -45,14 +46,14 @@ def slim_variables(model):
 def resolve_checkpoint(path):
     """A checkpoint prefix from a prefix or a folder (its latest checkpoint)."""
     path = os.fspath(path)
+    problem = checkpoint_problem(path)
+    if problem:
+        raise CheckpointError(problem)
     if os.path.isdir(path):
         latest = tf.train.latest_checkpoint(path)
         if latest is None:
             raise CheckpointError(f"{path}: folder holds no TensorFlow checkpoint")
         return latest
-    if not os.path.exists(path + ".index"):
-        raise CheckpointError(f"{path}: no checkpoint here (expected {path}.index and its data "
-                              f"file, or a folder with a 'checkpoint' state file)")
     return path
 
 

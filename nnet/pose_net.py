@@ -8,6 +8,7 @@ from keras import layers, ops
 from dataset.targets import grid_size as output_size  # noqa: F401 (the network's output size)
 from nnet.layers import FrozenBatchNorm
 from nnet.mobilenet import mobilenet_v2, parse_multiplier
+from nnet.precision import choose_precision, cpu_flags, gpu_visible
 from nnet.resnet import RESNET_UNITS, resnet_v1
 
 MEAN_PIXEL = (123.68, 116.779, 103.939)
@@ -61,7 +62,8 @@ def is_resnet(net_type):
 
 
 def spec_from_config(cfg):
-    """The network spec named by a loaded pose config (thin: values only)."""
+    """The network spec named by a loaded pose config (thin: values only); ``precision: auto``
+    becomes the precision that suits the processor here."""
     return PoseNetSpec(
         net_type=cfg.net_type,
         num_joints=cfg.num_joints,
@@ -70,7 +72,7 @@ def spec_from_config(cfg):
         intermediate_supervision=bool(cfg.intermediate_supervision),
         intermediate_supervision_layer=int(cfg.intermediate_supervision_layer),
         mean_pixel=tuple(float(v) for v in cfg.mean_pixel),
-        precision=cfg.precision,
+        precision=choose_precision(cfg.precision, cpu_flags(), gpu_visible()),
         train_batchnorm=bool(cfg.train_batchnorm),
     )
 

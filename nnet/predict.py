@@ -7,7 +7,9 @@ import tensorflow as tf
 from dataset.pairwise_stats import NormalisedOffsets
 from dataset.pairwise_stats import pair_index  # noqa: F401 (DeeperCut's pairwise channel order)
 from nnet.checkpoint import load_weights
+from nnet.checkpoint_files import config_weights
 from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from_config
+from posecut.errors import CheckpointError
 
 
 def compile_forward(model, jit_compile=False):
@@ -51,16 +53,24 @@ class PosePredictor:
         return outputs
 
 
-def setup_pose_prediction(spec, weights=None, fold=True, jit_compile=False):
-    """Build the network of ``spec`` (a PoseNetSpec or a loaded config), load ``weights``, compile.
+def setup_pose_prediction(cfg, weights=None, fold=True, jit_compile=False, untrained=False):
+    """Build the network of ``cfg`` (a loaded config or a PoseNetSpec), load weights, compile.
 
-    ``weights``: a TF checkpoint prefix with TF-slim names (DeeperCut's published models or
-    ours), or None for untrained weights. BatchNorm is folded for speed unless ``fold`` is off.
+    ``weights``: a TF checkpoint prefix or folder with TF-slim names (DeeperCut's published
+    models or ours). Without it the config's ``init_weights`` is restored, as DeeperCut's
+    function does. Random weights only when asked for with ``untrained=True``. BatchNorm is
+    folded for speed unless ``fold`` is off.
     """
-    if not isinstance(spec, PoseNetSpec):
-        spec = spec_from_config(spec)
+    spec = cfg if isinstance(cfg, PoseNetSpec) else spec_from_config(cfg)
+    if untrained and weights:
+        raise CheckpointError(f"{weights}: weights given with untrained=True; pass one of the two")
+    if not untrained and not weights:
+        if isinstance(cfg, PoseNetSpec):
+            raise CheckpointError("weights: expected a checkpoint prefix or folder for a network "
+                                  "built from a PoseNetSpec (untrained=True for random weights)")
+        weights = config_weights(cfg)
     model = build_pose_net(spec)
-    if weights:
+    if not untrained:
         load_weights(model, weights, spec)
     if fold:
         model = fold_batchnorm(model, spec)

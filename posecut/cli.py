@@ -1,6 +1,10 @@
-"""The `posecut` command: one entry point for what a user does (train, pairwise-stats, ...)."""
+"""The `posecut` command: one entry point for what a user does (train, pairwise-stats, ...).
+
+Help, argument errors and wrong paths are answered before anything heavy is imported: each
+command checks its files first and imports TensorFlow only then.
+"""
 import argparse
-import logging
+import difflib
 import os
 import sys
 
@@ -18,11 +22,40 @@ def _config_path(path):
     return path
 
 
+def _existing(path, what):
+    """``path`` when it exists, else a PosecutError naming it and what it should be."""
+    if path and not os.path.exists(path):
+        raise PosecutError(f"{path}: no such file or folder (expected {what})")
+    return path
+
+
+def _weights(cfg, weights):
+    """The checkpoint to load: ``weights``, else the config's init_weights (as DeeperCut); checked
+    to exist before TensorFlow is imported."""
+    from nnet.checkpoint_files import checkpoint_problem, config_weights
+
+    weights = weights or config_weights(cfg)
+    problem = checkpoint_problem(weights)
+    if problem:
+        raise PosecutError(problem)
+    return weights
+
+
+def _start_tensorflow(args):
+    """Import TensorFlow now that the inputs are checked, its start-up lines hidden unless
+    --verbose."""
+    from posecut.logs import start_tensorflow
+
+    start_tensorflow(args.verbose)
+
+
 def cmd_train(args):
-    from nnet.train import train
     from posecut.config import load_config
 
     cfg = load_config(_config_path(args.config))
+    _start_tensorflow(args)
+    from nnet.train import train
+
     try:
         result = train(cfg, progress=not args.no_progress, max_iters=args.max_iters)
     except KeyboardInterrupt:
@@ -34,12 +67,13 @@ def cmd_train(args):
 
 
 def cmd_pairwise_stats(args):
-    from dataset.loaders import load_dataset_from_config
-    from dataset.pairwise_stats import compute_pairwise_stats, save_pairwise_stats
     from posecut.config import load_config
 
     cfg = load_config(_config_path(args.config))
     cfg.require_joints()
+    from dataset.loaders import load_dataset_from_config
+    from dataset.pairwise_stats import compute_pairwise_stats, save_pairwise_stats
+
     data = load_dataset_from_config(cfg)
     stats = compute_pairwise_stats((r.joints for r in data.records), cfg.num_joints,
                                    scale=1.0)
@@ -52,6 +86,14 @@ def cmd_pairwise_stats(args):
 
 
 def cmd_pck(args):
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    cfg.require_joints()
+    _existing(args.dataset, "the annotations of the test images")
+    _existing(args.head_boxes, "MPII's head rectangles, gt_valid.mat")
+    weights = _weights(cfg, args.weights)
+    _start_tensorflow(args)
     import numpy as np
     from tqdm import tqdm
 
@@ -60,10 +102,7 @@ def cmd_pck(args):
     from dataset.loaders import load_dataset
     from dataset.metrics import pck, pckh, person_heights
     from nnet.predict import predict_single_person, setup_pose_prediction
-    from posecut.config import load_config
 
-    cfg = load_config(_config_path(args.config))
-    cfg.require_joints()
     if args.head_boxes:
         from dataset.mpii import load_mpii_json
 
@@ -73,7 +112,7 @@ def cmd_pck(args):
         data = load_dataset(args.dataset_type or cfg.dataset_type, args.dataset,
                             num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format)
     records = [r for r in data.records if r.num_people >= 1]
-    predictor = setup_pose_prediction(cfg, args.weights)
+    predictor = setup_pose_prediction(cfg, weights)
     predicted, truth = [], []
     for record in tqdm(records, desc="pck", unit="image", disable=args.no_progress):
         pose = predict_single_person(predictor, read_image(record.image_path), cfg.locref_stdev,
@@ -131,8 +170,6 @@ def _outputs_source(cfg, args, stats):
                                                           pairwise_predict=True))
         return oracle_outputs_fn(targets, stats.means, stats.stds, seed=args.seed,
                                  scale=cfg.global_scale)
-    if not args.weights:
-        raise PosecutError("--weights: expected the trained network's checkpoint (or --oracle)")
     network = setup_pose_prediction(cfg, args.weights)
     return network_outputs_fn(network, stats.means, stats.stds, cfg.locref_stdev,
                               cfg.global_scale)
@@ -147,21 +184,38 @@ def _records(cfg, path, max_images):
     return records[:max_images] if max_images else records
 
 
+def _network_or_oracle(cfg, args):
+    """Check, before TensorFlow starts, what --weights/--oracle and the statistics name."""
+    if args.oracle and args.weights:
+        raise PosecutError("--oracle: the oracle replaces the network; give --weights or "
+                           "--oracle, not both")
+    if not args.oracle:
+        args.weights = _weights(cfg, args.weights)
+    _existing(cfg.resolve_path(cfg.pairwise_stats_fn),
+              f"the pairwise statistics of {cfg.source}'s pairwise_stats_fn; "
+              f"posecut pairwise-stats writes them")
+
+
 def cmd_fit_pairwise(args):
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    out = args.output or cfg.resolve_path(cfg.pairwise_model_dir)
+    if not out:
+        raise PosecutError(f"{cfg.source}: pairwise_model_dir is empty; give --output")
+    dataset = _existing(args.dataset or cfg.resolve_path(cfg.dataset),
+                        "the labelled images: --dataset, or the config's dataset")
+    _network_or_oracle(cfg, args)
+    _start_tensorflow(args)
     import numpy as np
 
     from multiperson.evaluation import collect_pair_samples
     from multiperson.fit_pairwise import fit_spatial_model
     from multiperson.pairwise import save_spatial_model
     from multiperson.predict import multiperson_settings_from_config
-    from posecut.config import load_config
 
-    cfg = load_config(_config_path(args.config))
     settings = multiperson_settings_from_config(cfg)
-    out = args.output or cfg.resolve_path(cfg.pairwise_model_dir)
-    if not out:
-        raise PosecutError(f"{cfg.source}: pairwise_model_dir is empty; give --output")
-    records = _records(cfg, args.dataset or cfg.resolve_path(cfg.dataset), args.max_images)
+    records = _records(cfg, dataset, args.max_images)
     outputs = _outputs_source(cfg, args, _load_stats(cfg, settings))
     radius = args.match_radius or cfg.pos_dist_thresh * cfg.global_scale
     samples = collect_pair_samples(records, outputs, settings, radius, cfg.global_scale,
@@ -186,14 +240,20 @@ def cmd_fit_pairwise(args):
 
 
 def cmd_test_multiperson(args):
+    from posecut.config import load_config
+
+    cfg = load_config(_config_path(args.config))
+    _existing(args.dataset, "the COCO keypoint JSON of the test images")
+    _existing(args.model_dir or cfg.resolve_path(cfg.pairwise_model_dir),
+              "the fitted spatial model: --model-dir or the config's pairwise_model_dir")
+    _network_or_oracle(cfg, args)
+    _start_tensorflow(args)
     import json
 
     from dataset.coco_eval import evaluate_keypoints, format_metrics_table
     from multiperson.pairwise import load_spatial_model
     from multiperson.predict import STAGES, multiperson_settings_from_config
-    from posecut.config import load_config
 
-    cfg = load_config(_config_path(args.config))
     settings = multiperson_settings_from_config(cfg)
     fmt = _format_of(cfg)
     records = _records(cfg, args.dataset, args.max_images)
@@ -239,23 +299,24 @@ BUNDLED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 
 
 def cmd_predict(args):
-    import json
-
-    from dataset.keypoint_formats import get_format
-    from multiperson.predict import setup_multiperson_prediction
     from posecut.config import load_config
-    from posecut.predict_files import list_inputs, predict_images, predict_video
+    from posecut.inputs import list_inputs
 
     bundled = os.path.join(BUNDLED_MODEL, "pose_cfg.yaml")
     config = args.config or (DEFAULT_CONFIG if os.path.isfile(DEFAULT_CONFIG) else bundled)
     weights = args.weights
-    if weights is None:
-        if os.path.abspath(config) != bundled:
-            raise PosecutError("--weights: expected the trained network's checkpoint for "
-                               f"{config} (only the bundled model has a default)")
+    if weights is None and os.path.abspath(config) == bundled:
         weights = os.path.join(BUNDLED_MODEL, "model", "weights")
     images, videos = list_inputs(args.inputs)
     cfg = load_config(_config_path(config))
+    weights = _weights(cfg, weights)
+    _start_tensorflow(args)
+    import json
+
+    from dataset.keypoint_formats import get_format
+    from multiperson.predict import setup_multiperson_prediction
+    from posecut.predict_files import predict_images, predict_video
+
     predictor = setup_multiperson_prediction(cfg, weights)
     skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
     out = args.output
@@ -286,28 +347,34 @@ def cmd_predict(args):
 
 def cmd_export(args):
     from posecut.config import load_config
-    from posecut.export import export_saved_model, export_tflite
 
     cfg = load_config(_config_path(args.config))
     cfg.require_joints()
-    out = export_saved_model(cfg, args.weights, args.output)
+    weights = _weights(cfg, args.weights)
+    _start_tensorflow(args)
+    from posecut.export import export_saved_model, export_tflite
+
+    out = export_saved_model(cfg, weights, args.output)
     print(f"SavedModel written to {out} (signature serving_default: image -> people, poses and "
           f"scores; signature network: image -> network outputs; it needs the op of "
           f"lib/people_op.py loaded, as posecut.export.load_exported does)")
     if args.tflite:
         height, width = args.tflite_size
-        path = export_tflite(cfg, args.weights, args.tflite, height, width)
+        path = export_tflite(cfg, weights, args.tflite, height, width)
         print(f"TFLite written to {path} (input 1 x {height} x {width} x 3 float32)")
     return 0
 
 
 def cmd_convert_checkpoint(args):
-    from nnet.checkpoint import load_weights, save_weights
-    from nnet.pose_net import build_pose_net, spec_from_config
     from posecut.config import load_config
 
     cfg = load_config(_config_path(args.config))
     cfg.require_joints()
+    _weights(cfg, args.weights)
+    _start_tensorflow(args)
+    from nnet.checkpoint import load_weights, save_weights
+    from nnet.pose_net import build_pose_net, spec_from_config
+
     spec = spec_from_config(cfg)
     model = build_pose_net(spec)
     load_weights(model, args.weights, spec, allow_missing=("pose/",) if args.allow_missing else ())
@@ -318,9 +385,22 @@ def cmd_convert_checkpoint(args):
     return 0
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="posecut", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+WEIGHTS_HELP = "checkpoint prefix or folder of the trained network (default: the config's init_weights)"
+
+
+def build_parser(command=None):
+    """The argument parser; the convert-dataset arguments (which import the readers) are added
+    only when ``command`` is convert-dataset, so that everything else starts at once."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="also show TensorFlow's own log lines (and more detail where a "
+                             "command has it)")
+    parser = argparse.ArgumentParser(
+        prog="posecut", parents=[common],
+        description="Multi-person pose estimation of the DeeperCut / ArtTrack family: train, "
+                    "evaluate, predict and export. Each COMMAND takes --help.")
+    sub = _Subcommands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+                       common)
     train = sub.add_parser("train", help="train the network of a pose_cfg.yaml")
     train.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
     train.add_argument("--max-iters", type=int, default=None,
@@ -334,7 +414,7 @@ def build_parser():
     stats.set_defaults(func=cmd_pairwise_stats)
     pck_parser = sub.add_parser("pck", help="single-person PCK of a trained network on a data set")
     pck_parser.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
-    pck_parser.add_argument("--weights", required=True, help="checkpoint prefix or folder")
+    pck_parser.add_argument("--weights", help=WEIGHTS_HELP)
     pck_parser.add_argument("--dataset", required=True, help="annotations of the test images")
     pck_parser.add_argument("--dataset-type", default=None, help="loader (default: the config's)")
     pck_parser.add_argument("--alpha", type=float, default=None,
@@ -348,7 +428,7 @@ def build_parser():
     fit = sub.add_parser("fit-pairwise",
                          help="fit the pairwise spatial model from a trained network's detections")
     fit.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
-    fit.add_argument("--weights", help="checkpoint prefix of the trained network")
+    fit.add_argument("--weights", help=WEIGHTS_HELP)
     fit.add_argument("--oracle", action="store_true",
                      help="fit on oracle outputs (ground truth with noise) instead of the network's")
     fit.add_argument("--dataset", help="labelled images (default: the config's training set)")
@@ -358,14 +438,13 @@ def build_parser():
                           "(default: pos_dist_thresh)")
     fit.add_argument("--output", help="folder to write (default: the config's pairwise_model_dir)")
     fit.add_argument("--seed", type=int, default=0, help="seed of the oracle's noise")
-    fit.add_argument("--verbose", action="store_true", help="print every part pair's fit")
     fit.add_argument("--no-progress", action="store_true")
     fit.set_defaults(func=cmd_fit_pairwise)
     test = sub.add_parser("test-multiperson", aliases=["evaluate"],
                           help="multi-person prediction over a data set: results JSON and "
                                "COCO keypoint AP/AR")
     test.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
-    test.add_argument("--weights", help="checkpoint prefix of the trained network")
+    test.add_argument("--weights", help=WEIGHTS_HELP)
     test.add_argument("--oracle", action="store_true",
                       help="use oracle outputs (ground truth with noise) instead of the network's")
     test.add_argument("--dataset", required=True, help="COCO keypoint JSON of the test images")
@@ -384,7 +463,9 @@ def build_parser():
     predict.add_argument("inputs", nargs="+", help="image files, folders of images, video files")
     predict.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, "
                                           "else the bundled model's)")
-    predict.add_argument("--weights", help="checkpoint prefix (default: the bundled model's)")
+    predict.add_argument("--weights", help="checkpoint prefix or folder (default: the bundled "
+                                           "model's with its config, else the config's "
+                                           "init_weights)")
     predict.add_argument("--output", default="out/predict", help="output folder")
     predict.add_argument("--no-draw", action="store_true", help="write only the JSON files")
     predict.add_argument("--no-progress", action="store_true")
@@ -392,7 +473,7 @@ def build_parser():
     export = sub.add_parser("export", help="SavedModel (any backbone) and TFLite (light "
                                            "backbone) of a trained model")
     export.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
-    export.add_argument("--weights", required=True, help="checkpoint prefix")
+    export.add_argument("--weights", help=WEIGHTS_HELP)
     export.add_argument("--output", required=True, help="SavedModel folder to write")
     export.add_argument("--tflite", help="also write a TFLite file here (mobilenet_v2_* only)")
     export.add_argument("--tflite-size", type=int, nargs=2, default=(480, 640),
@@ -409,20 +490,49 @@ def build_parser():
     convert_ckpt.add_argument("--allow-missing", action="store_true",
                               help="keep the initial values of heads the checkpoint lacks")
     convert_ckpt.set_defaults(func=cmd_convert_checkpoint)
-    from dataset.generator import add_arguments, run as convert_dataset
-
     convert = sub.add_parser("convert-dataset",
                              help="convert annotations (AIC, CrowdPose, OCHuman, MPII, Halpe, "
                                   "WholeBody, DeepLabCut, COCO) to COCO JSON or dataset.mat")
-    add_arguments(convert)
-    convert.set_defaults(func=convert_dataset)
+    if command == "convert-dataset":
+        from dataset.generator import add_arguments, run as convert_dataset
+
+        add_arguments(convert)
+        convert.set_defaults(func=convert_dataset)
+    parser.command_names = sub.names
     return parser
 
 
+class _Subcommands:
+    """add_subparsers' action, each subcommand getting the common options (--verbose)."""
+
+    def __init__(self, action, common):
+        self.action, self.common = action, common
+        self.names = []
+
+    def add_parser(self, name, **kwargs):
+        self.names += [name, *kwargs.get("aliases", ())]
+        return self.action.add_parser(name, parents=[self.common], **kwargs)
+
+
+def _command_of(argv):
+    """The subcommand named in ``argv`` (its first word not starting with '-'), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else [os.fspath(a) for a in argv]
+    command = _command_of(argv)
+    names = build_parser().command_names
+    if command is not None and command not in names:
+        close = difflib.get_close_matches(command, names, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        print(f"posecut: error: unknown command '{command}'; {hint}(commands: "
+              f"{', '.join(names)}; posecut --help says what each does)", file=sys.stderr)
+        return 2
+    args = build_parser(command).parse_args(argv)
+    from posecut.logs import setup_logging
+
+    setup_logging(args.verbose)
     try:
         return args.func(args)
     except PosecutError as err:

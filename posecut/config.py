@@ -250,7 +250,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("seed", INT, 42, _at_least(0), "the one seed all randomness flows from"),
     _K("keypoint_format", _optional(STR), None, _optional_non_empty,
        "name of a registered keypoint format such as coco17; null to use all_joints as given"),
-    _K("precision", STR, "float32", _one_of("float32", "bfloat16"), "compute precision of the network"),
+    _K("precision", STR, "auto", _one_of("auto", "float32", "bfloat16"),
+       "compute precision of the network; auto: bfloat16 where the CPU computes it natively "
+       "(avx512_bf16, amx_bf16) and no GPU is used, else float32"),
     _K("momentum", FLOAT, 0.9, _unit, "momentum of the sgd optimizer"),
     _K("train_batchnorm", BOOL, False, None,
        "normalise by batch statistics in training and update the moving ones (for training from "

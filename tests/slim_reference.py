@@ -26,7 +26,6 @@ eager execution is never disabled globally.
 
 import importlib
 import logging
-import re
 import sys
 import warnings
 from contextlib import contextmanager

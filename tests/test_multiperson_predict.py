@@ -81,7 +81,7 @@ def test_predictor_runs_a_network_and_times_every_stage(fitted, tmp_path):
                             "pairwise_predict": True, "pairwise_model_dir": "pairwise_model",
                             "det_min_score": 0.3, "global_scale": 0.5},
                            config_dir=str(tmp_path))
-    predictor = setup_multiperson_prediction(cfg, None)
+    predictor = setup_multiperson_prediction(cfg, untrained=True)
     image = np.random.default_rng(0).integers(0, 255, (120, 100, 3), dtype=np.uint8)
     people = predictor(image)
     assert set(predictor.timings) == set(STAGES)
@@ -99,6 +99,6 @@ def test_predictor_runs_a_network_and_times_every_stage(fitted, tmp_path):
     assert len(half.poses) == len(people.poses) > 0
     np.testing.assert_allclose(people.poses[..., :2], 2 * half.poses[..., :2], rtol=1e-5)
     with pytest.raises(ConfigError, match="pairwise_predict"):
-        setup_multiperson_prediction(cfg.replace(pairwise_predict=False), None)
+        setup_multiperson_prediction(cfg.replace(pairwise_predict=False), untrained=True)
     with pytest.raises(CheckpointError, match="no spatial_model_cidx"):
-        setup_multiperson_prediction(cfg, None, model_dir=str(tmp_path))
+        setup_multiperson_prediction(cfg, model_dir=str(tmp_path), untrained=True)

@@ -10,7 +10,8 @@ import pytest
 from multiperson.assemble import People
 from multiperson.draw import draw_people
 from posecut.errors import DatasetError
-from posecut.predict_files import list_inputs, predict_images, predict_video
+from posecut.inputs import list_inputs
+from posecut.predict_files import predict_images, predict_video
 
 
 class _OnePerson:

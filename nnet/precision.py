@@ -1,0 +1,79 @@
+"""The network's compute precision, chosen from the processor it runs on.
+
+bfloat16 pays only where the CPU computes it natively (the x86 flags avx512_bf16 or amx_bf16):
+elsewhere oneDNN converts every operand, and the network runs slower than in float32 (see
+EMULATED_COST). ``precision: auto`` therefore takes bfloat16 only on such a CPU with no GPU in use.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+__all__ = ["NATIVE_BF16_FLAGS", "PRECISION_CHOICES", "choose_precision", "cpu_flags",
+           "emulation_warning", "gpu_visible", "native_bfloat16", "speed_flags"]
+
+log = logging.getLogger(__name__)
+
+PRECISION_CHOICES = ("auto", "float32", "bfloat16")
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+# Measured with bench/bench_forward.py, resnet_101 at 480x640: bfloat16 time / float32 time on
+# CPUs without native bfloat16 (machines of this project's kind; see the README's speed table).
+EMULATED_COST = "4-6x slower than float32 on an AVX2-only CPU, 1.6x on an AVX-512 one without bf16"
+# Flags worth naming beside a speed figure.
+SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16",
+               "amx_int8", "avx_vnni")
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The feature flags of the first processor in ``cpuinfo``; empty where it is missing or
+    unreadable (not Linux), which counts as no native bfloat16."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("flags", "Features"):
+                    return frozenset(value.split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def native_bfloat16(flags) -> bool:
+    """True when the CPU with these flags computes bfloat16 natively."""
+    return any(flag in flags for flag in NATIVE_BF16_FLAGS)
+
+
+def speed_flags(flags) -> str:
+    """The flags that decide the network's speed, as one line for benchmark tables."""
+    shown = [flag for flag in SPEED_FLAGS if flag in flags]
+    return " ".join(shown) if shown else "none of " + " ".join(SPEED_FLAGS)
+
+
+def emulation_warning(flags) -> str:
+    """One line on what an explicit bfloat16 costs on a CPU without it."""
+    return (f"precision: bfloat16 on a CPU without native bfloat16 (none of "
+            f"{', '.join(NATIVE_BF16_FLAGS)} among its flags): it is emulated, measured "
+            f"{EMULATED_COST}; precision: auto (or float32) avoids that")
+
+
+def choose_precision(requested: str, flags, gpu: bool = False) -> str:
+    """The precision to build the network in: ``requested`` itself, or for 'auto' bfloat16 where
+    the CPU has it natively and no GPU runs the network, else float32. An explicit bfloat16 on a
+    CPU without it is kept, with a one-line warning."""
+    if requested not in PRECISION_CHOICES:
+        raise ValueError(f"precision must be one of {', '.join(PRECISION_CHOICES)}, "
+                         f"got {requested!r}")
+    if requested == "auto":
+        return "bfloat16" if native_bfloat16(flags) and not gpu else "float32"
+    if requested == "bfloat16" and not gpu and not native_bfloat16(flags):
+        log.warning(emulation_warning(flags))
+    return requested
+
+
+def gpu_visible() -> bool:
+    """True when TensorFlow sees a GPU (the network then runs there, whatever the CPU)."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) == "":
+        return False
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
