@@ -32,19 +32,29 @@ def test_demo_draws_the_argmax_pose_of_given_weights(tmp_path, tiny_config, caps
     path, pose = demo_single.run(args)
     assert pose.shape == (14, 3)
     assert np.all((pose[:, 2] >= 0) & (pose[:, 2] <= 1))
-    assert iio.imread(path).shape[0] > 100
-    assert "UNTRAINED" not in capsys.readouterr().out
+    assert iio.imread(path).shape[1] == 2 * 90 + 8
     (result,) = json.load(open(tmp_path / "out.json"))
     assert result["image_id"] == 1 and len(result["keypoints"]) == 14 * 3
     assert result["keypoints"][:2] == pytest.approx(pose[0, :2].tolist())
 
 
-def test_demo_says_plainly_when_weights_are_untrained(tmp_path, tiny_config, capsys):
-    iio.imwrite(tmp_path / "p.png", np.zeros((40, 40, 3), np.uint8))
-    demo_single.run(demo_single.parse_args(["--image", str(tmp_path / "p.png"), "--config",
-                                            str(tiny_config), "--output",
-                                            str(tmp_path / "o.png")]))
-    assert "untrained" in capsys.readouterr().out
+def test_demo_without_weights_restores_init_weights_or_says_what_is_missing(tmp_path, tiny_config):
+    iio.imwrite(tmp_path / "p.png", np.random.default_rng(1).integers(0, 256, (40, 40, 3),
+                                                                       dtype=np.uint8))
+    argv = ["--image", str(tmp_path / "p.png"), "--config", str(tiny_config), "--output",
+            str(tmp_path / "o.png")]
+    with pytest.raises(SystemExit, match="pose_cfg.yaml: init_weights: expected the checkpoint"):
+        demo_single.main(argv)
+    model = build_pose_net(spec_from_config(load_config(tiny_config)))
+    for variable in model.weights:
+        variable.assign(np.abs(np.random.default_rng(2).normal(0, 0.1, variable.shape)).astype("float32"))
+    save_weights(model, tmp_path / "ckpt" / "snapshot")
+    with open(tiny_config, "a") as f:
+        f.write("init_weights: ckpt/snapshot\n")
+    _, restored = demo_single.run(demo_single.parse_args(argv))
+    _, given = demo_single.run(demo_single.parse_args(argv + ["--weights",
+                                                              str(tmp_path / "ckpt" / "snapshot")]))
+    np.testing.assert_array_equal(restored, given)
 
 
 def test_demo_reports_a_corrupt_image_without_a_traceback(tmp_path, tiny_config):

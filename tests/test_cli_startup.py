@@ -1,0 +1,82 @@
+"""The command line answers help, argument errors and wrong paths before TensorFlow is imported,
+and its normal output holds none of TensorFlow's own log lines."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from posecut.logs import tensorflow_log_line
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROBE = """
+import json, sys
+from posecut.cli import main
+try:
+    code = main(json.loads(sys.argv[1]))
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "tensorflow": "tensorflow" in sys.modules}))
+"""
+
+
+def run_cli(argv, tmp_path):
+    """(exit code, whether TensorFlow was imported, stdout before the probe's line, stderr)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": ROOT})
+    *lines, last = done.stdout.splitlines()
+    probe = json.loads(last)
+    return probe["code"], probe["tensorflow"], "\n".join(lines), done.stderr
+
+
+@pytest.mark.parametrize("argv, code, says", [
+    (["--help"], 0, "COMMAND"),
+    (["predict", "--help"], 0, "--weights"),
+    (["convert-dataset", "--help"], 0, "--from LAYOUT"),
+    (["trian", "pose_cfg.yaml"], 2, "unknown command 'trian'; did you mean 'train'?"),
+    (["predict", "missing.png"], 2, "missing.png: no such file or folder"),
+    (["train"], 2, "pose_cfg.yaml: no such config file"),
+    (["predict", "--bogus", "x.png"], 2, "unrecognized arguments: --bogus"),
+])
+def test_answers_come_before_tensorflow_is_imported(tmp_path, argv, code, says):
+    got, imported, out, err = run_cli(argv, tmp_path)
+    assert got == code
+    assert says in out + err
+    assert not imported
+
+
+def test_a_missing_checkpoint_is_refused_before_tensorflow(tmp_path):
+    (tmp_path / "photo.png").write_bytes(b"")
+    config = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")
+    code, imported, _, err = run_cli(["predict", "photo.png", "--config", config, "--weights",
+                                      "nowhere/snapshot-5"], tmp_path)
+    assert code == 2 and not imported
+    assert "nowhere/snapshot-5: no checkpoint here" in err
+
+
+def test_tensorflow_log_lines_are_recognised():
+    assert tensorflow_log_line("E0000 00:00:1796191783.265937    3804 cuda_platform.cc:52] failed "
+                               "call to cuInit: INTERNAL: CUDA error\n")
+    assert tensorflow_log_line("I1114 09:32:22.280168 13509 tpu_hal.cc:448] Registered\n")
+    assert tensorflow_log_line("WARNING: All log messages before absl::InitializeLog() is called "
+                               "are written to STDERR\n")
+    assert not tensorflow_log_line("error: photo.png: cannot decode image\n")
+    assert not tensorflow_log_line("INFO nnet.train: step 100\n")
+
+
+def test_predict_prints_no_tensorflow_lines_unless_verbose(tmp_path):
+    image = os.path.join(ROOT, "demo", "images", "person.png")
+    command = [sys.executable, "-m", "posecut", "predict", image, "--output", str(tmp_path),
+               "--no-progress", "--no-draw"]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env,
+                           timeout=300)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "1 images:" in quiet.stdout
+    assert quiet.stderr == ""
+    verbose = subprocess.run(command + ["--verbose"], capture_output=True, text=True, cwd=ROOT,
+                             env=env, timeout=300)
+    assert verbose.returncode == 0
+    assert any(tensorflow_log_line(line) for line in verbose.stderr.splitlines(True))

@@ -1,0 +1,64 @@
+"""The network's precision follows the processor: bfloat16 only where the CPU has it natively."""
+import logging
+
+import pytest
+
+from nnet.pose_net import spec_from_config
+from nnet.precision import (choose_precision, cpu_flags, emulation_warning, native_bfloat16,
+                            speed_flags)
+from posecut.config import config_from_dict
+
+AVX2_EPYC = "fpu vme sse sse2 avx avx2 fma bmi2"
+AVX512_NO_BF16 = AVX2_EPYC + " avx512f avx512dq avx512bw avx512vl avx512_vnni"
+SAPPHIRE_RAPIDS = AVX512_NO_BF16 + " avx512_bf16 amx_bf16 amx_int8 amx_tile"
+
+
+def write_cpuinfo(path, flags):
+    path.write_text("".join(f"processor\t: {i}\nmodel name\t: test\nflags\t\t: {flags}\n\n"
+                            for i in range(2)))
+    return str(path)
+
+
+def test_cpu_flags_are_read_from_cpuinfo_and_missing_means_none(tmp_path):
+    flags = cpu_flags(write_cpuinfo(tmp_path / "cpuinfo", SAPPHIRE_RAPIDS))
+    assert {"avx2", "avx512_bf16", "amx_bf16"} <= flags and "flags" not in flags
+    assert cpu_flags(str(tmp_path / "absent")) == frozenset()
+
+
+@pytest.mark.parametrize("flags, native", [(AVX2_EPYC, False), (AVX512_NO_BF16, False),
+                                           (SAPPHIRE_RAPIDS, True), ("avx2 amx_bf16", True)])
+def test_auto_takes_bfloat16_only_on_a_cpu_that_has_it(flags, native):
+    flags = frozenset(flags.split())
+    assert native_bfloat16(flags) is native
+    assert choose_precision("auto", flags) == ("bfloat16" if native else "float32")
+    assert choose_precision("auto", flags, gpu=True) == "float32"
+    assert choose_precision("float32", flags) == "float32"
+
+
+def test_explicit_bfloat16_without_it_warns_once_in_one_line(caplog):
+    flags = frozenset(AVX2_EPYC.split())
+    with caplog.at_level(logging.WARNING, logger="nnet.precision"):
+        assert choose_precision("bfloat16", flags) == "bfloat16"
+    (record,) = caplog.records
+    assert "\n" not in record.message and "slower than float32" in record.message
+    assert record.message == emulation_warning(flags)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="nnet.precision"):
+        choose_precision("bfloat16", frozenset(SAPPHIRE_RAPIDS.split()))
+    assert not caplog.records
+    with pytest.raises(ValueError, match="float16"):
+        choose_precision("float16", flags)
+
+
+def test_speed_flags_name_what_decides_the_speed():
+    assert speed_flags(frozenset(SAPPHIRE_RAPIDS.split())).split()[:2] == ["avx2", "fma"]
+    assert "avx512_bf16" in speed_flags(frozenset(SAPPHIRE_RAPIDS.split()))
+    assert "avx512f" not in speed_flags(frozenset(AVX2_EPYC.split()))
+
+
+def test_a_config_says_auto_by_default_and_the_spec_gets_this_cpu_s_choice():
+    cfg = config_from_dict({"net_type": "mobilenet_v2_0.35", "num_joints": 3})
+    assert cfg.precision == "auto"
+    expected = "bfloat16" if native_bfloat16(cpu_flags()) else "float32"
+    assert spec_from_config(cfg).precision == expected
+    assert spec_from_config(cfg.replace(precision="float32")).precision == "float32"
