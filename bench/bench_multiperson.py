@@ -19,7 +19,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
+
+setup_logging()
+start_tensorflow()
 
 import numpy as np  # noqa: E402
 

@@ -12,7 +12,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
+
+setup_logging()
+start_tensorflow()
 
 
 from dataset.augment import augment_settings_from_config  # noqa: E402

@@ -9,20 +9,22 @@ __all__ = ["read_image_size"]
 
 
 def read_image_size(path) -> tuple[int, int]:
-    """(height, width) of the image at ``path``, read from its header (Pillow opens files lazily).
+    """(height, width) of the image at ``path``, read from its header (imageio's properties,
+    the same reader as dataset.images, without decoding).
 
     Only the header is parsed, so converting a large data set costs no decoding time and a
     truncated file still reports its size; DatasetError naming the file if the header is unreadable.
     """
-    from PIL import Image, UnidentifiedImageError
+    import imageio.v3 as iio
 
     path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise DatasetError(f"{path}: image file not found")
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: image file not found") from None
-    except (OSError, UnidentifiedImageError, ValueError) as err:
+        shape = iio.improps(path).shape
+    except Exception as err:  # imageio's plugins raise many types for unreadable headers
         raise DatasetError(f"{path}: cannot read the image size from its header "
                            f"({type(err).__name__}: {err})") from None
-    return int(height), int(width)
+    if len(shape) < 2:
+        raise DatasetError(f"{path}: cannot read the image size from its header (shape {shape})")
+    return int(shape[0]), int(shape[1])

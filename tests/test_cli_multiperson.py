@@ -56,8 +56,11 @@ def test_fit_on_the_oracle_then_evaluate_oracle_and_network(project, capsys):
 def test_errors_are_one_line(project, capsys):
     cfg = str(project / "pose_cfg.yaml")
     truth = str(project / "data" / "person_keypoints.json")
-    assert main(["test-multiperson", cfg, "--dataset", truth, "--no-progress",
+    assert main(["test-multiperson", cfg, "--oracle", "--dataset", truth, "--no-progress",
                  "--model-dir", str(project)]) == 2
     assert "no spatial_model_cidx" in capsys.readouterr().err
     assert main(["fit-pairwise", cfg, "--no-progress"]) == 2
-    assert "--weights" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "pose_cfg.yaml: init_weights: expected the checkpoint" in err and "--weights" in err
+    assert main(["fit-pairwise", cfg, "--oracle", "--weights", "w", "--no-progress"]) == 2
+    assert "give --weights or --oracle, not both" in capsys.readouterr().err
