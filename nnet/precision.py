@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 
 PRECISION_CHOICES = ("auto", "float32", "bfloat16")
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-# Measured with bench/bench_forward.py, resnet_101 at 480x640: bfloat16 time / float32 time on
-# CPUs without native bfloat16 (machines of this project's kind; see the README's speed table).
-EMULATED_COST = "4-6x slower than float32 on an AVX2-only CPU, 1.6x on an AVX-512 one without bf16"
+# Measured with bench/bench_forward.py at 480x640 on CPUs without native bfloat16 (machines of
+# this project's kind; the README's speed section has the tables).
+EMULATED_COST = ("2.2-3.1x slower than float32 on an AVX-512 CPU without avx512_bf16, 4-6x on "
+                 "an AVX2-only one")
 # Flags worth naming beside a speed figure.
 SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16",
                "amx_int8", "avx_vnni")
