@@ -8,7 +8,6 @@ Run: .venv/bin/python bench/bench_forward.py [--size 480 640] [--nets resnet_101
 """
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -22,20 +21,8 @@ start_tensorflow()
 import numpy as np  # noqa: E402
 
 from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm  # noqa: E402
-from nnet.precision import choose_precision, cpu_flags, gpu_visible, speed_flags  # noqa: E402
+from nnet.precision import choose_precision, cpu_flags, describe_cpu, gpu_visible  # noqa: E402
 from nnet.predict import compile_forward  # noqa: E402
-
-
-def cpu_model(cpuinfo="/proc/cpuinfo"):
-    """The processor's model name, or the platform's word for it."""
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def time_forward(spec, image, repeats, fold):
@@ -81,7 +68,7 @@ def main():
                 rows.append((net, precision, "folded" if fold else "unfolded", seconds))
                 print(f"  measured {net} {precision} {'folded' if fold else 'unfolded'}: "
                       f"{seconds:.3f} s", file=sys.stderr, flush=True)
-    print(f"\nCPU: {cpu_model()}, {os.cpu_count()} cores; flags: {speed_flags(flags)}")
+    print(f"\n{describe_cpu()}")
     print(f"precision: auto picks {auto} here{' (a GPU is visible)' if gpu_visible() else ''}")
     print(f"PoseNet forward, {height}x{width}, {args.joints} joints, locref + pairwise heads, "
           f"median of {args.repeats} after warm-up")

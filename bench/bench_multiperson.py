@@ -36,6 +36,7 @@ from multiperson.pairwise import load_spatial_model  # noqa: E402
 from multiperson.predict import multiperson_settings_from_config, people_from_raw_outputs  # noqa: E402
 from nnet.predict import extract_cnn_output, setup_pose_prediction  # noqa: E402
 from nnet.pose_net import spec_from_config  # noqa: E402
+from nnet.precision import describe_cpu  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 
 MODEL = os.path.join(ROOT, "models", "synthetic_multi")
@@ -104,6 +105,7 @@ def main():
         resnet = setup_pose_prediction(spec, untrained=True)
         resnet_ms = 1e3 * _median_time(lambda: resnet(blank), 3)
 
+    print(describe_cpu())
     print(f"multi-person prediction at {height}x{width}, median of {args.scenes} scenes "
           f"(ms per image)")
     print(f"network: {cfg.net_type} {light_ms:.1f} ms, resnet_101 {resnet_ms:.1f} ms")

@@ -16,6 +16,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from dataset.synthetic import generate_dataset, render_scene  # noqa: E402
+from nnet.precision import describe_cpu  # noqa: E402
 
 PEOPLE = ((1, 1), (1, 12), (12, 12))
 
@@ -50,6 +51,7 @@ def main():
     args = parser.parse_args()
     cv2.setNumThreads(1)
     render_rate(5, 64, 64, (1, 3))  # warm-up: imports, caches
+    print(describe_cpu())
     print(f"{'size':>9}  {'people':>7}  {'render img/s':>12}  {'render+PNG img/s':>16}")
     for height, width in args.sizes:
         for people in PEOPLE:

@@ -25,6 +25,7 @@ from dataset.targets import target_settings_from_config  # noqa: E402
 from nnet.losses import loss_settings_from_config  # noqa: E402
 from nnet.pose_net import spec_from_config  # noqa: E402
 from nnet.train import Trainer, train_settings_from_config  # noqa: E402
+from nnet.precision import describe_cpu  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 
 
@@ -59,7 +60,8 @@ def main():
         list(cached.take(8))
         rates = {"real pipeline": steps_per_second(trainer, real, args.steps),
                  "cached tensors": steps_per_second(trainer, cached, args.steps)}
-    print(f"\n{cfg.net_type}, batch {cfg.batch_size}, {len(data.records)} images, "
+    print(f"\n{describe_cpu()}")
+    print(f"{cfg.net_type}, batch {cfg.batch_size}, {len(data.records)} images, "
           f"{args.steps} steps after 5 warm-up, {os.cpu_count()} cores")
     print("| input | steps/s | images/s |")
     print("|---|---|---|")

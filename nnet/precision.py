@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 
 __all__ = ["NATIVE_BF16_FLAGS", "PRECISION_CHOICES", "choose_precision", "cpu_flags",
-           "emulation_warning", "gpu_visible", "native_bfloat16", "speed_flags"]
+           "cpu_model", "describe_cpu", "emulation_warning", "gpu_visible", "native_bfloat16",
+           "speed_flags"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,25 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
     except OSError:
         pass
     return frozenset()
+
+
+def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The processor's model name from ``cpuinfo``, else what the platform calls it."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_cpu(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """One line for a benchmark's header: model, cores and the flags that decide the speed."""
+    return (f"CPU: {cpu_model(cpuinfo)}, {os.cpu_count()} cores; flags: "
+            f"{speed_flags(cpu_flags(cpuinfo))}")
 
 
 def native_bfloat16(flags) -> bool:
