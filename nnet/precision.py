@@ -6,6 +6,7 @@ EMULATED_COST). ``precision: auto`` therefore takes bfloat16 only on such a CPU 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import platform
@@ -73,8 +74,8 @@ def speed_flags(flags) -> str:
 
 def emulation_warning(flags) -> str:
     """One line on what an explicit bfloat16 costs on a CPU without it."""
-    return (f"precision: bfloat16 on a CPU without native bfloat16 (none of "
-            f"{', '.join(NATIVE_BF16_FLAGS)} among its flags): it is emulated, measured "
+    return (f"precision: bfloat16 on a CPU without native bfloat16 (flags: {speed_flags(flags)}; "
+            f"none of {', '.join(NATIVE_BF16_FLAGS)}): it is emulated, measured "
             f"{EMULATED_COST}; precision: auto (or float32) avoids that")
 
 
@@ -88,8 +89,14 @@ def choose_precision(requested: str, flags, gpu: bool = False) -> str:
     if requested == "auto":
         return "bfloat16" if native_bfloat16(flags) and not gpu else "float32"
     if requested == "bfloat16" and not gpu and not native_bfloat16(flags):
-        log.warning(emulation_warning(flags))
+        _warn_once(emulation_warning(flags))
     return requested
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    """Log ``message`` as a warning the first time only (a process builds several networks)."""
+    log.warning(message)
 
 
 def gpu_visible() -> bool:
