@@ -249,7 +249,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("scoremap_dir", STR, "test", None, "folder where test scoremaps are written"),
     _K("seed", INT, 42, _at_least(0), "the one seed all randomness flows from"),
     _K("keypoint_format", _optional(STR), None, _optional_non_empty,
-       "name of a registered keypoint format such as coco17; null to use all_joints as given"),
+       "name of a registered keypoint format such as coco17: it gives num_joints and all_joints "
+       "(its flip pairs) where they are not set, and must agree where they are; null to use "
+       "all_joints as given"),
     _K("precision", STR, "auto", _one_of("auto", "float32", "bfloat16"),
        "compute precision of the network; auto: bfloat16 where the CPU computes it natively "
        "(avx512_bf16, amx_bf16) and no GPU is used, else float32"),
@@ -301,9 +303,40 @@ def _default(key: ConfigKey) -> Any:
 _DEFAULTS = {k.name: _default(k) for k in CONFIG_KEYS}
 
 
+def _format_joints(v: dict) -> list[tuple[str, str]]:
+    """With a keypoint_format, fill num_joints and the all_joints groups (its left/right flip
+    pairs, which mirroring swaps) and their names from the format, and check that what the config
+    gives itself agrees with it."""
+    if not v["keypoint_format"]:
+        return []
+    from dataset.keypoint_formats import get_format
+    from posecut.errors import FormatError
+
+    try:
+        fmt = get_format(v["keypoint_format"])
+    except FormatError as e:
+        return [("keypoint_format", str(e))]
+    if v["num_joints"] is None and not v["all_joints"]:
+        v["num_joints"] = fmt.num_joints
+    if v["num_joints"] is not None and v["num_joints"] != fmt.num_joints:
+        return [("num_joints", f"expected {fmt.num_joints}, the joints of keypoint_format "
+                               f"{fmt.name}, got {v['num_joints']}")]
+    groups, names = fmt.all_joints()
+    if not v["all_joints"]:
+        v["all_joints"] = tuple(tuple(g) for g in groups)
+        v["all_joints_names"] = v["all_joints_names"] or tuple(names)
+        return []
+    given = sorted(sorted(g) for g in v["all_joints"] if len(g) == 2)
+    expected = sorted(sorted(g) for g in groups if len(g) == 2)
+    if given != expected:
+        return [("all_joints", f"expected the left/right pairs of keypoint_format {fmt.name} "
+                               f"({expected}), which mirroring swaps; got {given}")]
+    return []
+
+
 def _check_joints(v: dict) -> list[tuple[str, str]]:
     """Fill num_joints, all_joints and its names in ``v`` from each other, and check they agree."""
-    problems = []
+    problems = _format_joints(v)
     n, groups, names = v["num_joints"], v["all_joints"], v["all_joints_names"]
     ids = sorted(j for g in groups for j in g)
     if n is None and groups:
@@ -341,7 +374,7 @@ def _validate(values: dict) -> tuple[dict, list[tuple[str, str]]]:
     if not failed & {"scale_jitter_lo", "scale_jitter_up"} and out["scale_jitter_lo"] > out["scale_jitter_up"]:
         problems.append(("scale_jitter_lo", f"expected <= scale_jitter_up={out['scale_jitter_up']}, "
                                             f"got {out['scale_jitter_lo']}"))
-    if not failed & {"num_joints", "all_joints"}:
+    if not failed & {"num_joints", "all_joints", "keypoint_format"}:
         out.update({k: () for k in failed & {"all_joints_names", "sparse_graph"}})
         problems += _check_joints(out)
     return out, problems

@@ -6,6 +6,7 @@ import os
 import pytest
 import yaml
 
+from dataset.keypoint_formats import get_format
 from posecut.config import (
     CONFIG_KEYS,
     PoseConfig,
@@ -252,7 +253,7 @@ def test_empty_file_gives_the_defaults(tmp_path):
     assert load_config(write(tmp_path, "")) == default_config()
 
 
-@pytest.mark.parametrize("text", [COCO_CFG, "", "num_joints: 2\nkeypoint_format: coco17\nseed: 7\n"])
+@pytest.mark.parametrize("text", [COCO_CFG, "", "keypoint_format: coco17\nseed: 7\n", "num_joints: 2\nseed: 7\n"])
 def test_save_and_load_round_trip(tmp_path, text):
     cfg = load_config(write(tmp_path, text))
     out = tmp_path / "saved" / "pose_cfg.yaml"
@@ -295,3 +296,26 @@ def test_config_reference_lists_every_key():
     assert [row[0] for row in reference] == fields == [k.name for k in CONFIG_KEYS]
     assert all(isinstance(t, str) and t and description for _, t, _, description in reference)
     assert dict((name, default) for name, _, default, _ in reference)["multi_step"][0] == [0.005, 10000]
+
+
+def test_keypoint_format_gives_joints_and_flip_pairs_where_the_config_does_not():
+    cfg = config_from_dict({"keypoint_format": "coco17", "mirror": True})
+    fmt = get_format("coco17")
+    assert cfg.num_joints == fmt.num_joints == 17
+    assert cfg.mirror_map == tuple(int(i) for i in fmt.flip_index)
+    assert cfg.mirror_map[fmt.index("left_wrist")] == fmt.index("right_wrist")
+    same = config_from_dict({"keypoint_format": "coco17", "num_joints": 17, "mirror": True})
+    assert same.mirror_map == cfg.mirror_map  # num_joints alone no longer means no flip pairs
+
+
+@pytest.mark.parametrize("values, key, says", [
+    ({"keypoint_format": "mpii14", "num_joints": 17}, "num_joints", "expected 14, the joints of keypoint_format mpii14, got 17"),
+    ({"keypoint_format": "coco17", "num_joints": 14}, "num_joints", "expected 17"),
+    ({"keypoint_format": "coco17", "all_joints": [[i] for i in range(17)]}, "all_joints", "left/right pairs of keypoint_format coco17"),
+    ({"keypoint_format": "coco18"}, "keypoint_format", "unknown keypoint format 'coco18'"),
+])
+def test_a_config_that_disagrees_with_its_keypoint_format_is_an_error(values, key, says):
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(values, source="cfg.yaml")
+    (line,) = str(err.value).splitlines()
+    assert line.startswith(f"cfg.yaml: {key}: ") and says in line
