@@ -10,6 +10,7 @@ scale-jittered images would place joints several pixels off on images of other s
 """
 from keras import layers
 
+from nnet.backbones import MOBILENET_MULTIPLIERS
 from nnet.layers import MOBILENET_BN_EPSILON, ConvFactory, atrous_plan
 
 SCOPE = "MobilenetV2"
@@ -24,7 +25,6 @@ INVERTED_RESIDUALS = (
     (6, 320, 1),
 )
 STEM_CHANNELS = 32
-MULTIPLIERS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)
 
 
 def make_divisible(value, divisor=8, min_value=8):
@@ -39,9 +39,9 @@ def parse_multiplier(net_type):
         multiplier = float(net_type.rsplit("_", 1)[1])
     except (IndexError, ValueError):
         multiplier = None
-    if not net_type.startswith("mobilenet_v2_") or multiplier not in MULTIPLIERS:
+    if not net_type.startswith("mobilenet_v2_") or multiplier not in MOBILENET_MULTIPLIERS:
         raise ValueError(f"unknown light backbone {net_type!r}; expected mobilenet_v2_M with M in "
-                         f"{', '.join(str(m) for m in MULTIPLIERS)}")
+                         f"{', '.join(str(m) for m in MOBILENET_MULTIPLIERS)}")
     return multiplier
 
 

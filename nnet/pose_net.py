@@ -9,7 +9,8 @@ from dataset.targets import grid_size as output_size  # noqa: F401 (the network'
 from nnet.layers import FrozenBatchNorm
 from nnet.mobilenet import mobilenet_v2, parse_multiplier
 from nnet.precision import choose_precision, cpu_flags, gpu_visible
-from nnet.resnet import RESNET_UNITS, resnet_v1
+from nnet.backbones import RESNET_UNITS
+from nnet.resnet import resnet_v1
 
 MEAN_PIXEL = (123.68, 116.779, 103.939)
 PRECISIONS = {"float32": None, "bfloat16": "mixed_bfloat16"}

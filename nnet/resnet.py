@@ -1,14 +1,10 @@
 """ResNet v1 backbones (50/101/152) laid out exactly as TF-slim's resnet_v1, at output stride 16."""
 from keras import layers
 
+from nnet.backbones import RESNET_UNITS
 from nnet.layers import RESNET_BN_EPSILON, ConvFactory, atrous_plan
 
-# Units per block (block1..block4) and each block's bottleneck depth, as slim's resnet_v1_N.
-RESNET_UNITS = {
-    "resnet_50": (3, 4, 6, 3),
-    "resnet_101": (3, 4, 23, 3),
-    "resnet_152": (3, 8, 36, 3),
-}
+# Each block's bottleneck depth, as slim's resnet_v1_N (units per block: nnet.backbones).
 BLOCK_BOTTLENECK = (64, 128, 256, 512)
 BLOCK_STRIDE = (2, 2, 2, 1)
 ROOT_STRIDE = 4  # conv1 (stride 2) and pool1 (stride 2)

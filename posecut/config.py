@@ -14,6 +14,7 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import yaml
 
+from nnet.backbones import NET_TYPES
 from posecut.errors import ConfigError
 
 __all__ = [
@@ -135,8 +136,6 @@ def _optional_non_empty(v):
     return None if v is None or v else "expected null or a non-empty string"
 
 
-NET_TYPES = ("resnet_50", "resnet_101", "resnet_152") + tuple(
-    f"mobilenet_v2_{m}" for m in ("1.0", "0.75", "0.5", "0.35", "1.4"))
 
 
 def _check_multi_step(steps):
