@@ -15,11 +15,13 @@ __all__ = [
     "MultiPersonPredictor",
     "MultiPersonSettings",
     "STAGES",
+    "SinglePersonPredictor",
     "group_detections",
     "multiperson_settings_from_config",
     "people_from_outputs",
     "people_from_raw_outputs",
     "setup_multiperson_prediction",
+    "setup_prediction",
 ]
 
 STAGES = ("network", "nms", "pairwise", "solver", "assembly")
@@ -175,6 +177,45 @@ class MultiPersonPredictor:
                                          self.gates)
         self.timings = timings
         return people.scaled(1.0 / scale) if scale != 1.0 else people
+
+
+@dataclass
+class SinglePersonPredictor:
+    """A network without the pairwise head (one person or animal per image): call it on an RGB
+    image for DeeperCut's argmax pose as one person, scored by the mean of its part scores.
+
+    ``timings`` holds the seconds of the network stage of the last call.
+    """
+
+    network: object
+    locref_stdev: float
+    stride: float
+    global_scale: float = 1.0
+
+    def __post_init__(self):
+        self.timings = {}
+
+    def __call__(self, image) -> People:
+        from nnet.predict import predict_single_person
+
+        start = time.perf_counter()
+        pose = predict_single_person(self.network, np.asarray(image), self.locref_stdev,
+                                     self.stride, self.global_scale)
+        self.timings = {}
+        _tick(self.timings, "network", start)
+        return People(pose[None], np.array([pose[:, 2].mean()]))
+
+
+def setup_prediction(cfg, weights=None):
+    """The predictor a loaded config's heads call for: grouping into people with the pairwise
+    head (setup_multiperson_prediction), else the argmax pose of one person per image."""
+    if cfg.pairwise_predict:
+        return setup_multiperson_prediction(cfg, weights)
+    from nnet.predict import setup_pose_prediction
+
+    cfg.require_joints()
+    return SinglePersonPredictor(setup_pose_prediction(cfg, weights), float(cfg.locref_stdev),
+                                 float(cfg.stride), float(cfg.global_scale))
 
 
 def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,

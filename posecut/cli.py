@@ -314,10 +314,10 @@ def cmd_predict(args):
     import json
 
     from dataset.keypoint_formats import get_format
-    from multiperson.predict import setup_multiperson_prediction
+    from multiperson.predict import setup_prediction
     from posecut.predict_files import predict_images, predict_video
 
-    predictor = setup_multiperson_prediction(cfg, weights)
+    predictor = setup_prediction(cfg, weights)
     skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
     out = args.output
     os.makedirs(out, exist_ok=True)
@@ -338,6 +338,9 @@ def cmd_predict(args):
         json.dump(results, f)
     with open(os.path.join(out, "images.json"), "w", encoding="utf-8") as f:
         json.dump(records, f)
+    if not cfg.pairwise_predict:
+        lines.insert(0, f"{cfg.source}: no pairwise head, so one person (or animal) per image: "
+                        f"the argmax pose")
     for line in lines:
         print(line)
     print(f"wrote {os.path.join(out, 'results.json')} (COCO results) and images.json "
@@ -459,7 +462,8 @@ def build_parser(command=None):
     test.set_defaults(func=cmd_test_multiperson)
     predict = sub.add_parser("predict",
                              help="people in images, folders of images and videos: COCO results "
-                                  "JSON and drawings")
+                                  "JSON and drawings (one argmax pose per image for a model "
+                                  "without the pairwise head)")
     predict.add_argument("inputs", nargs="+", help="image files, folders of images, video files")
     predict.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, "
                                           "else the bundled model's)")

@@ -16,6 +16,7 @@ from posecut.errors import DatasetError
 
 __all__ = ["predict_images", "predict_video"]
 
+
 def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True):
     """(COCO results, COCO image records) of ``paths``; drawings as ``out_dir/<name>.png``."""
     import imageio.v3 as iio

@@ -112,3 +112,45 @@ def test_predict_command_with_the_bundled_model(tmp_path, capsys):
     assert (out / "people.png").exists() and (out / "clip_poses.mp4").exists()
     assert main(["predict", str(tmp_path / "nothing.png"), "--output", str(out)]) == 2
     assert "nothing.png: no such file or folder" in capsys.readouterr().err
+
+
+def test_predict_command_with_a_single_person_model(tmp_path, capsys):
+    """A model without the pairwise head (one animal or person per image): its argmax pose."""
+    from multiperson.predict import SinglePersonPredictor, setup_prediction
+    from nnet.checkpoint import save_weights
+    from nnet.pose_net import build_pose_net, spec_from_config
+    from nnet.predict import predict_single_person, setup_pose_prediction
+    from posecut.cli import main
+    from posecut.config import load_config
+
+    config = tmp_path / "pose_cfg.yaml"
+    config.write_text("net_type: mobilenet_v2_0.35\nnum_joints: 4\nlocation_refinement: true\n"
+                      "precision: float32\ninit_weights: snapshot-1\n")
+    cfg = load_config(config)
+    model = build_pose_net(spec_from_config(cfg))
+    for variable in model.weights:
+        variable.assign(np.abs(np.random.default_rng(6).normal(0, 0.1, variable.shape))
+                        .astype("float32"))
+    save_weights(model, tmp_path / "snapshot-1")
+    rng = np.random.default_rng(7)
+    for name in ("a.png", "b.png"):
+        iio.imwrite(tmp_path / name, rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
+
+    predictor = setup_prediction(cfg)
+    assert isinstance(predictor, SinglePersonPredictor)
+    image = iio.imread(tmp_path / "a.png")
+    people = predictor(image)
+    expected = predict_single_person(setup_pose_prediction(cfg), image, cfg.locref_stdev,
+                                     cfg.stride)
+    np.testing.assert_allclose(people.poses[0], expected, rtol=1e-6)
+    assert people.scores[0] == pytest.approx(expected[:, 2].mean())
+    assert set(predictor.timings) == {"network"}
+
+    out = tmp_path / "out"
+    assert main(["predict", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--config",
+                 str(config), "--output", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "no pairwise head, so one person (or animal) per image" in printed
+    results = json.load(open(out / "results.json"))
+    assert sorted(r["image_id"] for r in results) == [1, 2]
+    assert len(results[0]["keypoints"]) == 4 * 3
