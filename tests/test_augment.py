@@ -188,3 +188,31 @@ def test_pad_batch_pads_images_with_the_mean_and_targets_with_zeros():
     np.testing.assert_array_equal(batch["locref_targets"][0, :4], items[0][1]["locref_targets"])
     plain = pad_batch(items)
     assert (plain["inputs"][0, 32:] == 0).all()
+
+
+def test_a_mirrored_image_swaps_left_and_right_with_only_keypoint_format_set():
+    """keypoint_format: coco17, num_joints: 17, mirror: true and no all_joints: the flip pairs
+    come from the format, so a left wrist becomes the right wrist's target in a mirrored image
+    (before, the config's flip map was the identity there and left and right trained unswapped)."""
+    from dataset.keypoint_formats import get_format
+    from dataset.targets import compute_targets, target_settings_from_config
+    from posecut.config import config_from_dict
+
+    fmt = get_format("coco17")
+    cfg = config_from_dict({"keypoint_format": "coco17", "num_joints": 17, "mirror": True,
+                            "scale_jitter_lo": 1.0, "scale_jitter_up": 1.0})
+    settings = augment_settings_from_config(cfg)
+    left, right = fmt.index("left_wrist"), fmt.index("right_wrist")
+    image = np.zeros((64, 96, 3), np.uint8)
+    joints = np.zeros((1, 17, 3))
+    joints[0, left] = (20.0, 30.0, 2)  # a left wrist on the image's left side, nothing else
+    rng = np.random.default_rng(0)
+    for _ in range(50):  # the mirror is drawn with probability 0.5: take the first mirrored one
+        _, out, _ = augment(rng, image, joints, settings=settings)
+        if out[0, out[0, :, 2] > 0, 0][0] != 20.0:
+            break
+    assert out[0, right, 2] == 2 and out[0, left, 2] == 0
+    assert out[0, right, 0] == pytest.approx(96 - 1 - 20.0)
+    scores = compute_targets(out, image.shape[:2], target_settings_from_config(cfg))[
+        "part_score_targets"]
+    assert scores[..., right].any() and not scores[..., left].any()
