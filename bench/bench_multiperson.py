@@ -26,14 +26,12 @@ start_tensorflow()
 
 import numpy as np  # noqa: E402
 
-from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
 from dataset.synthetic import render_scene  # noqa: E402
 from dataset.targets import target_settings_from_config  # noqa: E402
 from multiperson.detections import extract_detections  # noqa: E402
-from multiperson.graph import build_graph, edge_gates  # noqa: E402
+from multiperson.graph import build_graph  # noqa: E402
 from multiperson.oracle import oracle_outputs  # noqa: E402
-from multiperson.pairwise import load_spatial_model  # noqa: E402
-from multiperson.predict import multiperson_settings_from_config, people_from_raw_outputs  # noqa: E402
+from multiperson.predict import grouping_assets_from_config, people_from_raw_outputs  # noqa: E402
 from nnet.predict import extract_cnn_output, setup_pose_prediction  # noqa: E402
 from nnet.pose_net import spec_from_config  # noqa: E402
 from nnet.precision import describe_cpu  # noqa: E402
@@ -62,19 +60,22 @@ def _raw(outputs, locref_stdev, means, stds):
             "pairwise_pred": ((pairwise - means) / stds).reshape(1, h, w, -1).astype(np.float32)}
 
 
-def _post_stages(raw, stats, model, settings, gates, repeats=5):
+def _post_stages(raw, assets, repeats=5):
     """Median ms per post-network stage of the predictor's path and of the whole call, and the
     candidate and edge counts."""
+    settings = assets.settings
     runs = []
     for _ in range(repeats):
         timings = {}
         start = time.perf_counter()
-        people_from_raw_outputs(raw, stats.means, stats.stds, model, settings, timings, gates)
+        people_from_raw_outputs(raw, assets.means, assets.stds, assets.model, settings, timings,
+                                assets.gates)
         runs.append([timings[s] for s in POST] + [time.perf_counter() - start])
-    dets = extract_detections(*extract_cnn_output(raw, settings.locref_stdev, stats.means,
-                                                  stats.stds, lazy_pairwise=True),
+    dets = extract_detections(*extract_cnn_output(raw, settings.locref_stdev, assets.means,
+                                                  assets.stds, lazy_pairwise=True),
                               settings.stride, settings.nms_radius, settings.det_min_score)
-    edges, _ = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
+    edges, _ = build_graph(dets, assets.model, settings.pair_mask, assets.gates,
+                           settings.offset_gate)
     return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)
 
 
@@ -91,10 +92,8 @@ def main():
     height, width = args.size
 
     cfg = load_config(args.config)
-    settings = multiperson_settings_from_config(cfg)
-    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints)
-    model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
-    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
+    assets = grouping_assets_from_config(cfg)
+    settings = assets.settings
     targets = target_settings_from_config(cfg.replace(location_refinement=True))
     network = setup_pose_prediction(cfg, args.weights)
     blank = np.zeros((height, width, 3), np.uint8)
@@ -120,12 +119,12 @@ def main():
         for _ in range(args.scenes):
             image, joints, _, _ = render_scene(rng, height, width, count, min_height=60,
                                                max_height=260)
-            oracle = oracle_outputs(joints, (height, width), targets, stats.means, stats.stds,
+            oracle = oracle_outputs(joints, (height, width), targets, assets.means, assets.stds,
                                     rng=rng)
             sources = {"network": network(image),
-                       "oracle": _raw(oracle, settings.locref_stdev, stats.means, stats.stds)}
+                       "oracle": _raw(oracle, settings.locref_stdev, assets.means, assets.stds)}
             for kind, raw in sources.items():
-                stages, cands, edges = _post_stages(raw, stats, model, settings, gates)
+                stages, cands, edges = _post_stages(raw, assets)
                 rows[kind].append([cands, edges, *stages])
         for kind, values in rows.items():
             cands, edges, *stages, call = np.median(np.array(values), axis=0)

@@ -1,6 +1,7 @@
 """Image in, people out: network, detections, pairwise probabilities, multicut, assembly."""
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -12,11 +13,13 @@ from multiperson.graph import (build_graph, default_sparse_graph, edge_gates, gr
 from multiperson.pairwise import SpatialModel
 
 __all__ = [
+    "GroupingAssets",
     "MultiPersonPredictor",
     "MultiPersonSettings",
     "STAGES",
     "SinglePersonPredictor",
     "group_detections",
+    "grouping_assets_from_config",
     "multiperson_settings_from_config",
     "people_from_outputs",
     "people_from_raw_outputs",
@@ -218,21 +221,27 @@ def setup_prediction(cfg, weights=None):
                                  float(cfg.stride), float(cfg.global_scale))
 
 
-def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,
-                                 fold=True, untrained=False) -> MultiPersonPredictor:
-    """The predictor of a loaded config: network with ``weights`` (None: the config's
-    init_weights; random only with ``untrained``, as setup_pose_prediction), pairwise statistics
-    (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
-    config's pairwise_model_dir)."""
+class GroupingAssets(NamedTuple):
+    """What grouping needs besides the network, read from a config once: its settings, the
+    pairwise statistics (means, stds of the offsets, in pixels of the image given), the spatial
+    model and the edge gates."""
+
+    settings: MultiPersonSettings
+    means: np.ndarray
+    stds: np.ndarray
+    model: SpatialModel
+    gates: np.ndarray
+
+
+def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> GroupingAssets:
+    """The grouping assets of a loaded config: pairwise statistics (``stats_path`` or its
+    pairwise_stats_fn, scaled by global_scale) and spatial model (``model_dir`` or its
+    pairwise_model_dir), with the gates they imply."""
     from dataset.pairwise_stats import load_pairwise_stats
     from multiperson.pairwise import load_spatial_model
-    from nnet.predict import setup_pose_prediction
     from posecut.errors import ConfigError
 
     settings = multiperson_settings_from_config(cfg)
-    if not cfg.pairwise_predict:
-        raise ConfigError(f"{cfg.source}: pairwise_predict: multi-person prediction needs the "
-                          f"pairwise head (true), got false")
     folder = model_dir or cfg.resolve_path(cfg.pairwise_model_dir)
     if not folder:
         raise ConfigError(f"{cfg.source}: pairwise_model_dir: expected the folder of the fitted "
@@ -240,5 +249,23 @@ def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=N
     stats = load_pairwise_stats(stats_path or cfg.resolve_path(cfg.pairwise_stats_fn),
                                 settings.num_joints, scale=cfg.global_scale)
     model = load_spatial_model(folder, settings.num_joints)
+    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
+    return GroupingAssets(settings, stats.means, stats.stds, model, gates)
+
+
+def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,
+                                 fold=True, untrained=False) -> MultiPersonPredictor:
+    """The predictor of a loaded config: network with ``weights`` (None: the config's
+    init_weights; random only with ``untrained``, as setup_pose_prediction), pairwise statistics
+    (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
+    config's pairwise_model_dir)."""
+    from nnet.predict import setup_pose_prediction
+    from posecut.errors import ConfigError
+
+    if not cfg.pairwise_predict:
+        raise ConfigError(f"{cfg.source}: pairwise_predict: multi-person prediction needs the "
+                          f"pairwise head (true), got false")
+    assets = grouping_assets_from_config(cfg, model_dir, stats_path)
     network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
-    return MultiPersonPredictor(network, stats.means, stats.stds, model, settings)
+    return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
+                                assets.settings)

@@ -251,22 +251,16 @@ def cmd_test_multiperson(args):
     import json
 
     from dataset.coco_eval import evaluate_keypoints, format_metrics_table
-    from multiperson.pairwise import load_spatial_model
-    from multiperson.predict import STAGES, multiperson_settings_from_config
+    from multiperson.evaluation import predict_dataset
+    from multiperson.predict import STAGES, grouping_assets_from_config
 
-    settings = multiperson_settings_from_config(cfg)
     fmt = _format_of(cfg)
     records = _records(cfg, args.dataset, args.max_images)
-    model = load_spatial_model(args.model_dir or cfg.resolve_path(cfg.pairwise_model_dir),
-                               settings.num_joints)
-    stats = _load_stats(cfg, settings)
-    outputs = _outputs_source(cfg, args, stats)
-    from multiperson.evaluation import predict_dataset
-    from multiperson.graph import edge_gates
-
-    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
-    results, timings = predict_dataset(records, outputs, model, settings, cfg.global_scale,
-                                       progress=not args.no_progress, gates=gates)
+    assets = grouping_assets_from_config(cfg, args.model_dir)
+    outputs = _outputs_source(cfg, args, assets)
+    results, timings = predict_dataset(records, outputs, assets.model, assets.settings,
+                                       cfg.global_scale, progress=not args.no_progress,
+                                       gates=assets.gates)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump(results, f)

@@ -98,27 +98,20 @@ def _f64(values):
 
 def _grouping(cfg):
     """The PosecutPeople op's constant inputs and attributes for a multi-person config."""
-    from dataset.pairwise_stats import load_pairwise_stats
-    from multiperson.graph import edge_gates, graph_arrays
-    from multiperson.pairwise import load_spatial_model
-    from multiperson.predict import multiperson_settings_from_config
+    from multiperson.graph import graph_arrays
+    from multiperson.predict import grouping_assets_from_config
 
     if not cfg.location_refinement:
         raise CheckpointError(f"{cfg.source}: location_refinement: the exported grouping needs "
                               f"the locref head (true), got false")
-    settings = multiperson_settings_from_config(cfg)
-    stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), settings.num_joints,
-                                scale=cfg.global_scale)
-    model = load_spatial_model(cfg.resolve_path(cfg.pairwise_model_dir), settings.num_joints)
+    settings, means, stds, model, gates = grouping_assets_from_config(cfg)
     missing = np.triu(settings.pair_mask & ~np.asarray(model.fitted, bool), 1)
     if missing.any():
         k, m = (int(i) for i in np.argwhere(missing)[0])
         raise CheckpointError(f"{cfg.source}: pairwise_model_dir: no spatial model for the linked "
                               f"part pair ({k}, {m}); fit it with `posecut fit-pairwise`")
-    graph = graph_arrays(model, settings.pair_mask,
-                         edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds),
-                         settings.offset_gate)
-    args = (_f64(stats.means), _f64(stats.stds), tf.constant(graph.linked.astype(bool)),
+    graph = graph_arrays(model, settings.pair_mask, gates, settings.offset_gate)
+    args = (_f64(means), _f64(stds), tf.constant(graph.linked.astype(bool)),
             tf.constant(graph.fitted.astype(bool)), _f64(graph.coef), _f64(graph.bias),
             _f64(graph.same_coef), _f64(graph.same_bias), _f64(graph.max_dist2),
             _f64([settings.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]))
