@@ -1,5 +1,5 @@
 """Drawings of poses and score maps on RGB arrays, with OpenCV (fast enough for every frame of a
-video, and the one drawing library of the project)."""
+video, and the one drawing library of the project); PNGs are written with imageio."""
 import colorsys
 
 import cv2
@@ -64,9 +64,14 @@ def titled(image, *lines):
 
 
 def _write_png(path, picture):
-    """Write an RGB array as PNG (OpenCV wants BGR); an error names the path."""
-    if not cv2.imwrite(str(path), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"{path}: cannot write the PNG (does its folder exist?)")
+    """Write an RGB array as PNG with imageio, the project's one image reader and writer; an
+    error names the path."""
+    import imageio.v3 as iio
+
+    try:
+        iio.imwrite(path, picture, extension=".png")
+    except OSError as err:
+        raise OSError(f"{path}: cannot write the PNG ({err.strerror or err})") from None
     return path
 
 
