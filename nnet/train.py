@@ -2,8 +2,11 @@
 
 ``train(cfg)`` is the thin edge that reads the config; the pieces below take plain values.
 """
+import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -164,6 +167,36 @@ class Trainer:
         return prefix
 
 
+class Stopped(KeyboardInterrupt):
+    """Training was stopped by a signal (a scheduler's or `timeout`'s SIGTERM); like Ctrl-C, the
+    state and weights were saved first. ``signum`` says which signal."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals(signals=(signal.SIGTERM,)):
+    """Within the block, ``signals`` raise Stopped, so that training saves and ends as on Ctrl-C;
+    a second one while saving is ignored. Only the main thread can catch signals: elsewhere the
+    block runs unchanged."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        signal.signal(signum, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {s: signal.signal(s, handler) for s in signals}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
 def run_training(trainer, make_dataset, progress=True):
     """Train until the schedule's last iteration, saving every save_iters and on any exit."""
     settings = trainer.settings
@@ -173,10 +206,20 @@ def run_training(trainer, make_dataset, progress=True):
         return {"step": start, "history": []}
     dataset = trainer.strategy.experimental_distribute_dataset(make_dataset(start))
     writer = tf.summary.create_file_writer(settings.log_dir)
-    history, window, last_saved = [], {}, start
+    history = []
     bar = tqdm(total=settings.max_iters, initial=start, disable=not progress, unit="step",
                desc="train", dynamic_ncols=True)
     began = time.perf_counter()
+    with stop_on_signals():
+        _train_loop(trainer, dataset, writer, bar, history, start, began)
+    return {"step": trainer.current_step(), "history": history,
+            "seconds": time.perf_counter() - began}
+
+
+def _train_loop(trainer, dataset, writer, bar, history, start, began):
+    """The steps of run_training; on any exit, a save of what was trained since the last one."""
+    settings = trainer.settings
+    window, last_saved, shown = {}, start, (start, time.perf_counter())
     try:
         for batch in dataset:
             terms = {k: float(v) for k, v in trainer.train_step(batch).items()}
@@ -190,8 +233,10 @@ def run_training(trainer, make_dataset, progress=True):
                 history.append({"step": step, "lr": lr,
                                 "seconds": time.perf_counter() - began, **means})
                 bar.set_postfix({k.replace("_loss", ""): f"{v:.4f}" for k, v in means.items()})
-                log.info("step %d lr %g %s", step, lr,
-                         " ".join(f"{k} {v:.5f}" for k, v in means.items()))
+                rate = (step - shown[0]) / max(time.perf_counter() - shown[1], 1e-9)
+                shown = (step, time.perf_counter())
+                log.info("step %d lr %g %s (%.2f steps/s)", step, lr,
+                         " ".join(f"{k} {v:.5f}" for k, v in means.items()), rate)
                 with writer.as_default(step=step):
                     for k, v in means.items():
                         tf.summary.scalar(k, v)
@@ -207,8 +252,6 @@ def run_training(trainer, make_dataset, progress=True):
         if trainer.current_step() != last_saved:
             trainer.save()
         writer.flush()
-    return {"step": trainer.current_step(), "history": history,
-            "seconds": time.perf_counter() - began}
 
 
 def check_training_config(cfg):

@@ -58,10 +58,13 @@ def cmd_train(args):
 
     try:
         result = train(cfg, progress=not args.no_progress, max_iters=args.max_iters)
-    except KeyboardInterrupt:
-        print("interrupted: the training state and weights were saved; run again to resume",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        import signal
+
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(f"stopped by {signal.Signals(signum).name}: the training state and weights were "
+              f"saved; run again to resume", file=sys.stderr)
+        return 128 + signum
     print(f"trained to step {result['step']}")
     return 0
 

@@ -26,7 +26,8 @@ def setup_logging(verbose: bool = False) -> None:
     """Our messages at INFO on stderr; TensorFlow's C++ and Python logs and library warnings only
     with ``verbose``. A TF_CPP_MIN_LOG_LEVEL set by the user wins."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "3")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
     for name in _LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.ERROR)
     if not verbose:

@@ -76,3 +76,33 @@ def test_converted_ai_challenger_annotations_train(tmp_path, capsys):
         yaml.safe_dump(config, handle)
     assert main(["train", str(tmp_path / "pose_cfg.yaml"), "--no-progress"]) == 0
     assert os.path.exists(tmp_path / "snapshot-2.index")
+
+
+def test_sigterm_saves_and_exits_like_ctrl_c(project, tmp_path):
+    """A scheduler's or `timeout`'s SIGTERM: the weights so far are saved, exit 128 + 15."""
+    import signal
+    import subprocess
+    import sys
+
+    config = {**CONFIG, "dataset": str(project / "data" / "person_keypoints.json"),
+              "pairwise_predict": False, "multi_step": [[0.001, 100000]], "display_iters": 1,
+              "save_iters": 100000}
+    with open(tmp_path / "pose_cfg.yaml", "w") as handle:
+        yaml.safe_dump(config, handle)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    run = subprocess.Popen([sys.executable, "-m", "posecut", "train", "--no-progress"],
+                           cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": root})
+    try:
+        for line in run.stderr:
+            if "nnet.train: step 2 " in line:
+                break
+        run.send_signal(signal.SIGTERM)
+        rest = run.stderr.read()
+        assert run.wait(timeout=120) == 128 + signal.SIGTERM
+    finally:
+        run.kill()
+    assert "stopped by SIGTERM: the training state and weights were saved" in rest
+    saved = [name for name in os.listdir(tmp_path) if name.startswith("snapshot-")
+             and name.endswith(".index")]
+    assert saved and int(saved[0].split("-")[1].split(".")[0]) >= 2
