@@ -7,14 +7,16 @@ YAML file with the same schema, loaded with :func:`load_format` and added with
 
 Schema: ``name`` (str), ``description`` (str, optional), ``joints`` (list of unique names),
 ``flip_pairs`` and ``skeleton`` (lists of ``[i, j]`` 0-based joint indices; flip pairs
-disjoint), ``sigmas`` (one positive OKS sigma per joint).
+disjoint), ``sigmas`` (optional: one positive OKS sigma per joint, else DEFAULT_SIGMA each).
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import logging
 import math
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,13 +28,20 @@ from posecut.errors import FormatError
 
 __all__ = [
     "KeypointFormat",
+    "DEFAULT_SIGMA",
     "get_format",
+    "is_format_file",
     "load_format",
     "register_format",
     "registered_formats",
 ]
 
 _FIELDS = ("name", "description", "joints", "flip_pairs", "skeleton", "sigmas")
+_OPTIONAL = ("description", "sigmas")
+# OKS sigma of every joint of a format that declares none (a mouse's ears have no measured
+# sigma): near COCO's largest (0.107, the hips), so that OKS stays lenient where nobody measured.
+DEFAULT_SIGMA = 0.1
+log = logging.getLogger(__name__)
 _SIDE_PREFIXES = ("left_", "right_", "l_", "r_")
 
 
@@ -149,7 +158,7 @@ def _check(data, source: str) -> KeypointFormat:
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             problems.append(f"unknown field {key!r}{hint}; expected only {', '.join(_FIELDS)}")
     for key in _FIELDS:
-        if key not in data and key != "description":
+        if key not in data and key not in _OPTIONAL:
             problems.append(f"field {key!r}: missing")
 
     name = data.get("name")
@@ -210,6 +219,9 @@ def _check(data, source: str) -> KeypointFormat:
 
     if problems:
         raise FormatError(f"{source}: invalid keypoint format:\n  - " + "\n  - ".join(problems))
+    if "sigmas" not in data:
+        log.info("%s: no OKS sigmas declared; every joint gets %g", source, DEFAULT_SIGMA)
+        sigmas = [DEFAULT_SIGMA] * num_joints
     return KeypointFormat(
         name=name,
         description=description.strip(),
@@ -271,8 +283,21 @@ def registered_formats() -> list[str]:
     return sorted(_registry())
 
 
+def is_format_file(value: str) -> bool:
+    """True when ``value`` names a format YAML file rather than a registered format."""
+    return str(value).lower().endswith((".yaml", ".yml"))
+
+
+@functools.cache
+def _load_file(path: str) -> KeypointFormat:
+    return load_format(path)
+
+
 def get_format(name: str) -> KeypointFormat:
-    """The registered format called ``name``; FormatError listing the registered ones if unknown."""
+    """The registered format called ``name``, or the user's format in the YAML file ``name``
+    (read once); FormatError listing the registered ones if unknown."""
+    if is_format_file(name):
+        return _load_file(os.path.abspath(name))
     registry = _registry()
     if name not in registry:
         raise FormatError(

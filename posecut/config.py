@@ -248,9 +248,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("scoremap_dir", STR, "test", None, "folder where test scoremaps are written"),
     _K("seed", INT, 42, _at_least(0), "the one seed all randomness flows from"),
     _K("keypoint_format", _optional(STR), None, _optional_non_empty,
-       "name of a registered keypoint format such as coco17: it gives num_joints and all_joints "
-       "(its flip pairs) where they are not set, and must agree where they are; null to use "
-       "all_joints as given"),
+       "a registered keypoint format such as coco17, or a format YAML file (relative to the "
+       "config's folder): it gives num_joints and all_joints (its flip pairs) where they are not "
+       "set, and must agree where they are; null to use all_joints as given"),
     _K("precision", STR, "auto", _one_of("auto", "float32", "bfloat16"),
        "compute precision of the network; auto: bfloat16 where the CPU computes it natively "
        "(avx512_bf16, amx_bf16) and no GPU is used, else float32"),
@@ -302,14 +302,19 @@ def _default(key: ConfigKey) -> Any:
 _DEFAULTS = {k.name: _default(k) for k in CONFIG_KEYS}
 
 
-def _format_joints(v: dict) -> list[tuple[str, str]]:
-    """With a keypoint_format, fill num_joints and the all_joints groups (its left/right flip
+def _format_joints(v: dict, config_dir: Optional[str]) -> list[tuple[str, str]]:
+    """With a keypoint_format (a registered name, or a format YAML file relative to the config's
+    folder, made absolute here), fill num_joints and the all_joints groups (its left/right flip
     pairs, which mirroring swaps) and their names from the format, and check that what the config
     gives itself agrees with it."""
     if not v["keypoint_format"]:
         return []
-    from dataset.keypoint_formats import get_format
+    from dataset.keypoint_formats import get_format, is_format_file
     from posecut.errors import FormatError
+
+    if is_format_file(v["keypoint_format"]):
+        v["keypoint_format"] = os.path.normpath(os.path.join(
+            config_dir or os.getcwd(), os.path.expanduser(v["keypoint_format"])))
 
     try:
         fmt = get_format(v["keypoint_format"])
@@ -333,9 +338,9 @@ def _format_joints(v: dict) -> list[tuple[str, str]]:
     return []
 
 
-def _check_joints(v: dict) -> list[tuple[str, str]]:
+def _check_joints(v: dict, config_dir: Optional[str] = None) -> list[tuple[str, str]]:
     """Fill num_joints, all_joints and its names in ``v`` from each other, and check they agree."""
-    problems = _format_joints(v)
+    problems = _format_joints(v, config_dir)
     n, groups, names = v["num_joints"], v["all_joints"], v["all_joints_names"]
     ids = sorted(j for g in groups for j in g)
     if n is None and groups:
@@ -362,7 +367,7 @@ def _check_joints(v: dict) -> list[tuple[str, str]]:
     return problems
 
 
-def _validate(values: dict) -> tuple[dict, list[tuple[str, str]]]:
+def _validate(values: dict, config_dir: Optional[str] = None) -> tuple[dict, list[tuple[str, str]]]:
     """Normalise and check every key, then the keys that depend on each other; collect all problems."""
     out, problems = {}, []
     for name, value in values.items():
@@ -375,7 +380,7 @@ def _validate(values: dict) -> tuple[dict, list[tuple[str, str]]]:
                                             f"got {out['scale_jitter_lo']}"))
     if not failed & {"num_joints", "all_joints", "keypoint_format"}:
         out.update({k: () for k in failed & {"all_joints_names", "sparse_graph"}})
-        problems += _check_joints(out)
+        problems += _check_joints(out, config_dir)
     return out, problems
 
 
@@ -404,7 +409,7 @@ class _PoseConfigMethods:
     """Methods of PoseConfig; its fields come from CONFIG_KEYS."""
 
     def __post_init__(self):
-        values, problems = _validate({k: getattr(self, k) for k in _KEYS})
+        values, problems = _validate({k: getattr(self, k) for k in _KEYS}, self.config_dir)
         _raise(self.source, problems)
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -479,7 +484,7 @@ def config_from_dict(d: dict, source: str = "<dict>", config_dir: Optional[str] 
     known = {k: v for k, v in d.items() if k in _KEYS}
     problems = _unknown([k for k in d if k not in _KEYS])
     if problems:
-        _raise(source, problems + _validate({**_DEFAULTS, **known})[1])
+        _raise(source, problems + _validate({**_DEFAULTS, **known}, config_dir)[1])
     return PoseConfig(**known, source=source, config_dir=config_dir)
 
 

@@ -319,3 +319,17 @@ def test_a_config_that_disagrees_with_its_keypoint_format_is_an_error(values, ke
         config_from_dict(values, source="cfg.yaml")
     (line,) = str(err.value).splitlines()
     assert line.startswith(f"cfg.yaml: {key}: ") and says in line
+
+
+def test_keypoint_format_may_be_a_yaml_file_beside_the_config(tmp_path):
+    (tmp_path / "mouse.yaml").write_text(
+        "name: mouse4\njoints: [snout, left_ear, right_ear, tail_base]\nflip_pairs: [[1, 2]]\n"
+        "skeleton: [[0, 1], [0, 2], [0, 3]]\n")
+    (tmp_path / "pose_cfg.yaml").write_text("keypoint_format: mouse.yaml\nmirror: true\n")
+    cfg = load_config(tmp_path / "pose_cfg.yaml")
+    assert cfg.keypoint_format == str(tmp_path / "mouse.yaml")
+    assert cfg.num_joints == 4 and cfg.mirror_map == (0, 2, 1, 3)
+    assert get_format(cfg.keypoint_format).skeleton == ((0, 1), (0, 2), (0, 3))
+    (tmp_path / "other.yaml").write_text("keypoint_format: missing.yaml\n")
+    with pytest.raises(ConfigError, match=r"other.yaml: keypoint_format: .*missing.yaml"):
+        load_config(tmp_path / "other.yaml")

@@ -12,6 +12,7 @@ import yaml
 
 from dataset import keypoint_formats as kf
 from dataset.keypoint_formats import (
+    DEFAULT_SIGMA,
     KeypointFormat,
     get_format,
     load_format,
@@ -272,7 +273,7 @@ MALFORMED = {
     "joints not names": (
         USER_YAML.replace("[l_foot, r_foot, head]", "3"), ["'joints'", "list of joint names"]),
     "missing field": (
-        USER_YAML.replace("sigmas: [0.05, 0.05, 0.1]\n", ""), ["'sigmas'", "missing"]),
+        USER_YAML.replace("joints: [l_foot, r_foot, head]\n", ""), ["'joints'", "missing"]),
     "unknown field": (
         USER_YAML.replace("skeleton:", "skeletons:"), ["'skeletons'", "did you mean 'skeleton'"]),
     "empty name": (
@@ -310,3 +311,20 @@ def test_missing_file_is_a_format_error(tmp_path):
     path = tmp_path / "absent.yaml"
     with pytest.raises(FormatError, match="absent.yaml"):
         load_format(path)
+
+
+def test_sigmas_are_optional_with_the_stated_default(tmp_path):
+    path = tmp_path / "tripod.yaml"
+    path.write_text(USER_YAML.replace("sigmas: [0.05, 0.05, 0.1]\n", ""))
+    fmt = load_format(path)
+    assert fmt.sigmas == (DEFAULT_SIGMA,) * 3
+
+
+def test_get_format_reads_a_yaml_file_as_well_as_a_name(tmp_path):
+    path = tmp_path / "tripod.yaml"
+    path.write_text(USER_YAML)
+    fmt = get_format(str(path))
+    assert fmt.name == "tripod" and fmt.joints == ("l_foot", "r_foot", "head")
+    assert "tripod" not in registered_formats()  # read, not registered
+    with pytest.raises(FormatError, match="absent.yaml"):
+        get_format(str(tmp_path / "absent.yaml"))

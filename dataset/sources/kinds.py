@@ -7,7 +7,8 @@ from typing import Callable, Optional, Union
 
 from dataset.coco import infer_format
 from dataset.jsonfile import read_json
-from dataset.keypoint_formats import KeypointFormat, get_format, load_format, registered_formats
+from dataset.keypoint_formats import (KeypointFormat, get_format, is_format_file, load_format,
+                                      registered_formats)
 from dataset.sources.aic import read_aic
 from dataset.sources.base import SourceData
 from dataset.sources.coco_style import read_coco_style, read_cocowholebody
@@ -76,7 +77,7 @@ def keypoint_format(value: Union[str, KeypointFormat]) -> KeypointFormat:
     """A registered format by name, or a user's format from a YAML file path."""
     if isinstance(value, KeypointFormat):
         return value
-    if value.lower().endswith((".yaml", ".yml")) or os.path.isfile(value):
+    if os.path.isfile(value) and not is_format_file(value):
         return load_format(value)
     return get_format(value)
 
