@@ -69,9 +69,11 @@ def load_weights(model, path, spec=None, allow_missing=()):
     """Assign the model's variables from a TF checkpoint with slim names; return the names read.
 
     Every variable must be present with its shape, except names starting with one of
-    ``allow_missing`` (e.g. ``("pose/",)`` to start from an ImageNet backbone). Other
-    variables of the checkpoint (optimizer slots, global_step, heads this config does not
-    use) are ignored. A mismatch raises CheckpointError listing every problem.
+    ``allow_missing``: those the checkpoint lacks or holds with another shape (heads of another
+    joint count) keep their initial values, and a warning names them (e.g. ``("pose/",)`` to
+    start from an ImageNet backbone, or from a model of other joints). Other variables of the
+    checkpoint (optimizer slots, global_step, heads this config does not use) are ignored. A
+    mismatch elsewhere raises CheckpointError listing every problem.
     """
     prefix = resolve_checkpoint(path)
     try:
@@ -80,20 +82,25 @@ def load_weights(model, path, spec=None, allow_missing=()):
         raise CheckpointError(f"{prefix}: cannot read checkpoint ({err})") from None
     stored = reader.get_variable_to_shape_map()
     wanted = slim_variables(model)
-    missing, mismatched = [], []
+    missing, mismatched, left_out = [], [], []
     for name, variable in wanted.items():
+        optional = name.startswith(tuple(allow_missing))
         if name not in stored:
-            if not name.startswith(tuple(allow_missing)):
-                missing.append(name)
+            (left_out if optional else missing).append(f"  {name}: not in the checkpoint")
         elif tuple(stored[name]) != tuple(variable.shape):
-            mismatched.append(_describe_mismatch(name, tuple(variable.shape), stored[name]))
+            line = _describe_mismatch(name, tuple(variable.shape), stored[name])
+            (left_out if optional else mismatched).append(line)
     if missing or mismatched:
         raise CheckpointError(_mismatch_message(prefix, missing, mismatched, stored, spec))
     loaded = []
     for name, variable in wanted.items():
-        if name in stored:
+        if name in stored and tuple(stored[name]) == tuple(variable.shape):
             variable.assign(reader.get_tensor(name).astype(variable.dtype))
             loaded.append(name)
+    if left_out:
+        log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
+                    "holds them with another shape):\n%s", prefix, len(left_out),
+                    "\n".join(left_out))
     unused = sorted(set(stored) - set(wanted))
     if unused:
         log.info("%s: %d checkpoint variables not used by this network (first: %s)",

@@ -85,13 +85,14 @@ def make_strategy(name):
 
 
 def initialise_weights(model, path, spec):
-    """Start from ``path``: our checkpoint, DeeperCut's, or an ImageNet slim backbone (no heads)."""
+    """Start from ``path``: our checkpoint, DeeperCut's, or an ImageNet slim backbone. The
+    backbone must fit; heads the checkpoint lacks or predicts for other joints (a 17-joint model
+    for a 4-part animal) keep their initial values, and load_weights names them."""
     prefix = resolve_checkpoint(path)
-    stored = tf.train.load_checkpoint(prefix).get_variable_to_shape_map()
-    has_heads = any(name.startswith("pose/") for name in stored)
-    loaded = load_weights(model, prefix, spec, allow_missing=() if has_heads else ("pose/",))
-    log.info("initialised %d variables from %s%s", len(loaded), prefix,
-             "" if has_heads else " (backbone only)")
+    loaded = load_weights(model, prefix, spec, allow_missing=("pose/",))
+    heads = sum(name.startswith("pose/") for name in loaded)
+    log.info("initialised %d variables from %s (%s)", len(loaded), prefix,
+             f"{heads} of the heads' variables" if heads else "backbone only")
     return loaded
 
 

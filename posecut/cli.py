@@ -489,7 +489,8 @@ def build_parser(command=None):
     convert_ckpt.add_argument("--weights", required=True, help="checkpoint prefix to read")
     convert_ckpt.add_argument("--output", required=True, help="checkpoint prefix to write")
     convert_ckpt.add_argument("--allow-missing", action="store_true",
-                              help="keep the initial values of heads the checkpoint lacks")
+                              help="keep the initial values of heads the checkpoint lacks "
+                                   "or predicts for other joints (named in a warning)")
     convert_ckpt.set_defaults(func=cmd_convert_checkpoint)
     convert = sub.add_parser("convert-dataset",
                              help="convert annotations (AIC, CrowdPose, OCHuman, MPII, Halpe, "

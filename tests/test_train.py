@@ -160,3 +160,29 @@ def test_init_weights_from_an_imagenet_backbone_checkpoint(tmp_path):
         np.testing.assert_array_equal(np.asarray(ours[name]), value, err_msg=name)
     head = np.asarray(ours["pose/part_pred/block4/weights"])
     assert not np.allclose(head, np.asarray(slim_variables(source)["pose/part_pred/block4/weights"]))
+
+
+def test_init_weights_from_a_model_of_other_joints_takes_what_fits(tmp_path, caplog):
+    """A 17-joint model for a 4-part animal: the backbone and no head; the warning names them."""
+    import dataclasses
+    import logging
+
+    from nnet.checkpoint import save_weights
+    from nnet.train import initialise_weights
+
+    source_spec = dataclasses.replace(SPEC, num_joints=17)
+    source = build_pose_net(source_spec)
+    for variable in source.weights:
+        variable.assign(np.abs(np.random.default_rng(5).normal(0, 0.1, variable.shape))
+                        .astype("float32"))
+    prefix = save_weights(source, tmp_path / "seventeen")
+    target_spec = dataclasses.replace(SPEC, num_joints=4)
+    model = build_pose_net(target_spec)
+    with caplog.at_level(logging.WARNING, logger="nnet.checkpoint"):
+        loaded = initialise_weights(model, prefix, target_spec)
+    ours, theirs = slim_variables(model), slim_variables(source)
+    backbone = [n for n in theirs if not n.startswith("pose/")]
+    assert sorted(loaded) == sorted(backbone)
+    assert all(np.array_equal(np.asarray(ours[n]), np.asarray(theirs[n])) for n in backbone)
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "the checkpoint predicts 17 joints, the config has 4" in warning
