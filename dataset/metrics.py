@@ -1,4 +1,5 @@
-"""Single-person metrics: PCK at a fraction of a reference length (person height, head size)."""
+"""Single-person metrics: PCK at a fraction of a reference length (person height, head size),
+and errors in pixels."""
 import numpy as np
 
 # MPII's PCKh reference: 60% of the head rectangle's diagonal (``SC_BIAS`` in MPII's evaluation
@@ -63,3 +64,35 @@ def pckh(predicted, truth, head_boxes, alpha=0.5):
     if len(sizes) != people:
         raise ValueError(f"head_boxes: expected one head rectangle per person ({people}), got {len(sizes)}")
     return pck(predicted, truth, sizes, alpha=alpha)
+
+
+def pixel_errors(predicted, truth, min_score=None, within=(5.0, 10.0)):
+    """Errors in pixels, as DeepLabCut reports them, of single-person predictions.
+
+    ``predicted``: (N, J, 3) x, y, score; ``truth``: (N, J, 3) x, y, visibility (0 = unlabelled,
+    not counted). With ``min_score`` (DeepLabCut's p-cutoff), predictions scoring lower are left
+    out as well. Returns a dict: 'count' of joints compared, 'mean' and 'rmse' over them,
+    'per_joint' mean (J,) (NaN where none), and 'within' {N: share of joints within N pixels}.
+    """
+    predicted = np.asarray(predicted, np.float64)
+    truth = np.asarray(truth, np.float64)
+    if predicted.shape[:2] != truth.shape[:2] or predicted.shape[-1] < 3:
+        raise ValueError(f"pixel_errors: expected predicted (N, J, 3) and truth (N, J, 3) of the "
+                         f"same N and J, got {predicted.shape} and {truth.shape}")
+    used = truth[..., 2] > 0
+    if min_score is not None:
+        used &= predicted[..., 2] >= min_score
+    distance = np.linalg.norm(predicted[..., :2] - truth[..., :2], axis=-1)
+    counts = used.sum(axis=0)
+    picked = distance[used]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_joint = np.where(counts > 0, np.where(used, distance, 0).sum(axis=0) / counts, np.nan)
+    count = int(picked.size)
+    return {
+        "count": count,
+        "mean": float(picked.mean()) if count else float("nan"),
+        "rmse": float(np.sqrt((picked ** 2).mean())) if count else float("nan"),
+        "per_joint": per_joint,
+        "within": {float(n): float((picked <= n).mean()) if count else float("nan")
+                   for n in within},
+    }

@@ -98,13 +98,10 @@ def cmd_pck(args):
     weights = _weights(cfg, args.weights)
     _start_tensorflow(args)
     import numpy as np
-    from tqdm import tqdm
 
-    from dataset.images import read_image
     from dataset.keypoint_formats import get_format
     from dataset.loaders import load_dataset
     from dataset.metrics import pck, pckh, person_heights
-    from nnet.predict import predict_single_person, setup_pose_prediction
 
     if args.head_boxes:
         from dataset.mpii import load_mpii_json
@@ -115,14 +112,7 @@ def cmd_pck(args):
         data = load_dataset(args.dataset_type or cfg.dataset_type, args.dataset,
                             num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format)
     records = [r for r in data.records if r.num_people >= 1]
-    predictor = setup_pose_prediction(cfg, weights)
-    predicted, truth = [], []
-    for record in tqdm(records, desc="pck", unit="image", disable=args.no_progress):
-        pose = predict_single_person(predictor, read_image(record.image_path), cfg.locref_stdev,
-                                     cfg.stride, cfg.global_scale)
-        predicted.append(pose)
-        truth.append(record.joints[0])
-    predicted, truth = np.stack(predicted), np.stack(truth)
+    predicted, truth = _single_person_poses(cfg, weights, records, "pck", args.no_progress)
     if args.head_boxes:
         alpha = 0.5 if args.alpha is None else args.alpha
         heads = np.stack([r.head_boxes[0] for r in records])
@@ -137,6 +127,69 @@ def cmd_pck(args):
     print(f"{what} on {len(records)} images ({args.dataset}): {100 * total:.1f} %")
     for name, value in zip(names, per_joint):
         print(f"  {name:<16} {100 * value:5.1f} %")
+    return 0
+
+
+def _single_person_poses(cfg, weights, records, what, no_progress):
+    """(predicted (N, J, 3), truth (N, J, 3)): the argmax pose of each record's image and the
+    first person labelled there."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from dataset.images import read_image
+    from nnet.predict import predict_single_person, setup_pose_prediction
+
+    predictor = setup_pose_prediction(cfg, weights)
+    predicted, truth = [], []
+    for record in tqdm(records, desc=what, unit="image", disable=no_progress):
+        predicted.append(predict_single_person(predictor, read_image(record.image_path),
+                                               cfg.locref_stdev, cfg.stride, cfg.global_scale))
+        truth.append(record.joints[0])
+    return np.stack(predicted), np.stack(truth)
+
+
+def _evaluate_single_person(cfg, args):
+    """`posecut evaluate` of a model without the pairwise head: errors in pixels per data set
+    (train and test, say), with and without the likelihood cut-off, overall and per part."""
+    import json
+
+    import numpy as np
+
+    from dataset.keypoint_formats import get_format
+    from dataset.metrics import pixel_errors
+
+    cfg.require_joints()
+    for path in args.dataset:
+        _existing(path, "the labelled images to evaluate on")
+    weights = _weights(cfg, args.weights)
+    _start_tensorflow(args)
+    names = (get_format(cfg.keypoint_format).joints if cfg.keypoint_format
+             else [f"joint {j}" for j in range(cfg.num_joints)])
+    report = {}
+    for path in args.dataset:
+        records = [r for r in _records(cfg, path, args.max_images) if r.num_people >= 1]
+        if not records:
+            raise PosecutError(f"{path}: no image with a labelled person or animal to evaluate")
+        predicted, truth = _single_person_poses(cfg, weights, records, "evaluate",
+                                                args.no_progress)
+        every = pixel_errors(predicted, truth, within=args.within)
+        cut = pixel_errors(predicted, truth, min_score=args.pcutoff, within=args.within)
+        report[path] = {"images": len(records), "all": every, f"p>={args.pcutoff:g}": cut}
+        print(f"{path}: {len(records)} images, errors in pixels ({weights})")
+        within = "  ".join(f"% <={n:g}px" for n in args.within)
+        print(f"  {'':<16} {'joints':>6} {'mean':>7} {'rmse':>7}  {within}")
+        for label, errors in (("all", every), (f"p >= {args.pcutoff:g}", cut)):
+            shares = "  ".join(f"{100 * errors['within'][float(n)]:>{len(f'% <={n:g}px')}.1f}"
+                               for n in args.within)
+            print(f"  {label:<16} {errors['count']:>6} {errors['mean']:>7.2f} "
+                  f"{errors['rmse']:>7.2f}  {shares}")
+        for name, value in zip(names, every["per_joint"]):
+            print(f"  {name:<16} mean {value:7.2f} px")
+    if args.metrics:
+        with open(args.metrics, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1,
+                      default=lambda a: [None if np.isnan(v) else v for v in np.asarray(a).tolist()])
+        print(f"metrics written to {args.metrics}")
     return 0
 
 
@@ -246,6 +299,12 @@ def cmd_test_multiperson(args):
     from posecut.config import load_config
 
     cfg = load_config(_config_path(args.config))
+    if not cfg.pairwise_predict:
+        return _evaluate_single_person(cfg, args)
+    if len(args.dataset) != 1:
+        raise PosecutError("--dataset: expected one COCO keypoint JSON for multi-person "
+                           f"evaluation, got {len(args.dataset)}")
+    args.dataset = args.dataset[0]
     _existing(args.dataset, "the COCO keypoint JSON of the test images")
     _existing(args.model_dir or cfg.resolve_path(cfg.pairwise_model_dir),
               "the fitted spatial model: --model-dir or the config's pairwise_model_dir")
@@ -441,13 +500,20 @@ def build_parser(command=None):
     fit.add_argument("--no-progress", action="store_true")
     fit.set_defaults(func=cmd_fit_pairwise)
     test = sub.add_parser("test-multiperson", aliases=["evaluate"],
-                          help="multi-person prediction over a data set: results JSON and "
-                               "COCO keypoint AP/AR")
+                          help="prediction over a data set: COCO keypoint AP/AR and results "
+                               "JSON; errors in pixels for a model without the pairwise head")
     test.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
     test.add_argument("--weights", help=WEIGHTS_HELP)
     test.add_argument("--oracle", action="store_true",
                       help="use oracle outputs (ground truth with noise) instead of the network's")
-    test.add_argument("--dataset", required=True, help="COCO keypoint JSON of the test images")
+    test.add_argument("--dataset", required=True, nargs="+",
+                      help="COCO keypoint JSON of the test images (a model without the pairwise "
+                           "head: one or more data sets, e.g. train and test, in pixel errors)")
+    test.add_argument("--pcutoff", type=float, default=0.6,
+                      help="without the pairwise head: also the errors of parts scoring at "
+                           "least this (DeepLabCut's p-cutoff; default %(default)s)")
+    test.add_argument("--within", type=float, nargs="+", default=[5.0, 10.0], metavar="PX",
+                      help="without the pairwise head: share of parts within these pixels")
     test.add_argument("--model-dir", help="spatial model (default: the config's pairwise_model_dir)")
     test.add_argument("--output", help="write the COCO results JSON here")
     test.add_argument("--metrics", help="write the metrics and stage timings as JSON here")

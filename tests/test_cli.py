@@ -106,3 +106,40 @@ def test_sigterm_saves_and_exits_like_ctrl_c(project, tmp_path):
     saved = [name for name in os.listdir(tmp_path) if name.startswith("snapshot-")
              and name.endswith(".index")]
     assert saved and int(saved[0].split("-")[1].split(".")[0]) >= 2
+
+
+def test_evaluate_a_single_person_model_in_pixels(project, tmp_path, capsys):
+    """No pairwise head: `posecut evaluate` reports errors in pixels for each data set given."""
+    import json
+
+    import numpy as np
+
+    from nnet.checkpoint import save_weights
+    from nnet.pose_net import build_pose_net, spec_from_config
+    from posecut.config import load_config
+
+    truth = str(project / "data" / "person_keypoints.json")
+    config = {**CONFIG, "dataset": truth, "pairwise_predict": False, "init_weights": "snapshot-0",
+              "precision": "float32"}
+    with open(tmp_path / "pose_cfg.yaml", "w") as handle:
+        yaml.safe_dump(config, handle)
+    model = build_pose_net(spec_from_config(load_config(tmp_path / "pose_cfg.yaml")))
+    for variable in model.weights:
+        variable.assign(np.abs(np.random.default_rng(8).normal(0, 0.1, variable.shape))
+                        .astype("float32"))
+    save_weights(model, tmp_path / "snapshot-0")
+    metrics = tmp_path / "metrics.json"
+    assert main(["evaluate", str(tmp_path / "pose_cfg.yaml"), "--dataset", truth, truth,
+                 "--pcutoff", "0.5", "--metrics", str(metrics), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "errors in pixels" in out and "p >= 0.5" in out and "left_wrist" in out
+    (report,) = json.load(open(metrics)).values()  # the same file twice: one entry
+    with open(truth) as handle:
+        annotations = json.load(handle)["annotations"]
+    first = {}
+    for a in annotations:  # the first labelled person of each image, as evaluation takes it
+        if a["num_keypoints"] > 0:
+            first.setdefault(a["image_id"], a)
+    labelled = sum(int(np.sum(np.asarray(a["keypoints"])[2::3] > 0)) for a in first.values())
+    assert report["images"] == len(first) and report["all"]["count"] == labelled
+    assert report["p>=0.5"]["count"] <= labelled

@@ -51,3 +51,24 @@ def test_pckh_counts_labelled_joints_within_half_a_head_size():
     assert total == 0.0
     with pytest.raises(ValueError, match=r"head_boxes: expected one head rectangle per person \(2\), got 1"):
         pckh(predicted, truth, heads[:1])
+
+
+def test_pixel_errors_by_hand_with_and_without_the_cutoff():
+    from dataset.metrics import pixel_errors
+
+    truth = np.array([[[0, 0, 2], [10, 0, 2], [5, 5, 0]],
+                      [[0, 0, 1], [10, 0, 2], [5, 5, 2]]], float)
+    predicted = np.array([[[3, 4, 0.9], [10, 0, 0.2], [50, 50, 0.9]],
+                          [[0, 6, 0.8], [10, 12, 0.9], [5, 7, 0.1]]], float)
+    errors = pixel_errors(predicted, truth, within=(5, 10))
+    distances = np.array([5.0, 0.0, 6.0, 12.0, 2.0])  # the unlabelled joint is left out
+    assert errors["count"] == 5
+    assert errors["mean"] == pytest.approx(distances.mean())
+    assert errors["rmse"] == pytest.approx(np.sqrt((distances ** 2).mean()))
+    np.testing.assert_allclose(errors["per_joint"], [5.5, 6.0, 2.0])
+    assert errors["within"] == {5.0: pytest.approx(3 / 5), 10.0: pytest.approx(4 / 5)}
+    cut = pixel_errors(predicted, truth, min_score=0.6, within=(5,))
+    assert cut["count"] == 3 and cut["mean"] == pytest.approx((5 + 6 + 12) / 3)
+    assert np.isnan(cut["per_joint"][2])
+    with pytest.raises(ValueError, match="same N and J"):
+        pixel_errors(predicted[:1], truth)
