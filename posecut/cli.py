@@ -404,6 +404,15 @@ def cmd_predict(args):
     return 0
 
 
+def cmd_split(args):
+    _existing(args.annotations, "a COCO keypoint JSON to split")
+    from dataset.split import write_split
+
+    train, test = write_split(args.annotations, args.output, args.test_fraction, args.seed)
+    print(f"{args.annotations}: images split by seed {args.seed} into {train} and {test}")
+    return 0
+
+
 def cmd_export(args):
     from posecut.config import load_config
 
@@ -537,6 +546,14 @@ def build_parser(command=None):
     predict.add_argument("--no-draw", action="store_true", help="write only the JSON files")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
+    split = sub.add_parser("split", help="a held-out split of a COCO keypoint JSON by image, "
+                                         "fixed by the seed: train.json and test.json")
+    split.add_argument("annotations", help="COCO keypoint JSON")
+    split.add_argument("--output", required=True, help="folder for train.json and test.json")
+    split.add_argument("--test-fraction", type=float, default=0.05,
+                       help="share of the images held out (default %(default)s)")
+    split.add_argument("--seed", type=int, default=42, help="the split's seed (default 42)")
+    split.set_defaults(func=cmd_split)
     export = sub.add_parser("export", help="SavedModel (any backbone) and TFLite (light "
                                            "backbone) of a trained model")
     export.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")

@@ -39,6 +39,7 @@ def run_cli(argv, tmp_path):
     (["predict", "missing.png"], 2, "missing.png: no such file or folder"),
     (["train"], 2, "pose_cfg.yaml: no such config file"),
     (["predict", "--bogus", "x.png"], 2, "unrecognized arguments: --bogus"),
+    (["split", "missing.json", "--output", "out"], 2, "missing.json: no such file or folder"),
 ])
 def test_answers_come_before_tensorflow_is_imported(tmp_path, argv, code, says):
     got, imported, out, err = run_cli(argv, tmp_path)
