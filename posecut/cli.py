@@ -371,21 +371,32 @@ def cmd_predict(args):
 
     from dataset.keypoint_formats import get_format
     from multiperson.predict import setup_prediction
+    from posecut.pose_table import PoseTable
     from posecut.predict_files import predict_images, predict_video
 
     predictor = setup_prediction(cfg, weights)
-    skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
+    fmt = get_format(cfg.keypoint_format) if cfg.keypoint_format else None
+    skeleton = fmt.skeleton if fmt else ()
+    parts = fmt.joints if fmt else [f"joint{j}" for j in range(cfg.num_joints)]
     out = args.output
     os.makedirs(out, exist_ok=True)
     draw_dir = None if args.no_draw else out
-    results, records = predict_images(predictor, images, skeleton, draw_dir,
-                                      progress=not args.no_progress)
+    tables = []
+    results, records = [], []
+    if images:
+        tables.append(os.path.join(out, "poses.csv"))
+        with PoseTable(tables[-1], parts) as table:
+            results, records = predict_images(predictor, images, skeleton, draw_dir,
+                                              progress=not args.no_progress, table=table)
     lines = [f"{len(images)} images: {len(results)} people"] if images else []
     for video in videos:
-        name = os.path.splitext(os.path.basename(video))[0] + "_poses.mp4"
-        found, frames, fps = predict_video(
-            predictor, video, skeleton, None if args.no_draw else os.path.join(out, name),
-            first_id=len(records) + 1, progress=not args.no_progress)
+        stem = os.path.splitext(os.path.basename(video))[0]
+        tables.append(os.path.join(out, f"{stem}_poses.csv"))
+        with PoseTable(tables[-1], parts) as table:
+            found, frames, fps = predict_video(
+                predictor, video, skeleton,
+                None if args.no_draw else os.path.join(out, f"{stem}_poses.mp4"),
+                first_id=len(records) + 1, progress=not args.no_progress, table=table)
         results += found
         records += frames
         lines.append(f"{video}: {len(frames)} frames, {len(found)} people, "
@@ -399,8 +410,9 @@ def cmd_predict(args):
                         f"the argmax pose")
     for line in lines:
         print(line)
-    print(f"wrote {os.path.join(out, 'results.json')} (COCO results) and images.json "
-          f"(image ids to files){'' if args.no_draw else ' and the drawings'} to {out}")
+    print(f"wrote {os.path.join(out, 'results.json')} (COCO results), images.json (image ids "
+          f"to files), {', '.join(os.path.basename(t) for t in tables)} (x, y, likelihood per "
+          f"part){'' if args.no_draw else ' and the drawings'} to {out}")
     return 0
 
 

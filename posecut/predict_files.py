@@ -17,8 +17,10 @@ from posecut.errors import DatasetError
 __all__ = ["predict_images", "predict_video"]
 
 
-def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True):
-    """(COCO results, COCO image records) of ``paths``; drawings as ``out_dir/<name>.png``."""
+def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True,
+                   table=None):
+    """(COCO results, COCO image records) of ``paths``; drawings as ``out_dir/<name>.png``, and
+    a row per person in ``table`` (a PoseTable) when given."""
     import imageio.v3 as iio
 
     results, records = [], []
@@ -26,6 +28,8 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
                                       disable=not progress)):
         image = read_image(path)
         people = predictor(image)
+        if table is not None:
+            table.add(os.path.abspath(path), None, people.poses)
         image_id = first_id + index
         records.append({"id": image_id, "file_name": os.path.abspath(path),
                         "height": int(image.shape[0]), "width": int(image.shape[1])})
@@ -36,10 +40,11 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
     return results, records
 
 
-def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True):
+def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,
+                  table=None):
     """(COCO results, COCO image records, frames per second of prediction) of every frame of the
     video ``path``; with ``out_path``, the frames with their people drawn as an MP4 at the
-    video's frame rate."""
+    video's frame rate; with ``table`` (a PoseTable), a row per person and frame."""
     import imageio.v2 as iio2
 
     try:
@@ -62,6 +67,8 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
             start = time.perf_counter()
             people = predictor(frame)
             seconds += time.perf_counter() - start
+            if table is not None:
+                table.add(os.path.abspath(path), index, people.poses)
             image_id = first_id + index
             records.append({"id": image_id, "file_name": f"{os.path.abspath(path)}#{index}",
                             "frame": index, "height": int(frame.shape[0]),

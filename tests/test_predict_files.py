@@ -110,6 +110,11 @@ def test_predict_command_with_the_bundled_model(tmp_path, capsys):
     results = json.load(open(out / "results.json"))
     assert {r["image_id"] for r in results} <= {1, 2, 3, 4}
     assert (out / "people.png").exists() and (out / "clip_poses.mp4").exists()
+    import csv
+
+    table = list(csv.DictReader(open(out / "clip_poses.csv")))
+    assert {row["frame"] for row in table} <= {"0", "1", "2"} and "nose_likelihood" in table[0]
+    assert len(table) == sum(r["image_id"] > 1 for r in results)  # a row per person found
     assert main(["predict", str(tmp_path / "nothing.png"), "--output", str(out)]) == 2
     assert "nothing.png: no such file or folder" in capsys.readouterr().err
 
@@ -154,3 +159,24 @@ def test_predict_command_with_a_single_person_model(tmp_path, capsys):
     results = json.load(open(out / "results.json"))
     assert sorted(r["image_id"] for r in results) == [1, 2]
     assert len(results[0]["keypoints"]) == 4 * 3
+    rows = (out / "poses.csv").read_text().splitlines()
+    assert rows[0].startswith("source,frame,person,joint0_x") and len(rows) == 3
+
+
+def test_pose_table_has_a_row_per_person_and_empty_cells_for_parts_not_found(tmp_path):
+    import csv
+
+    from posecut.pose_table import PoseTable, pose_table_header
+
+    poses = np.array([[[1.0, 2.0, 0.9], [0.0, 0.0, 0.0]], [[5.5, 6.25, 0.5], [7.0, 8.0, 0.25]]])
+    with PoseTable(tmp_path / "t.csv", ["snout", "tail"]) as table:
+        table.add("clip.mp4", 3, poses)
+        table.add("photo.png", None, poses[:0])  # nobody found: no row
+        with pytest.raises(ValueError, match="2 parts"):
+            table.add("clip.mp4", 4, np.zeros((1, 3, 3)))
+    rows = list(csv.reader(open(tmp_path / "t.csv")))
+    assert rows[0] == pose_table_header(["snout", "tail"])
+    assert rows[0][:6] == ["source", "frame", "person", "snout_x", "snout_y", "snout_likelihood"]
+    assert rows[1] == ["clip.mp4", "3", "0", "1.00", "2.00", "0.9000", "", "", "0"]
+    assert rows[2] == ["clip.mp4", "3", "1", "5.50", "6.25", "0.5000", "7.00", "8.00", "0.2500"]
+    assert len(rows) == 3
