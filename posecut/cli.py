@@ -366,6 +366,14 @@ def cmd_predict(args):
     images, videos = list_inputs(args.inputs)
     cfg = load_config(_config_path(config))
     weights = _weights(cfg, weights)
+    if args.filter_window is not None:
+        if args.filter_window < 1 or args.filter_window % 2 == 0:
+            raise PosecutError(f"--filter-window: expected an odd number of frames, got "
+                               f"{args.filter_window}")
+        if cfg.pairwise_predict:
+            raise PosecutError(f"--filter-window: filters one pose per frame, for a model "
+                               f"without the pairwise head; {cfg.source} groups several people, "
+                               f"whose identities across frames need tracking")
     _start_tensorflow(args)
     import json
 
@@ -396,7 +404,8 @@ def cmd_predict(args):
             found, frames, fps = predict_video(
                 predictor, video, skeleton,
                 None if args.no_draw else os.path.join(out, f"{stem}_poses.mp4"),
-                first_id=len(records) + 1, progress=not args.no_progress, table=table)
+                first_id=len(records) + 1, progress=not args.no_progress, table=table,
+                filter_window=args.filter_window)
         results += found
         records += frames
         lines.append(f"{video}: {len(frames)} frames, {len(found)} people, "
@@ -555,7 +564,12 @@ def build_parser(command=None):
                                            "model's with its config, else the config's "
                                            "init_weights)")
     predict.add_argument("--output", default="out/predict", help="output folder")
-    predict.add_argument("--no-draw", action="store_true", help="write only the JSON files")
+    predict.add_argument("--no-draw", action="store_true",
+                         help="no drawings: only the JSON and CSV files")
+    predict.add_argument("--filter-window", type=int, default=None, metavar="FRAMES",
+                         help="videos of a model without the pairwise head: median-filter each "
+                              "part's position over this many frames (odd), as DeepLabCut's "
+                              "filterpredictions")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
     split = sub.add_parser("split", help="a held-out split of a COCO keypoint JSON by image, "

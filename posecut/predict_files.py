@@ -41,11 +41,16 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
 
 
 def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,
-                  table=None):
+                  table=None, filter_window=None):
     """(COCO results, COCO image records, frames per second of prediction) of every frame of the
     video ``path``; with ``out_path``, the frames with their people drawn as an MP4 at the
-    video's frame rate; with ``table`` (a PoseTable), a row per person and frame."""
+    video's frame rate; with ``table`` (a PoseTable), a row per person and frame. With
+    ``filter_window`` (odd, frames), one pose per frame (a single animal or person) goes through
+    a temporal median filter before it is written and drawn."""
     import imageio.v2 as iio2
+
+    from multiperson.assemble import People
+    from multiperson.temporal_filter import MedianFilter
 
     try:
         reader = iio2.get_reader(path, format="FFMPEG")
@@ -58,8 +63,25 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
     if out_path:
         writer = iio2.get_writer(out_path, format="FFMPEG", fps=fps, codec="libx264",
                                  macro_block_size=1, quality=7)
+    smoother = MedianFilter(filter_window) if filter_window else None
     results, records = [], []
     seconds = 0.0
+
+    def emit(index, frame, people):
+        if table is not None:
+            table.add(os.path.abspath(path), index, people.poses)
+        image_id = first_id + index
+        records.append({"id": image_id, "file_name": f"{os.path.abspath(path)}#{index}",
+                        "frame": index, "height": int(frame.shape[0]),
+                        "width": int(frame.shape[1])})
+        results.extend(people_to_coco_results(image_id, people.poses, people.scores))
+        if writer is not None:
+            writer.append_data(draw_people(frame, people.poses, skeleton))
+
+    def emit_filtered(ready):
+        for (index, frame, scores), pose in ready:
+            emit(index, frame, People(pose[None], scores))
+
     try:
         for index, frame in enumerate(tqdm(reader, desc=os.path.basename(path), unit="frame",
                                            total=total, disable=not progress)):
@@ -67,15 +89,16 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
             start = time.perf_counter()
             people = predictor(frame)
             seconds += time.perf_counter() - start
-            if table is not None:
-                table.add(os.path.abspath(path), index, people.poses)
-            image_id = first_id + index
-            records.append({"id": image_id, "file_name": f"{os.path.abspath(path)}#{index}",
-                            "frame": index, "height": int(frame.shape[0]),
-                            "width": int(frame.shape[1])})
-            results += people_to_coco_results(image_id, people.poses, people.scores)
-            if writer is not None:
-                writer.append_data(draw_people(frame, people.poses, skeleton))
+            if smoother is None:
+                emit(index, frame, people)
+            elif len(people.poses) != 1:
+                raise DatasetError(f"{path}: frame {index}: the temporal filter needs one pose "
+                                   f"per frame (a model without the pairwise head), got "
+                                   f"{len(people.poses)}")
+            else:
+                emit_filtered(smoother.push((index, frame, people.scores), people.poses[0]))
+        if smoother is not None:
+            emit_filtered(smoother.flush())
     finally:
         reader.close()
         if writer is not None:

@@ -48,6 +48,13 @@ def test_answers_come_before_tensorflow_is_imported(tmp_path, argv, code, says):
     assert not imported
 
 
+def test_filtering_a_multi_person_model_is_refused_before_tensorflow(tmp_path):
+    (tmp_path / "clip.mp4").write_bytes(b"")
+    code, imported, _, err = run_cli(["predict", "clip.mp4", "--filter-window", "5"], tmp_path)
+    assert code == 2 and not imported
+    assert "--filter-window: filters one pose per frame" in err
+
+
 def test_a_missing_checkpoint_is_refused_before_tensorflow(tmp_path):
     (tmp_path / "photo.png").write_bytes(b"")
     config = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")

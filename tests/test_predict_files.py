@@ -180,3 +180,34 @@ def test_pose_table_has_a_row_per_person_and_empty_cells_for_parts_not_found(tmp
     assert rows[1] == ["clip.mp4", "3", "0", "1.00", "2.00", "0.9000", "", "", "0"]
     assert rows[2] == ["clip.mp4", "3", "1", "5.50", "6.25", "0.5000", "7.00", "8.00", "0.2500"]
     assert len(rows) == 3
+
+
+def test_a_filtered_video_gets_the_median_of_each_part_over_the_window(tmp_path):
+    from multiperson.temporal_filter import median_filter_poses
+
+    video = _video(tmp_path / "clip.mp4", frames=6)
+    poses = []
+
+    class Jumpy(_OnePerson):
+        def __call__(self, image):
+            people = super().__call__(image)
+            if len(poses) == 3:
+                people.poses[0, 1, :2] += 100  # one frame jumps away
+            poses.append(people.poses[0].copy())
+            return people
+
+    results, records, _ = predict_video(Jumpy(), video, [(0, 1)], progress=False,
+                                        filter_window=3)
+    assert [r["frame"] for r in records] == list(range(6))
+    got = np.stack([np.reshape(r["keypoints"], (3, 3)) for r in results])
+    want = median_filter_poses(np.stack(poses), 3)
+    np.testing.assert_allclose(got[..., :2], want[..., :2], atol=1e-3)
+    assert np.abs(got[3, 1, :2] - np.stack(poses)[3, 1, :2]).max() > 50  # the jump is gone
+
+    class Two(_OnePerson):
+        def __call__(self, image):
+            one = super().__call__(image)
+            return People(np.concatenate([one.poses, one.poses]), np.array([0.9, 0.9]))
+
+    with pytest.raises(DatasetError, match="frame 0: the temporal filter needs one pose"):
+        predict_video(Two(), video, [], progress=False, filter_window=3)
