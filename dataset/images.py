@@ -15,7 +15,10 @@ def read_image(path):
     try:
         image = np.asarray(iio.imread(path))
     except Exception as err:  # imageio raises many types for undecodable data
-        raise DatasetError(f"{path}: cannot decode image ({type(err).__name__}: {err})") from None
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if "Could not find a backend" in reason:
+            reason = "not an image file this reader knows (PNG, JPEG, BMP, TIFF, WebP, ...)"
+        raise DatasetError(f"{path}: cannot decode image ({reason})") from None
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 1:

@@ -379,8 +379,9 @@ def cmd_predict(args):
 
     from dataset.keypoint_formats import get_format
     from multiperson.predict import setup_prediction
+    from posecut.errors import DatasetError
     from posecut.pose_table import PoseTable
-    from posecut.predict_files import predict_images, predict_video
+    from posecut.predict_files import drawing_names, predict_images, predict_video
 
     predictor = setup_prediction(cfg, weights)
     fmt = get_format(cfg.keypoint_format) if cfg.keypoint_format else None
@@ -390,22 +391,28 @@ def cmd_predict(args):
     os.makedirs(out, exist_ok=True)
     draw_dir = None if args.no_draw else out
     tables = []
-    results, records = [], []
+    results, records, skipped = [], [], []
     if images:
         tables.append(os.path.join(out, "poses.csv"))
         with PoseTable(tables[-1], parts) as table:
-            results, records = predict_images(predictor, images, skeleton, draw_dir,
-                                              progress=not args.no_progress, table=table)
-    lines = [f"{len(images)} images: {len(results)} people"] if images else []
-    for video in videos:
-        stem = os.path.splitext(os.path.basename(video))[0]
+            results, records, skipped = predict_images(predictor, images, skeleton, draw_dir,
+                                                       progress=not args.no_progress,
+                                                       table=table)
+    lines = [f"{len(images) - len(skipped)} images: {len(results)} people"] if images else []
+    for video, stem in zip(videos, drawing_names(videos)):
+        stem = stem[:-len(".png")]
         tables.append(os.path.join(out, f"{stem}_poses.csv"))
-        with PoseTable(tables[-1], parts) as table:
-            found, frames, fps = predict_video(
-                predictor, video, skeleton,
-                None if args.no_draw else os.path.join(out, f"{stem}_poses.mp4"),
-                first_id=len(records) + 1, progress=not args.no_progress, table=table,
-                filter_window=args.filter_window)
+        try:
+            with PoseTable(tables[-1], parts) as table:
+                found, frames, fps = predict_video(
+                    predictor, video, skeleton,
+                    None if args.no_draw else os.path.join(out, f"{stem}_poses.mp4"),
+                    first_id=len(records) + 1, progress=not args.no_progress, table=table,
+                    filter_window=args.filter_window)
+        except DatasetError as err:
+            skipped.append((video, str(err)))
+            tables.pop()
+            continue
         results += found
         records += frames
         lines.append(f"{video}: {len(frames)} frames, {len(found)} people, "
@@ -422,6 +429,12 @@ def cmd_predict(args):
     print(f"wrote {os.path.join(out, 'results.json')} (COCO results), images.json (image ids "
           f"to files), {', '.join(os.path.basename(t) for t in tables)} (x, y, likelihood per "
           f"part){'' if args.no_draw else ' and the drawings'} to {out}")
+    if skipped:
+        print(f"skipped {len(skipped)} of {len(images) + len(videos)} inputs, the rest are "
+              f"written:", file=sys.stderr)
+        for _, reason in skipped:
+            print(f"  {reason}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,6 +3,7 @@
 Each input becomes COCO results (image_id numbered across all inputs; a video frame is an image)
 plus, optionally, drawings: a PNG per image, an annotated MP4 per video (imageio-ffmpeg).
 """
+import logging
 import os
 import time
 
@@ -14,19 +15,49 @@ from dataset.images import read_image
 from multiperson.draw import draw_people
 from posecut.errors import DatasetError
 
-__all__ = ["predict_images", "predict_video"]
+__all__ = ["drawing_names", "predict_images", "predict_video"]
+
+log = logging.getLogger(__name__)
+
+
+def drawing_names(paths):
+    """A distinct PNG name per input path for its drawing: the file's stem, with its extension
+    where two stems meet (pic.png, pic.jpg) and its folders where the names still meet
+    (dupA/photo.png, dupB/photo.png)."""
+    parts = [os.path.normpath(os.path.abspath(p)).split(os.sep) for p in paths]
+    names = [os.path.splitext(p[-1])[0] for p in parts]
+    depth = 0
+    while len(set(names)) < len(names):
+        taken = {n: names.count(n) for n in names}
+        for k, p in enumerate(parts):
+            if taken[names[k]] > 1:
+                stem, ext = os.path.splitext(p[-1])
+                folders = p[max(1, len(p) - 1 - depth):-1]
+                names[k] = "_".join(folders + [stem + ("_" + ext[1:] if ext else "")])
+        depth += 1
+        if depth > max(len(p) for p in parts):
+            break
+    return [n + ".png" for n in names]
 
 
 def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True,
                    table=None):
-    """(COCO results, COCO image records) of ``paths``; drawings as ``out_dir/<name>.png``, and
-    a row per person in ``table`` (a PoseTable) when given."""
+    """(COCO results, COCO image records, skipped) of ``paths``: an image that cannot be read
+    is logged and skipped, (path, reason) in ``skipped``, and the rest go on. Drawings as
+    ``out_dir/<name>.png`` (drawing_names), and a row per person in ``table`` (a PoseTable)
+    when given."""
     import imageio.v3 as iio
 
-    results, records = [], []
+    results, records, skipped = [], [], []
+    names = drawing_names(paths)
     for index, path in enumerate(tqdm(paths, desc="predict", unit="image",
                                       disable=not progress)):
-        image = read_image(path)
+        try:
+            image = read_image(path)
+        except DatasetError as err:
+            log.warning("skipped: %s", err)
+            skipped.append((path, str(err)))
+            continue
         people = predictor(image)
         if table is not None:
             table.add(os.path.abspath(path), None, people.poses)
@@ -35,9 +66,9 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
                         "height": int(image.shape[0]), "width": int(image.shape[1])})
         results += people_to_coco_results(image_id, people.poses, people.scores)
         if out_dir:
-            name = os.path.splitext(os.path.basename(path))[0] + ".png"
-            iio.imwrite(os.path.join(out_dir, name), draw_people(image, people.poses, skeleton))
-    return results, records
+            iio.imwrite(os.path.join(out_dir, names[index]),
+                        draw_people(image, people.poses, skeleton))
+    return results, records, skipped
 
 
 def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,

@@ -55,8 +55,10 @@ def test_images_give_results_records_and_drawings(tmp_path):
     image[:, 12, 0] = 255
     iio.imwrite(tmp_path / "one.png", image)
     (tmp_path / "out").mkdir()
-    results, records = predict_images(_OnePerson(), [str(tmp_path / "one.png")], [(0, 1)],
-                                      tmp_path / "out", first_id=7, progress=False)
+    results, records, skipped = predict_images(_OnePerson(), [str(tmp_path / "one.png")],
+                                               [(0, 1)], tmp_path / "out", first_id=7,
+                                               progress=False)
+    assert skipped == []
     assert records[0]["id"] == 7 and records[0]["width"] == 30
     assert results[0]["image_id"] == 7 and results[0]["keypoints"][:2] == [12.0, 5.0]
     drawn = iio.imread(tmp_path / "out" / "one.png")
@@ -211,3 +213,38 @@ def test_a_filtered_video_gets_the_median_of_each_part_over_the_window(tmp_path)
 
     with pytest.raises(DatasetError, match="frame 0: the temporal filter needs one pose"):
         predict_video(Two(), video, [], progress=False, filter_window=3)
+
+
+def test_drawing_names_stay_distinct():
+    from posecut.predict_files import drawing_names
+
+    assert drawing_names(["a/people.png", "b/skier.jpg"]) == ["people.png", "skier.png"]
+    assert drawing_names(["x/pic.png", "x/pic.jpg"]) == ["pic_png.png", "pic_jpg.png"]
+    names = drawing_names(["dupA/photo.png", "dupB/photo.png", "other.png"])
+    assert names == ["dupA_photo_png.png", "dupB_photo_png.png", "other.png"]
+    assert len(set(drawing_names(["p/a/x.png", "q/a/x.png"]))) == 2
+
+
+def test_one_undecodable_image_is_skipped_and_the_rest_are_written(tmp_path, capsys):
+    from posecut.cli import main
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    people = iio.imread(os.path.join(root, "demo", "images", "people.png"))[::4, ::4]
+    for name in ("a.png", "c.png"):
+        iio.imwrite(folder / name, people)
+    (folder / "b.png").write_bytes(b"not an image")
+    (tmp_path / "dupA").mkdir()
+    (tmp_path / "dupB").mkdir()
+    iio.imwrite(tmp_path / "dupA" / "a.png", people)
+    out = tmp_path / "out"
+    assert main(["predict", str(folder), str(tmp_path / "dupA" / "a.png"), "--output", str(out),
+                 "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "3 images:" in captured.out
+    assert "skipped 1 of 4 inputs" in captured.err and "b.png: cannot decode image" in captured.err
+    assert "pip install" not in captured.err
+    records = json.load(open(out / "images.json"))
+    assert [os.path.basename(r["file_name"]) for r in records] == ["a.png", "c.png", "a.png"]
+    assert len([n for n in os.listdir(out) if n.endswith(".png")]) == 3  # no drawing overwritten
