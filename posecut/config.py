@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
+import reprlib
 from typing import Any, Callable, NamedTuple, Optional
 
 import yaml
@@ -39,9 +41,14 @@ class _Mismatch(TypeError):
         self.path = path
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 50, 50
+
+
 def _show(value: Any) -> str:
-    """Short ``repr`` of a value with its Python type, for error messages."""
-    text = repr(value)
+    """Short ``repr`` of a value with its Python type, for error messages; bounded however large
+    or deeply shared the value is (YAML aliases can make a small file a huge tree)."""
+    text = _SHORT.repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"
@@ -65,7 +72,8 @@ def _scalar(name: str, annotation: Any, accepts: Callable[[Any], bool], convert=
 
 
 INT = _scalar("int", int, lambda v: isinstance(v, int) and not isinstance(v, bool))
-FLOAT = _scalar("float", float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), float)
+FLOAT = _scalar("float", float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+                and math.isfinite(v), float)
 BOOL = _scalar("bool", bool, lambda v: isinstance(v, bool))
 STR = _scalar("str", str, lambda v: isinstance(v, str))
 
@@ -286,7 +294,8 @@ def _parse_key(key: ConfigKey, value: Any) -> tuple[Any, Optional[str]]:
         value = key.type.parse(value)
     except _Mismatch as e:
         where = f"; {key.name}{e.path} is" if e.path else "; got"
-        return None, f"expected {key.type.name}{where} {_show(e.value)}"
+        finite = " (finite)" if isinstance(e.value, float) and not math.isfinite(e.value) else ""
+        return None, f"expected {key.type.name}{finite}{where} {_show(e.value)}"
     problem = key.check(value) if key.check else None
     return (None, problem) if problem else (value, None)
 
@@ -488,18 +497,39 @@ def config_from_dict(d: dict, source: str = "<dict>", config_dir: Optional[str] 
     return PoseConfig(**known, source=source, config_dir=config_dir)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's safe loader, except that a key given twice in one mapping is an error (yaml would
+    keep the last value silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: the constructor below reports it
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key}: given twice (lines {first} and "
+                                f"{key_node.start_mark.line + 1}); keep one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | os.PathLike) -> PoseConfig:
     """Read a pose_cfg.yaml, merge it over the defaults and validate it; an empty file gives the defaults."""
     source = os.fspath(path)
     try:
         with open(source, "rb") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such configuration file") from None
     except OSError as e:
         raise ConfigError(f"{source}: cannot read the configuration file: {e.strerror}") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{source}: not valid YAML: {' '.join(str(e).split())}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not a configuration: nested too deeply to read") from None
     return config_from_dict({} if data is None else data, source=source,
                             config_dir=os.path.dirname(os.path.abspath(source)))
 

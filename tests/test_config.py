@@ -333,3 +333,27 @@ def test_keypoint_format_may_be_a_yaml_file_beside_the_config(tmp_path):
     (tmp_path / "other.yaml").write_text("keypoint_format: missing.yaml\n")
     with pytest.raises(ConfigError, match=r"other.yaml: keypoint_format: .*missing.yaml"):
         load_config(tmp_path / "other.yaml")
+
+
+def _laughs(key):
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 9):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return "\n".join(lines + [f"{key}: *a8", ""])
+
+
+@pytest.mark.parametrize("text, says", [
+    ("net_type: resnet_50\nstride: 8\nnet_type: resnet_101\n",
+     "net_type: given twice (lines 1 and 3)"),
+    ("global_scale: .inf\n", "global_scale: expected float (finite); got inf"),
+    ("stride: .nan\n", "stride: expected float (finite); got nan"),
+    ("mean_pixel: [1.0, .inf, 2.0]\n", "mean_pixel: expected [float, float, float] (finite)"),
+    ("net_type: " + "[" * 50000 + "]" * 50000 + "\n", "nested too deeply"),
+    (_laughs("net_type"), "net_type: expected str; got [[[["),
+])
+def test_hostile_yaml_is_a_clear_config_error(tmp_path, text, says):
+    path = tmp_path / "pose_cfg.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert says in str(err.value) and str(path) in str(err.value)
