@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple, Optional
 import yaml
 
 from nnet.backbones import NET_TYPES
-from posecut.errors import ConfigError
+from posecut.errors import ConfigError, FormatError
 
 __all__ = [
     "CONFIG_KEYS",
@@ -319,7 +319,6 @@ def _format_joints(v: dict, config_dir: Optional[str]) -> list[tuple[str, str]]:
     if not v["keypoint_format"]:
         return []
     from dataset.keypoint_formats import get_format, is_format_file
-    from posecut.errors import FormatError
 
     if is_format_file(v["keypoint_format"]):
         v["keypoint_format"] = os.path.normpath(os.path.join(
@@ -505,14 +504,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
             try:
-                first = seen.setdefault(key, key_node.start_mark.line + 1)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"{key}: given twice (lines {seen[key]} and {line}); keep one",
+                        key_node.start_mark)
+                seen[key] = line
             except TypeError:
                 continue  # an unhashable key: the constructor below reports it
-            if first != key_node.start_mark.line + 1:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key}: given twice (lines {first} and "
-                                f"{key_node.start_mark.line + 1}); keep one", key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
 
 

@@ -345,6 +345,7 @@ def _laughs(key):
 @pytest.mark.parametrize("text, says", [
     ("net_type: resnet_50\nstride: 8\nnet_type: resnet_101\n",
      "net_type: given twice (lines 1 and 3)"),
+    ("{stride: 8, stride: 4}\n", "stride: given twice (lines 1 and 1)"),
     ("global_scale: .inf\n", "global_scale: expected float (finite); got inf"),
     ("stride: .nan\n", "stride: expected float (finite); got nan"),
     ("mean_pixel: [1.0, .inf, 2.0]\n", "mean_pixel: expected [float, float, float] (finite)"),
