@@ -149,7 +149,8 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
 class MultiPersonPredictor:
     """A loaded network, its pairwise statistics and spatial model: call it on an RGB image.
 
-    ``timings`` holds the seconds per stage (STAGES) of the last call.
+    ``gates`` are the edge gates those imply (computed here when not given). ``timings`` holds
+    the seconds per stage (STAGES) of the last call.
     """
 
     network: object
@@ -157,10 +158,13 @@ class MultiPersonPredictor:
     stds: np.ndarray
     model: SpatialModel
     settings: MultiPersonSettings
+    gates: np.ndarray = None
 
     def __post_init__(self):
         self.timings = {}
-        self.gates = edge_gates(self.means, self.stds, self.model, self.settings.edge_gate_stds)
+        if self.gates is None:
+            self.gates = edge_gates(self.means, self.stds, self.model,
+                                    self.settings.edge_gate_stds)
 
     def __call__(self, image) -> People:
         from nnet.predict import extract_cnn_output, scale_image
@@ -268,4 +272,4 @@ def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=N
     assets = grouping_assets_from_config(cfg, model_dir, stats_path)
     network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
     return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
-                                assets.settings)
+                                assets.settings, assets.gates)

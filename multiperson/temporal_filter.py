@@ -5,7 +5,7 @@ from collections import deque
 
 import numpy as np
 
-__all__ = ["MedianFilter", "median_filter_poses"]
+__all__ = ["MedianFilter", "half_window", "median_filter_poses"]
 
 
 def median_filter_poses(poses, window):
@@ -13,14 +13,15 @@ def median_filter_poses(poses, window):
     frames (odd, >= 1; truncated at the ends); scores unchanged. The reference the streaming
     filter is tested against."""
     poses = np.asarray(poses, np.float64)
-    half = _half(window)
+    half = half_window(window)
     out = poses.copy()
     for t in range(len(poses)):
         out[t, :, :2] = np.median(poses[max(0, t - half):t + half + 1, :, :2], axis=0)
     return out
 
 
-def _half(window):
+def half_window(window):
+    """``window // 2`` of a valid window (an odd number of frames >= 1), else ValueError."""
     if not (isinstance(window, int) and window >= 1 and window % 2 == 1):
         raise ValueError(f"filter window: expected an odd number of frames >= 1, got {window!r}")
     return window // 2
@@ -32,7 +33,7 @@ class MedianFilter:
     rest at the end."""
 
     def __init__(self, window):
-        self.half = _half(window)
+        self.half = half_window(window)
         self._items = deque()
         self._poses = deque(maxlen=2 * self.half + 1)
         self._done = 0  # frames already given out

@@ -82,7 +82,7 @@ def load_weights(model, path, spec=None, allow_missing=()):
         raise CheckpointError(f"{prefix}: cannot read checkpoint ({err})") from None
     stored = reader.get_variable_to_shape_map()
     wanted = slim_variables(model)
-    missing, mismatched, left_out = [], [], []
+    missing, mismatched, left_out, loaded = [], [], [], []
     for name, variable in wanted.items():
         optional = name.startswith(tuple(allow_missing))
         if name not in stored:
@@ -90,13 +90,12 @@ def load_weights(model, path, spec=None, allow_missing=()):
         elif tuple(stored[name]) != tuple(variable.shape):
             line = _describe_mismatch(name, tuple(variable.shape), stored[name])
             (left_out if optional else mismatched).append(line)
+        else:
+            loaded.append(name)
     if missing or mismatched:
         raise CheckpointError(_mismatch_message(prefix, missing, mismatched, stored, spec))
-    loaded = []
-    for name, variable in wanted.items():
-        if name in stored and tuple(stored[name]) == tuple(variable.shape):
-            variable.assign(reader.get_tensor(name).astype(variable.dtype))
-            loaded.append(name)
+    for name in loaded:
+        wanted[name].assign(reader.get_tensor(name).astype(wanted[name].dtype))
     if left_out:
         log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
                     "holds them with another shape):\n%s", prefix, len(left_out),

@@ -28,31 +28,30 @@ SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_f
                "amx_int8", "avx_vnni")
 
 
-def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
-    """The feature flags of the first processor in ``cpuinfo``; empty where it is missing or
-    unreadable (not Linux), which counts as no native bfloat16."""
+def _cpuinfo_value(cpuinfo: str, keys) -> str | None:
+    """The value of the first line of ``cpuinfo`` whose key is one of ``keys`` (the first
+    processor's), or None where there is none or the file is unreadable (not Linux)."""
     try:
         with open(cpuinfo, encoding="utf-8", errors="replace") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                if key.strip() in ("flags", "Features"):
-                    return frozenset(value.split())
+                if key.strip() in keys:
+                    return value.strip()
     except OSError:
         pass
-    return frozenset()
+    return None
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The feature flags of the first processor in ``cpuinfo``; empty where it is missing or
+    unreadable (not Linux), which counts as no native bfloat16."""
+    return frozenset((_cpuinfo_value(cpuinfo, ("flags", "Features")) or "").split())
 
 
 def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The processor's model name from ``cpuinfo``, else what the platform calls it."""
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    return value.strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return (_cpuinfo_value(cpuinfo, ("model name",)) or platform.processor()
+            or platform.machine())
 
 
 def describe_cpu(cpuinfo: str = "/proc/cpuinfo") -> str:

@@ -99,7 +99,6 @@ def cmd_pck(args):
     _start_tensorflow(args)
     import numpy as np
 
-    from dataset.keypoint_formats import get_format
     from dataset.loaders import load_dataset
     from dataset.metrics import pck, pckh, person_heights
 
@@ -122,12 +121,19 @@ def cmd_pck(args):
         alpha = 0.1 if args.alpha is None else args.alpha
         per_joint, total = pck(predicted, truth, person_heights(truth), alpha)
         what = f"PCK@{alpha:g} of person height"
-    names = (get_format(cfg.keypoint_format).joints if cfg.keypoint_format
-             else [f"joint {j}" for j in range(cfg.num_joints)])
+    names = _part_names(cfg)
     print(f"{what} on {len(records)} images ({args.dataset}): {100 * total:.1f} %")
     for name, value in zip(names, per_joint):
         print(f"  {name:<16} {100 * value:5.1f} %")
     return 0
+
+
+def _part_names(cfg):
+    """The names of the config's parts, for the tables the commands print."""
+    from dataset.keypoint_formats import get_format
+
+    return (get_format(cfg.keypoint_format).joints if cfg.keypoint_format
+            else [f"joint {j}" for j in range(cfg.num_joints)])
 
 
 def _single_person_poses(cfg, weights, records, what, no_progress):
@@ -155,7 +161,6 @@ def _evaluate_single_person(cfg, args):
 
     import numpy as np
 
-    from dataset.keypoint_formats import get_format
     from dataset.metrics import pixel_errors
 
     cfg.require_joints()
@@ -163,8 +168,7 @@ def _evaluate_single_person(cfg, args):
         _existing(path, "the labelled images to evaluate on")
     weights = _weights(cfg, args.weights)
     _start_tensorflow(args)
-    names = (get_format(cfg.keypoint_format).joints if cfg.keypoint_format
-             else [f"joint {j}" for j in range(cfg.num_joints)])
+    names = _part_names(cfg)
     report = {}
     for path in args.dataset:
         records = [r for r in _records(cfg, path, args.max_images) if r.num_people >= 1]
@@ -367,9 +371,12 @@ def cmd_predict(args):
     cfg = load_config(_config_path(config))
     weights = _weights(cfg, weights)
     if args.filter_window is not None:
-        if args.filter_window < 1 or args.filter_window % 2 == 0:
-            raise PosecutError(f"--filter-window: expected an odd number of frames, got "
-                               f"{args.filter_window}")
+        from multiperson.temporal_filter import half_window
+
+        try:
+            half_window(args.filter_window)
+        except ValueError as err:
+            raise PosecutError(f"--filter-window: {err}") from None
         if cfg.pairwise_predict:
             raise PosecutError(f"--filter-window: filters one pose per frame, for a model "
                                f"without the pairwise head; {cfg.source} groups several people, "
@@ -381,7 +388,7 @@ def cmd_predict(args):
     from multiperson.predict import setup_prediction
     from posecut.errors import DatasetError
     from posecut.pose_table import PoseTable
-    from posecut.predict_files import drawing_names, predict_images, predict_video
+    from posecut.predict_files import distinct_stems, predict_images, predict_video
 
     predictor = setup_prediction(cfg, weights)
     fmt = get_format(cfg.keypoint_format) if cfg.keypoint_format else None
@@ -399,8 +406,7 @@ def cmd_predict(args):
                                                        progress=not args.no_progress,
                                                        table=table)
     lines = [f"{len(images) - len(skipped)} images: {len(results)} people"] if images else []
-    for video, stem in zip(videos, drawing_names(videos)):
-        stem = stem[:-len(".png")]
+    for video, stem in zip(videos, distinct_stems(videos)):
         tables.append(os.path.join(out, f"{stem}_poses.csv"))
         try:
             with PoseTable(tables[-1], parts) as table:

@@ -6,6 +6,7 @@ plus, optionally, drawings: a PNG per image, an annotated MP4 per video (imageio
 import logging
 import os
 import time
+from collections import Counter
 
 import numpy as np
 from tqdm import tqdm
@@ -15,41 +16,39 @@ from dataset.images import read_image
 from multiperson.draw import draw_people
 from posecut.errors import DatasetError
 
-__all__ = ["drawing_names", "predict_images", "predict_video"]
+__all__ = ["distinct_stems", "predict_images", "predict_video"]
 
 log = logging.getLogger(__name__)
 
 
-def drawing_names(paths):
-    """A distinct PNG name per input path for its drawing: the file's stem, with its extension
-    where two stems meet (pic.png, pic.jpg) and its folders where the names still meet
-    (dupA/photo.png, dupB/photo.png)."""
+def distinct_stems(paths):
+    """A distinct name stem per input path for what is written of it (its drawing, its table):
+    the file's stem, with its extension where two stems meet (pic.png, pic.jpg) and its folders
+    where the names still meet (dupA/photo.png, dupB/photo.png)."""
     parts = [os.path.normpath(os.path.abspath(p)).split(os.sep) for p in paths]
     names = [os.path.splitext(p[-1])[0] for p in parts]
     depth = 0
-    while len(set(names)) < len(names):
-        taken = {n: names.count(n) for n in names}
+    while len(set(names)) < len(names) and depth <= max(len(p) for p in parts):
+        taken = Counter(names)
         for k, p in enumerate(parts):
             if taken[names[k]] > 1:
                 stem, ext = os.path.splitext(p[-1])
                 folders = p[max(1, len(p) - 1 - depth):-1]
                 names[k] = "_".join(folders + [stem + ("_" + ext[1:] if ext else "")])
         depth += 1
-        if depth > max(len(p) for p in parts):
-            break
-    return [n + ".png" for n in names]
+    return names
 
 
 def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True,
                    table=None):
     """(COCO results, COCO image records, skipped) of ``paths``: an image that cannot be read
     is logged and skipped, (path, reason) in ``skipped``, and the rest go on. Drawings as
-    ``out_dir/<name>.png`` (drawing_names), and a row per person in ``table`` (a PoseTable)
+    ``out_dir/<stem>.png`` (distinct_stems), and a row per person in ``table`` (a PoseTable)
     when given."""
     import imageio.v3 as iio
 
     results, records, skipped = [], [], []
-    names = drawing_names(paths)
+    stems = distinct_stems(paths)
     for index, path in enumerate(tqdm(paths, desc="predict", unit="image",
                                       disable=not progress)):
         try:
@@ -66,7 +65,7 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
                         "height": int(image.shape[0]), "width": int(image.shape[1])})
         results += people_to_coco_results(image_id, people.poses, people.scores)
         if out_dir:
-            iio.imwrite(os.path.join(out_dir, names[index]),
+            iio.imwrite(os.path.join(out_dir, stems[index] + ".png"),
                         draw_people(image, people.poses, skeleton))
     return results, records, skipped
 

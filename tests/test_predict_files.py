@@ -215,14 +215,14 @@ def test_a_filtered_video_gets_the_median_of_each_part_over_the_window(tmp_path)
         predict_video(Two(), video, [], progress=False, filter_window=3)
 
 
-def test_drawing_names_stay_distinct():
-    from posecut.predict_files import drawing_names
+def test_distinct_stems_stay_distinct():
+    from posecut.predict_files import distinct_stems
 
-    assert drawing_names(["a/people.png", "b/skier.jpg"]) == ["people.png", "skier.png"]
-    assert drawing_names(["x/pic.png", "x/pic.jpg"]) == ["pic_png.png", "pic_jpg.png"]
-    names = drawing_names(["dupA/photo.png", "dupB/photo.png", "other.png"])
-    assert names == ["dupA_photo_png.png", "dupB_photo_png.png", "other.png"]
-    assert len(set(drawing_names(["p/a/x.png", "q/a/x.png"]))) == 2
+    assert distinct_stems(["a/people.png", "b/skier.jpg"]) == ["people", "skier"]
+    assert distinct_stems(["x/pic.png", "x/pic.jpg"]) == ["pic_png", "pic_jpg"]
+    names = distinct_stems(["dupA/photo.png", "dupB/photo.png", "other.png"])
+    assert names == ["dupA_photo_png", "dupB_photo_png", "other"]
+    assert len(set(distinct_stems(["p/a/x.png", "q/a/x.png"]))) == 2
 
 
 def test_one_undecodable_image_is_skipped_and_the_rest_are_written(tmp_path, capsys):
