@@ -20,9 +20,10 @@ start_tensorflow()
 
 import numpy as np  # noqa: E402
 
-from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm  # noqa: E402
+from nnet.pose_net import build_pose_net, fold_batchnorm, spec_from_config  # noqa: E402
 from nnet.precision import choose_precision, cpu_flags, describe_cpu, gpu_visible  # noqa: E402
 from nnet.predict import compile_forward  # noqa: E402
+from posecut.config import config_from_dict  # noqa: E402
 
 
 def time_forward(spec, image, repeats, fold):
@@ -61,8 +62,9 @@ def main():
     rows = []
     for net in args.nets:
         for precision in args.precisions:
-            spec = PoseNetSpec(net_type=net, num_joints=args.joints, location_refinement=True,
-                               pairwise_predict=True, precision=precision)
+            spec = spec_from_config(config_from_dict({
+                "net_type": net, "num_joints": args.joints, "location_refinement": True,
+                "pairwise_predict": True, "precision": precision}))
             for fold in (True, False) if args.unfolded else (True,):
                 seconds = time_forward(spec, image, args.repeats, fold)
                 rows.append((net, precision, "folded" if fold else "unfolded", seconds))

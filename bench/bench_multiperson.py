@@ -31,8 +31,10 @@ from dataset.targets import target_settings_from_config  # noqa: E402
 from multiperson.detections import extract_detections  # noqa: E402
 from multiperson.graph import build_graph  # noqa: E402
 from multiperson.oracle import oracle_outputs  # noqa: E402
-from multiperson.predict import grouping_assets_from_config, people_from_raw_outputs  # noqa: E402
-from nnet.predict import extract_cnn_output, setup_pose_prediction  # noqa: E402
+from multiperson.predict import people_from_raw_outputs  # noqa: E402
+from nnet.outputs import extract_cnn_output  # noqa: E402
+from nnet.predict import setup_pose_prediction  # noqa: E402
+from posecut.build import grouping_assets_from_config  # noqa: E402
 from nnet.pose_net import spec_from_config  # noqa: E402
 from nnet.precision import describe_cpu  # noqa: E402
 from posecut.config import load_config  # noqa: E402
@@ -71,9 +73,9 @@ def _post_stages(raw, assets, repeats=5):
         people_from_raw_outputs(raw, assets.means, assets.stds, assets.model, settings, timings,
                                 assets.gates)
         runs.append([timings[s] for s in POST] + [time.perf_counter() - start])
-    dets = extract_detections(*extract_cnn_output(raw, settings.locref_stdev, assets.means,
+    dets = extract_detections(*extract_cnn_output(raw, settings.heads.locref_stdev, assets.means,
                                                   assets.stds, lazy_pairwise=True),
-                              settings.stride, settings.nms_radius, settings.det_min_score)
+                              settings.heads.stride, settings.nms_radius, settings.det_min_score)
     edges, _ = build_graph(dets, assets.model, settings.pair_mask, assets.gates,
                            settings.offset_gate)
     return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)
@@ -122,7 +124,7 @@ def main():
             oracle = oracle_outputs(joints, (height, width), targets, assets.means, assets.stds,
                                     rng=rng)
             sources = {"network": network(image),
-                       "oracle": _raw(oracle, settings.locref_stdev, assets.means, assets.stds)}
+                       "oracle": _raw(oracle, settings.heads.locref_stdev, assets.means, assets.stds)}
             for kind, raw in sources.items():
                 stages, cands, edges = _post_stages(raw, assets)
                 rows[kind].append([cands, edges, *stages])

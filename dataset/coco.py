@@ -17,7 +17,7 @@ import numpy as np
 from dataset.jsonfile import is_integer, numbers, read_json, require
 from dataset.keypoint_formats import get_format, registered_formats
 from dataset.records import Dataset, ImageRecord, Region, SkipLog, find_image, joint_layout
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["infer_format", "load_coco", "locate_coco"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from dataset.jsonfile import read_json
-from posecut.errors import DatasetError, PosecutError
+from lib.errors import DatasetError, PosecutError
 
 __all__ = [
     "COCO_METRICS",

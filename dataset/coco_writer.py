@@ -5,7 +5,7 @@ import json
 import os
 
 from dataset.conversion import Conversion
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["coco_document", "write_coco_json"]
 

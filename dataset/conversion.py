@@ -18,7 +18,7 @@ from dataset.image_size import read_image_size
 from dataset.joint_mappings import JointMapping
 from dataset.records import ImageRecord
 from dataset.sources.base import Report, SourceData
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["Conversion", "OutputImage", "OutputPerson", "box_from_joints", "convert", "image_records"]
 

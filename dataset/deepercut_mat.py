@@ -17,7 +17,7 @@ import numpy as np
 import scipy.io as sio
 
 from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["load_deepercut_mat", "write_deepercut_mat"]
 

@@ -23,7 +23,7 @@ from dataset.deepercut_mat import write_deepercut_mat
 from dataset.joint_mappings import get_mapping, load_mapping
 from dataset.keypoint_formats import KeypointFormat
 from dataset.sources.kinds import SOURCES, keypoint_format, read_source
-from posecut.errors import PosecutError
+from lib.errors import PosecutError
 
 __all__ = ["DEEPERCUT_MAT", "add_arguments", "generate", "main", "run", "summary"]
 

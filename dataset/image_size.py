@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["read_image_size"]
 

@@ -4,7 +4,7 @@ import os
 import imageio.v3 as iio
 import numpy as np
 
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 
 def read_image(path):

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from dataset.keypoint_formats import KeypointFormat, get_format
-from posecut.errors import DatasetError, FormatError
+from lib.errors import DatasetError, FormatError
 
 __all__ = ["JointMapping", "VisibilityTable", "available_mappings", "get_mapping", "identity_mapping",
            "load_mapping", "visibility_table"]

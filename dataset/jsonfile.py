@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["is_integer", "numbers", "read_json", "require"]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from posecut.errors import FormatError
+from lib.errors import FormatError
 
 __all__ = [
     "KeypointFormat",

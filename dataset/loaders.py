@@ -16,7 +16,7 @@ from dataset.coco import load_coco
 from dataset.deepercut_mat import load_deepercut_mat
 from dataset.mpii import load_mpii_json
 from dataset.records import Dataset
-from posecut.errors import ConfigError, DatasetError
+from lib.errors import ConfigError, DatasetError
 
 __all__ = ["LoadOptions", "load_dataset", "load_dataset_from_config", "register_loader", "registered_loaders"]
 

@@ -25,7 +25,7 @@ import scipy.io as sio
 
 from dataset.jsonfile import numbers, read_json, require
 from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["FORMAT", "load_mpii_json", "read_head_boxes"]
 

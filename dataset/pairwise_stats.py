@@ -1,7 +1,7 @@
 """Mean and spread of the offsets between every ordered pair of joints of a person.
 
 Pairwise (ArtTrack) targets are these offsets normalised as ``(offset - mean) / std`` per pair.
-Pairs are ordered as DeeperCut's pairwise channels: ``pair_index(k, m, J)``. Files use
+Pairs are ordered as DeeperCut's pairwise channels: ``nnet.heads.pair_index(k, m, J)``. Files use
 DeeperCut's ``pairwise_stats.mat`` layout: ``graph`` (n x 2, 0-based ordered joint pairs),
 ``means`` and ``std_devs`` (n x 2, x then y), rows in any order, statistics at scale 1 (DeeperCut
 multiplies them by ``global_scale`` when loading; so does ``load_pairwise_stats`` with ``scale``).
@@ -14,16 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.io as sio
 
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
+from nnet.heads import pair_index, pair_list
 
 __all__ = [
     "MIN_STD",
-    "NormalisedOffsets",
     "PairwiseStats",
     "compute_pairwise_stats",
     "load_pairwise_stats",
-    "pair_index",
-    "pair_list",
     "save_pairwise_stats",
 ]
 
@@ -32,44 +30,6 @@ log = logging.getLogger(__name__)
 MIN_STD = 1.0
 """Floor of a pair's std, in pixels: a pair seen once (or always at the same offset) has std 0,
 and normalising by anything much below the labelling precision of a pixel would blow its targets up."""
-
-
-def pair_index(first, second, num_joints):
-    """Channel of the ordered joint pair (first -> second) in DeeperCut's pairwise layout; arrays work."""
-    first, second = np.asarray(first), np.asarray(second)
-    index = (num_joints - 1) * first + second - (first < second).astype(np.int64)
-    return int(index) if index.ndim == 0 else index
-
-
-def pair_list(num_joints: int) -> np.ndarray:
-    """(J(J-1), 2) int array: the ordered pairs (first, second), row ``p`` being pair index ``p``."""
-    first, second = np.nonzero(~np.eye(num_joints, dtype=bool))
-    return np.stack([first, second], axis=1).astype(np.int64)
-
-
-class NormalisedOffsets:
-    """A network's raw pairwise map with the statistics that de-normalise it, so that only the
-    cells that are read get de-normalised (a whole 480x640 map of 17 joints takes about 10 ms).
-
-    ``raw`` (h, w, J(J-1), 2) as the network gives it; ``take`` reads ``raw * stds + means``.
-    """
-
-    def __init__(self, raw, means, stds):
-        self.raw = np.asarray(raw)
-        self.means = np.asarray(means)
-        self.stds = np.asarray(stds)
-        self.shape = self.raw.shape
-
-    def take(self, cells, channels) -> np.ndarray:
-        """(..., 2) offsets in pixels of the flat cells ``cells`` (row * w + col) and pair
-        channels ``channels`` (broadcast together), with the arithmetic of the whole map's
-        ``raw * stds + means``."""
-        flat = self.raw.reshape(self.shape[0] * self.shape[1], -1, 2)
-        return flat[cells, channels] * self.stds[channels] + self.means[channels]
-
-    def denormalised(self) -> np.ndarray:
-        """The whole map in pixels."""
-        return self.raw * self.stds + self.means
 
 
 @dataclass(frozen=True, eq=False)

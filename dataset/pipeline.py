@@ -14,7 +14,7 @@ import tensorflow as tf
 from dataset.augment import AugmentSettings, augment, draw_scale
 from dataset.images import read_image
 from dataset.targets import TargetSettings, compute_targets
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ class SampleSettings:
 def target_keys(targets):
     """Names of the target arrays a sample carries, in a fixed order."""
     keys = ["part_score_targets", "part_score_weights"]
-    if targets.location_refinement:
+    if targets.heads.location_refinement:
         keys += ["locref_targets", "locref_mask"]
-    if targets.pairwise_predict:
+    if targets.heads.pairwise_predict:
         keys += ["pairwise_targets", "pairwise_mask"]
     return keys
 
@@ -63,7 +63,7 @@ def make_sample(record, rng, settings):
 
 def _channels(targets):
     """Channels of each target array."""
-    j = targets.num_joints
+    j = targets.heads.num_joints
     return {"part_score_targets": j, "part_score_weights": j, "locref_targets": 2 * j,
             "locref_mask": 2 * j, "pairwise_targets": 2 * j * (j - 1),
             "pairwise_mask": 2 * j * (j - 1)}

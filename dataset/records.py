@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from dataset.keypoint_formats import get_format
-from posecut.errors import DatasetError, FormatError
+from lib.errors import DatasetError, FormatError
 
 __all__ = ["Dataset", "ImageRecord", "Region", "SkipLog", "find_image", "joint_layout"]
 

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from dataset.jsonfile import read_json, require
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["split_coco", "split_image_ids", "write_split"]
 

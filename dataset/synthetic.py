@@ -32,7 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dataset.keypoint_formats import get_format
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = [
     "Arm",

@@ -3,64 +3,44 @@
 A vectorised version of DeeperCut's ``PoseDataset.compute_targets_and_weights`` (pure numpy, so
 it can run inside ``tf.data`` through a numpy function). Score-map cell ``(i, j)`` has its
 centre at pixel ``(x, y) = (j * stride + stride / 2, i * stride + stride / 2)``, the centre that
-``nnet.predict.argmax_pose_predict`` adds the refinement to. Where people overlap, a cell takes
+``nnet.outputs.argmax_pose_predict`` adds the refinement to. Where people overlap, a cell takes
 its locref and pairwise targets from the nearest labelled joint of its type (ties: the person
-listed first). Channel layouts follow DeeperCut: locref ``2k`` is x and ``2k + 1`` is y of joint
-``k``; pairwise ``2p`` / ``2p + 1`` are x / y of pair ``p = pair_index(k, m, J)``.
+listed first). Channels are laid out as ``nnet.heads`` says.
 """
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
-from dataset.pairwise_stats import pair_index
+from nnet.heads import HeadLayout, head_layout_from_config, pair_index
 
-__all__ = ["TargetSettings", "compute_targets", "grid_size", "ignored_cells", "target_settings_from_config"]
+__all__ = ["TargetSettings", "cell_centres", "compute_targets", "ignored_cells", "target_settings_from_config"]
 
 
 @dataclass(frozen=True)
 class TargetSettings:
-    """pose_cfg.yaml values that shape the targets (DeeperCut's names and defaults).
+    """The head layout the targets are encoded for, and the pose_cfg.yaml values that weigh them.
 
     ``weigh_part_predictions`` does not change the arrays: ``part_score_weights`` always holds the
     weights and the loss (``nnet.losses``) applies them only when it is true, as DeeperCut did.
     """
 
-    num_joints: int
-    stride: float = 8.0
-    pos_dist_thresh: float = 17.0
-    locref_stdev: float = 7.2801
-    location_refinement: bool = False
-    pairwise_predict: bool = False
-    weigh_part_predictions: bool = False
-    weigh_negatives: bool = False
-    fg_fraction: float = 0.25
-    weigh_only_present_joints: bool = False
+    heads: HeadLayout
+    pos_dist_thresh: float
+    weigh_negatives: bool
+    fg_fraction: float
+    weigh_only_present_joints: bool
 
 
 def target_settings_from_config(cfg) -> TargetSettings:
     """The target settings of a loaded ``PoseConfig`` (which must say how many joints there are)."""
     return TargetSettings(
-        num_joints=cfg.require_joints(),
-        stride=float(cfg.stride),
+        heads=head_layout_from_config(cfg),
         pos_dist_thresh=float(cfg.pos_dist_thresh),
-        locref_stdev=float(cfg.locref_stdev),
-        location_refinement=bool(cfg.location_refinement),
-        pairwise_predict=bool(cfg.pairwise_predict),
-        weigh_part_predictions=bool(cfg.weigh_part_predictions),
         weigh_negatives=bool(cfg.weigh_negatives),
         fg_fraction=float(cfg.fg_fraction),
         weigh_only_present_joints=bool(cfg.weigh_only_present_joints),
     )
-
-
-def grid_size(height: int, width: int, stride: float = 8.0) -> tuple[int, int]:
-    """Score-map size of an image: ``2 * ceil(H / (2 stride))`` by ``2 * ceil(W / (2 stride))``.
-
-    The network's output size too (``nnet.pose_net.output_size`` is this function).
-    """
-    coarse = 2 * stride
-    return 2 * int(np.ceil(height / coarse)), 2 * int(np.ceil(width / coarse))
 
 
 def cell_centres(size: tuple[int, int], stride: float) -> tuple[np.ndarray, np.ndarray]:
@@ -152,11 +132,11 @@ def _part_weights(scmap, labelled_joints, ignored, settings) -> np.ndarray:
 def _locref(joints, pos, centres, size, settings):
     """Locref targets (h, w, 2J) and mask: (joint - cell centre) / locref_stdev at positives."""
     cx, cy = centres
-    j = settings.num_joints
+    j = settings.heads.num_joints
     targets = np.zeros(size + (j, 2), dtype=np.float32)
     mask = np.zeros(size + (j, 2), dtype=np.float32)
     offset = joints[pos.person, pos.joint, :2] - np.stack([cx[pos.col], cy[pos.row]], axis=1)
-    targets[pos.row, pos.col, pos.joint] = offset / settings.locref_stdev
+    targets[pos.row, pos.col, pos.joint] = offset / settings.heads.locref_stdev
     mask[pos.row, pos.col, pos.joint] = 1
     return targets.reshape(size + (2 * j,)), mask.reshape(size + (2 * j,))
 
@@ -164,7 +144,7 @@ def _locref(joints, pos, centres, size, settings):
 def _pairwise(joints, labelled, pos, centres, size, settings, means, stds):
     """Pairwise targets (h, w, 2J(J-1)) and mask: offsets from the cell to the person's other joints."""
     cx, cy = centres
-    j = settings.num_joints
+    j = settings.heads.num_joints
     n_pairs = j * (j - 1)
     targets = np.zeros(size + (n_pairs, 2), dtype=np.float32)
     mask = np.zeros(size + (n_pairs, 2), dtype=np.float32)
@@ -212,15 +192,16 @@ def compute_targets(joints, image_size, settings: TargetSettings, pairwise_means
 
     Returns 'part_score_targets' and 'part_score_weights' (h, w, J), plus 'locref_targets' and
     'locref_mask' (h, w, 2J) with location_refinement, and 'pairwise_targets' and 'pairwise_mask'
-    (h, w, 2J(J-1)) with pairwise_predict.
+    (h, w, 2J(J-1)) with pairwise_predict (the head layout's channels).
     """
-    num_joints = settings.num_joints
+    heads = settings.heads
+    num_joints = heads.num_joints
     joints = np.asarray(joints, dtype=np.float64).reshape(-1, num_joints, 3)
     means, stds = _check_stats(pairwise_means, pairwise_stds, num_joints)
-    size = grid_size(image_size[0], image_size[1], settings.stride)
+    size = heads.grid(image_size[0], image_size[1])
     labelled = (joints[:, :, 2] > 0) & np.isfinite(joints[:, :, :2]).all(axis=2)
-    pos = _positives(joints, labelled, size, settings.stride, settings.pos_dist_thresh * scale)
-    ignored = ignored_cells(ignore_mask, size, settings.stride)
+    pos = _positives(joints, labelled, size, heads.stride, settings.pos_dist_thresh * scale)
+    ignored = ignored_cells(ignore_mask, size, heads.stride)
 
     scmap = np.zeros(size + (num_joints,), dtype=np.float32)
     scmap[pos.row, pos.col, pos.joint] = 1
@@ -229,10 +210,10 @@ def compute_targets(joints, image_size, settings: TargetSettings, pairwise_means
 
     kept = ~ignored[pos.row, pos.col]
     pos = _Positives(pos.joint[kept], pos.row[kept], pos.col[kept], pos.person[kept])
-    centres = cell_centres(size, settings.stride)
-    if settings.location_refinement:
+    centres = cell_centres(size, heads.stride)
+    if heads.location_refinement:
         out["locref_targets"], out["locref_mask"] = _locref(joints, pos, centres, size, settings)
-    if settings.pairwise_predict:
+    if heads.pairwise_predict:
         out["pairwise_targets"], out["pairwise_mask"] = _pairwise(
             joints, labelled, pos, centres, size, settings, means, stds)
     return out

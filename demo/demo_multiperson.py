@@ -22,9 +22,10 @@ from dataset.coco_eval import people_to_coco_results  # noqa: E402
 from dataset.images import read_image  # noqa: E402
 from dataset.keypoint_formats import get_format  # noqa: E402
 from multiperson.draw import save_multi_person_figure  # noqa: E402
-from multiperson.predict import STAGES, setup_multiperson_prediction  # noqa: E402
+from multiperson.predict import STAGES  # noqa: E402
+from posecut.build import setup_multiperson_prediction  # noqa: E402
 from posecut.config import load_config  # noqa: E402
-from posecut.errors import PosecutError  # noqa: E402
+from lib.errors import PosecutError  # noqa: E402
 
 MODEL = os.path.join(ROOT, "models", "synthetic_multi")
 

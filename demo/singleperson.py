@@ -26,9 +26,10 @@ from dataset.images import read_image  # noqa: E402
 from dataset.keypoint_formats import get_format  # noqa: E402
 from multiperson.draw import save_single_person_figure  # noqa: E402
 from nnet.checkpoint_files import config_weights  # noqa: E402
-from nnet.predict import argmax_pose_predict, extract_cnn_output, setup_pose_prediction  # noqa: E402
+from nnet.outputs import argmax_pose_predict, extract_cnn_output  # noqa: E402
+from nnet.predict import setup_pose_prediction  # noqa: E402
 from posecut.config import load_config  # noqa: E402
-from posecut.errors import PosecutError  # noqa: E402
+from lib.errors import PosecutError  # noqa: E402
 
 
 BUNDLED_CONFIG = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")

@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lib import multicut_cy as _cy
-from posecut.errors import PosecutError
+from lib.errors import PosecutError
 
 __all__ = [
     "MulticutError",

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lib import nms_cy as _cy
-from posecut.errors import PosecutError
+from lib.errors import PosecutError
 
 __all__ = ["NmsError", "PartPeaks", "nms_scoremaps"]
 

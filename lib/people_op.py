@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from lib.compile_flags import CXXFLAGS
-from posecut.errors import PosecutError
+from lib.errors import PosecutError
 
 __all__ = ["OpBuildError", "build", "library_path", "load"]
 

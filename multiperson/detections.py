@@ -4,7 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dataset.pairwise_stats import NormalisedOffsets, pair_index
+from nnet.heads import NormalisedOffsets, pair_index
 from lib.nms import nms_scoremaps
 
 __all__ = ["Detections", "extract_detections"]
@@ -53,7 +53,7 @@ def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float
 
     ``scmap`` (h, w, J) part scores; ``locref`` (h, w, J, 2) refinements in pixels or None;
     ``pairwise`` (h, w, J(J-1), 2) de-normalised offsets in DeeperCut's pair order (an array,
-    or a dataset.pairwise_stats.NormalisedOffsets: then only the candidates' cells are
+    or a nnet.heads.NormalisedOffsets: then only the candidates' cells are
     de-normalised), or None.
     Peaks come from lib.nms with ``nms_radius`` cells and threshold ``min_score``; a cell's centre
     is ``(col, row) * stride + stride / 2``.

@@ -9,23 +9,22 @@ import numpy as np
 from tqdm import tqdm
 
 from dataset.coco_eval import people_to_coco_results
+from dataset.images import read_image
 from dataset.targets import TargetSettings
 from multiperson.detections import extract_detections
 from multiperson.fit_pairwise import PairSamples, match_detections, pair_samples
 from multiperson.oracle import OracleNoise, oracle_outputs
 from multiperson.predict import MultiPersonSettings, STAGES, people_from_outputs
+from nnet.outputs import network_outputs
 
 __all__ = ["collect_pair_samples", "network_outputs_fn", "oracle_outputs_fn", "predict_dataset"]
 
 
-def network_outputs_fn(network, means, stds, locref_stdev: float, scale: float = 1.0) -> Callable:
+def network_outputs_fn(network, means, stds, scale: float = 1.0) -> Callable:
     """record -> (scmap, locref, pairwise) of the network on the record's image resized by ``scale``."""
-    from dataset.images import read_image
-    from nnet.predict import network_outputs
 
     def outputs(record):
-        return network_outputs(network, read_image(record.image_path), locref_stdev, means, stds,
-                               scale)
+        return network_outputs(network, read_image(record.image_path), means, stds, scale)
 
     return outputs
 
@@ -58,7 +57,7 @@ def collect_pair_samples(records, outputs, settings: MultiPersonSettings, match_
         if record.num_people < 2:
             continue
         scmap, locref, pairwise = outputs(record)
-        dets = extract_detections(scmap, locref, pairwise, settings.stride, settings.nms_radius,
+        dets = extract_detections(scmap, locref, pairwise, settings.heads.stride, settings.nms_radius,
                                   settings.det_min_score)
         owner = match_detections(dets, _scaled_joints(record, scale), match_radius)
         pair_samples(dets, owner, settings.pair_mask, samples)

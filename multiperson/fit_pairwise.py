@@ -16,7 +16,8 @@ from scipy.optimize import minimize
 
 from multiperson.detections import Detections
 from multiperson.graph import candidate_edges
-from multiperson.pairwise import NUM_FEATURES, SpatialModel, edge_features
+from multiperson.pairwise import (NUM_FEATURES, SAME_PART_BIAS, SAME_PART_COEF, SpatialModel,
+                                  edge_features)
 
 __all__ = [
     "PairSamples",
@@ -169,8 +170,6 @@ def fit_spatial_model(samples: PairSamples, pairs, min_samples: int = 20,
 
 def _fit_same_part(samples: PairSamples, rng, max_samples):
     """Per part (coef, bias) of p = sigmoid(bias - coef * distance), with pseudo-samples."""
-    from multiperson.pairwise import SAME_PART_BIAS, SAME_PART_COEF
-
     j = samples.num_joints
     coef, bias = np.full(j, SAME_PART_COEF), np.full(j, SAME_PART_BIAS)
     for k in range(j):

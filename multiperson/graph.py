@@ -3,6 +3,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lib.pairwise_cy import graph_edges
+from nnet.heads import pair_list
+
 __all__ = ["GraphArrays", "build_graph", "candidate_edges", "default_sparse_graph", "edge_gates",
            "graph_arrays", "part_pair_mask"]
 
@@ -58,8 +61,6 @@ def edge_gates(means, stds, model, num_stds: float) -> np.ndarray:
     Pairs farther apart would get a probability near 0 anyway; leaving them out makes the graph
     and the solver's work grow with the people's crowding rather than with their number squared.
     """
-    from dataset.pairwise_stats import pair_list
-
     j = model.num_joints
     gates = np.full((j, j), np.inf)
     if num_stds <= 0:
@@ -125,8 +126,6 @@ def build_graph(dets, model, mask, gates=None, offset_gate=None):
     with the number of people rather than with its square. Compiled (lib/pairwise_cy.pyx);
     without gates it equals candidate_edges followed by edge_probabilities.
     """
-    from lib.pairwise_cy import graph_edges
-
     j = dets.num_joints
     if model.num_joints != j or mask.shape != (j, j):
         raise ValueError(f"build_graph: the detections have {j} parts, the spatial model "

@@ -39,7 +39,7 @@ def oracle_outputs(joints, image_size, settings: TargetSettings, means, stds,
     positive = scmap > 0
     scmap[positive] -= rng.uniform(0.0, noise.score, positive.sum())
     h, w, j = scmap.shape
-    locref = targets["locref_targets"].reshape(h, w, j, 2) * settings.locref_stdev
+    locref = targets["locref_targets"].reshape(h, w, j, 2) * settings.heads.locref_stdev
     locref = locref + rng.normal(0.0, noise.locref_px, locref.shape) * positive[..., None]
     pairwise = targets["pairwise_targets"].reshape(h, w, -1, 2) * stds + means
     known = targets["pairwise_mask"].reshape(h, w, -1, 2) > 0

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.io as sio
 
-from posecut.errors import CheckpointError
+from lib.errors import CheckpointError
 
 __all__ = [
     "NUM_FEATURES",

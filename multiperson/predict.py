@@ -5,12 +5,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dataset.keypoint_formats import get_format
 from lib.multicut import solve
+from lib.people_cy import people_from_raw
 from multiperson.assemble import People, assemble_people
 from multiperson.detections import Detections, extract_detections
 from multiperson.graph import (build_graph, default_sparse_graph, edge_gates, graph_arrays,
                                part_pair_mask)
 from multiperson.pairwise import SpatialModel
+from nnet.heads import HeadLayout, head_layout_from_config
+from nnet.outputs import extract_cnn_output, predict_single_person, scale_image
 
 __all__ = [
     "GroupingAssets",
@@ -19,12 +23,9 @@ __all__ = [
     "STAGES",
     "SinglePersonPredictor",
     "group_detections",
-    "grouping_assets_from_config",
     "multiperson_settings_from_config",
     "people_from_outputs",
     "people_from_raw_outputs",
-    "setup_multiperson_prediction",
-    "setup_prediction",
 ]
 
 STAGES = ("network", "nms", "pairwise", "solver", "assembly")
@@ -35,18 +36,22 @@ STAGES = ("network", "nms", "pairwise", "solver", "assembly")
 class MultiPersonSettings:
     """Everything after the network, read once from the config."""
 
-    num_joints: int
-    stride: float
-    locref_stdev: float
+    heads: HeadLayout
+    """Joints, stride and locref scale of the network's outputs."""
     nms_radius: float
     det_min_score: float
     pair_mask: np.ndarray
     """(J, J) bool: linked part pairs (see multiperson.graph.part_pair_mask)."""
     min_person_parts: int
-    global_scale: float = 1.0
-    edge_gate_stds: float = 0.0
-    offset_gate: tuple[float, float] | None = None
+    global_scale: float
+    edge_gate_stds: float
+    offset_gate: tuple[float, float] | None
     """(pixels, fraction) of multiperson.graph.build_graph's offset gate, or None."""
+
+    @property
+    def num_joints(self) -> int:
+        """Number of joints J."""
+        return self.heads.num_joints
 
 
 def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
@@ -55,10 +60,8 @@ def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
     joints = cfg.require_joints()
     graph = cfg.sparse_graph
     if not graph and cfg.keypoint_format:
-        from dataset.keypoint_formats import get_format
-
         graph = default_sparse_graph(get_format(cfg.keypoint_format).skeleton, joints)
-    return MultiPersonSettings(joints, cfg.stride, cfg.locref_stdev, cfg.nms_radius,
+    return MultiPersonSettings(head_layout_from_config(cfg), cfg.nms_radius,
                                cfg.det_min_score, part_pair_mask(graph, joints),
                                cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds,
                                None if cfg.edge_offset_gate_px is None else
@@ -96,7 +99,7 @@ def people_from_outputs(scmap, locref, pairwise, model: SpatialModel,
     """People (in the network input's pixels) from one image's de-normalised network outputs;
     ``gates`` as in group_detections."""
     start = time.perf_counter()
-    dets = extract_detections(scmap, locref, pairwise, settings.stride, settings.nms_radius,
+    dets = extract_detections(scmap, locref, pairwise, settings.heads.stride, settings.nms_radius,
                               settings.det_min_score)
     _tick(timings, "nms", start)
     if dets.offsets is None:
@@ -113,11 +116,9 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
 
     Every step after the network in one compiled call (lib/people.hpp, the C++ of lib/'s
     kernels plus candidates and assembly): the people of people_from_outputs on
-    nnet.predict.extract_cnn_output's outputs, without de-normalising whole maps or crossing
+    nnet.outputs.extract_cnn_output's outputs, without de-normalising whole maps or crossing
     into Python between stages. ``timings`` and ``gates`` as in group_detections.
     """
-    from lib.people_cy import people_from_raw
-
     j = settings.num_joints
     prob = np.asarray(raw["part_prob"], np.float32)
     if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j:
@@ -135,7 +136,8 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
         np.ascontiguousarray(prob[0]), arrays["locref"], arrays["pairwise_pred"],
         np.ascontiguousarray(means, np.float64), np.ascontiguousarray(stds, np.float64),
         *graph_arrays(model, settings.pair_mask, gates, settings.offset_gate),
-        float(settings.stride), np.float32(settings.locref_stdev), float(settings.nms_radius),
+        float(settings.heads.stride), np.float32(settings.heads.locref_stdev),
+        float(settings.nms_radius),
         np.float32(settings.det_min_score), int(settings.min_person_parts))
     if timings is not None:
         for stage, seconds in stages.items():
@@ -167,8 +169,6 @@ class MultiPersonPredictor:
                                     self.settings.edge_gate_stds)
 
     def __call__(self, image) -> People:
-        from nnet.predict import extract_cnn_output, scale_image
-
         scale = self.settings.global_scale
         timings = {}
         start = time.perf_counter()
@@ -178,7 +178,7 @@ class MultiPersonPredictor:
             people = people_from_raw_outputs(raw, self.means, self.stds, self.model,
                                              self.settings, timings, self.gates)
         else:
-            outputs = extract_cnn_output(raw, self.settings.locref_stdev, self.means, self.stds,
+            outputs = extract_cnn_output(raw, self.settings.heads.locref_stdev, self.means, self.stds,
                                          lazy_pairwise=True)
             people = people_from_outputs(*outputs, self.model, self.settings, timings,
                                          self.gates)
@@ -195,34 +195,18 @@ class SinglePersonPredictor:
     """
 
     network: object
-    locref_stdev: float
-    stride: float
-    global_scale: float = 1.0
+    """An nnet.predict.PosePredictor (its spec's head layout scales the outputs)."""
+    global_scale: float
 
     def __post_init__(self):
         self.timings = {}
 
     def __call__(self, image) -> People:
-        from nnet.predict import predict_single_person
-
         start = time.perf_counter()
-        pose = predict_single_person(self.network, np.asarray(image), self.locref_stdev,
-                                     self.stride, self.global_scale)
+        pose = predict_single_person(self.network, np.asarray(image), self.global_scale)
         self.timings = {}
         _tick(self.timings, "network", start)
         return People(pose[None], np.array([pose[:, 2].mean()]))
-
-
-def setup_prediction(cfg, weights=None):
-    """The predictor a loaded config's heads call for: grouping into people with the pairwise
-    head (setup_multiperson_prediction), else the argmax pose of one person per image."""
-    if cfg.pairwise_predict:
-        return setup_multiperson_prediction(cfg, weights)
-    from nnet.predict import setup_pose_prediction
-
-    cfg.require_joints()
-    return SinglePersonPredictor(setup_pose_prediction(cfg, weights), float(cfg.locref_stdev),
-                                 float(cfg.stride), float(cfg.global_scale))
 
 
 class GroupingAssets(NamedTuple):
@@ -235,41 +219,3 @@ class GroupingAssets(NamedTuple):
     stds: np.ndarray
     model: SpatialModel
     gates: np.ndarray
-
-
-def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> GroupingAssets:
-    """The grouping assets of a loaded config: pairwise statistics (``stats_path`` or its
-    pairwise_stats_fn, scaled by global_scale) and spatial model (``model_dir`` or its
-    pairwise_model_dir), with the gates they imply."""
-    from dataset.pairwise_stats import load_pairwise_stats
-    from multiperson.pairwise import load_spatial_model
-    from posecut.errors import ConfigError
-
-    settings = multiperson_settings_from_config(cfg)
-    folder = model_dir or cfg.resolve_path(cfg.pairwise_model_dir)
-    if not folder:
-        raise ConfigError(f"{cfg.source}: pairwise_model_dir: expected the folder of the fitted "
-                          f"spatial model (posecut fit-pairwise writes it), got ''")
-    stats = load_pairwise_stats(stats_path or cfg.resolve_path(cfg.pairwise_stats_fn),
-                                settings.num_joints, scale=cfg.global_scale)
-    model = load_spatial_model(folder, settings.num_joints)
-    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
-    return GroupingAssets(settings, stats.means, stats.stds, model, gates)
-
-
-def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,
-                                 fold=True, untrained=False) -> MultiPersonPredictor:
-    """The predictor of a loaded config: network with ``weights`` (None: the config's
-    init_weights; random only with ``untrained``, as setup_pose_prediction), pairwise statistics
-    (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
-    config's pairwise_model_dir)."""
-    from nnet.predict import setup_pose_prediction
-    from posecut.errors import ConfigError
-
-    if not cfg.pairwise_predict:
-        raise ConfigError(f"{cfg.source}: pairwise_predict: multi-person prediction needs the "
-                          f"pairwise head (true), got false")
-    assets = grouping_assets_from_config(cfg, model_dir, stats_path)
-    network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
-    return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
-                                assets.settings, assets.gates)

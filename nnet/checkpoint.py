@@ -15,7 +15,7 @@ from keras import layers
 
 from nnet.checkpoint_files import checkpoint_problem
 from nnet.layers import FrozenBatchNorm
-from posecut.errors import CheckpointError
+from lib.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 

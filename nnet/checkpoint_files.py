@@ -3,7 +3,7 @@ command refuses a wrong path before it spends seconds starting TensorFlow."""
 import glob
 import os
 
-from posecut.errors import ConfigError
+from lib.errors import ConfigError
 
 __all__ = ["checkpoint_problem", "config_weights"]
 

@@ -27,14 +27,15 @@ class FrozenBatchNorm(layers.Layer):
 
     def build(self, input_shape):
         channels = (input_shape[-1],)
-        self.gamma = self.add_weight(name="gamma", shape=channels, initializer="ones")
-        self.beta = self.add_weight(name="beta", shape=channels, initializer="zeros")
-        self.moving_mean = self.add_weight(
-            name="moving_mean", shape=channels, initializer="zeros", trainable=False
-        )
-        self.moving_variance = self.add_weight(
-            name="moving_variance", shape=channels, initializer="ones", trainable=False
-        )
+        # float32 and never autocast: under mixed_bfloat16 the statistics and the affine map keep
+        # full precision, and the moving averages add float32 to float32.
+        kwargs = {"shape": channels, "dtype": "float32", "autocast": False}
+        self.gamma = self.add_weight(name="gamma", initializer="ones", **kwargs)
+        self.beta = self.add_weight(name="beta", initializer="zeros", **kwargs)
+        self.moving_mean = self.add_weight(name="moving_mean", initializer="zeros",
+                                           trainable=False, **kwargs)
+        self.moving_variance = self.add_weight(name="moving_variance", initializer="ones",
+                                               trainable=False, **kwargs)
 
     def scale_and_shift(self):
         """The equivalent per-channel affine map (scale, shift) in float32."""

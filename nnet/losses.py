@@ -8,30 +8,28 @@ from dataclasses import dataclass
 import tensorflow as tf
 from keras import layers
 
+from nnet.heads import HeadLayout, head_layout_from_config
+
 
 @dataclass(frozen=True)
 class LossSettings:
-    """Which loss terms are on and how they are weighted (pose_cfg.yaml values)."""
+    """Which loss terms are on (the head layout's heads) and how they are weighted (pose_cfg.yaml)."""
 
-    weigh_part_predictions: bool = False
-    intermediate_supervision: bool = False
-    location_refinement: bool = True
-    locref_huber_loss: bool = True
-    locref_loss_weight: float = 1.0
-    pairwise_predict: bool = False
-    pairwise_huber_loss: bool = True
-    pairwise_loss_weight: float = 1.0
+    heads: HeadLayout
+    weigh_part_predictions: bool
+    locref_huber_loss: bool
+    locref_loss_weight: float
+    pairwise_huber_loss: bool
+    pairwise_loss_weight: float
 
 
 def loss_settings_from_config(cfg):
     """The loss settings named by a loaded pose config."""
     return LossSettings(
+        heads=head_layout_from_config(cfg),
         weigh_part_predictions=bool(cfg.weigh_part_predictions),
-        intermediate_supervision=bool(cfg.intermediate_supervision),
-        location_refinement=bool(cfg.location_refinement),
         locref_huber_loss=bool(cfg.locref_huber_loss),
         locref_loss_weight=float(cfg.locref_loss_weight),
-        pairwise_predict=bool(cfg.pairwise_predict),
         pairwise_huber_loss=bool(cfg.pairwise_huber_loss),
         pairwise_loss_weight=float(cfg.pairwise_loss_weight),
     )
@@ -80,13 +78,13 @@ def pose_losses(outputs, batch, settings):
         part_weights = tf.cast(tf.not_equal(part_weights, 0), tf.float32)
     terms = {"part_loss": sigmoid_cross_entropy(batch["part_score_targets"],
                                                 outputs["part_pred"], part_weights)}
-    if settings.intermediate_supervision and "part_pred_interm" in outputs:
+    if settings.heads.intermediate_supervision and "part_pred_interm" in outputs:
         terms["part_loss_interm"] = sigmoid_cross_entropy(
             batch["part_score_targets"], outputs["part_pred_interm"], part_weights)
     for head, on, huber, weight in (
-            ("locref", settings.location_refinement, settings.locref_huber_loss,
+            ("locref", settings.heads.location_refinement, settings.locref_huber_loss,
              settings.locref_loss_weight),
-            ("pairwise", settings.pairwise_predict, settings.pairwise_huber_loss,
+            ("pairwise", settings.heads.pairwise_predict, settings.pairwise_huber_loss,
              settings.pairwise_loss_weight)):
         if not on:
             continue

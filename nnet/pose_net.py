@@ -5,14 +5,13 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from dataset.targets import grid_size as output_size  # noqa: F401 (the network's output size)
+from nnet.heads import HeadLayout, head_layout_from_config
 from nnet.layers import FrozenBatchNorm
 from nnet.mobilenet import mobilenet_v2, parse_multiplier
 from nnet.precision import choose_precision, cpu_flags, gpu_visible
 from nnet.backbones import RESNET_UNITS
 from nnet.resnet import resnet_v1
 
-MEAN_PIXEL = (123.68, 116.779, 103.939)
 PRECISIONS = {"float32": None, "bfloat16": "mixed_bfloat16"}
 HEAD_SCOPES = {
     "part_pred": "pose.part_pred.block4",
@@ -24,37 +23,30 @@ HEAD_SCOPES = {
 
 @dataclass(frozen=True)
 class PoseNetSpec:
-    """What defines the network: backbone, joints, which heads, input centring, precision."""
+    """What defines the network: backbone, heads (``nnet.heads``), input centring, precision."""
 
-    net_type: str = "resnet_101"
-    num_joints: int = 17
-    location_refinement: bool = True
-    pairwise_predict: bool = False
-    intermediate_supervision: bool = False
-    intermediate_supervision_layer: int = 12
-    mean_pixel: tuple = MEAN_PIXEL
-    precision: str = "float32"
-    train_batchnorm: bool = False
+    net_type: str
+    heads: HeadLayout
+    intermediate_supervision_layer: int
+    mean_pixel: tuple
+    precision: str
+    train_batchnorm: bool
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {self.precision!r}")
         if not is_resnet(self.net_type):
             parse_multiplier(self.net_type)
-        if self.num_joints < 1:
-            raise ValueError(f"num_joints must be positive, got {self.num_joints}")
+
+    @property
+    def num_joints(self) -> int:
+        """Number of joints of the part head."""
+        return self.heads.num_joints
 
     def head_channels(self):
-        """Output channels of each enabled head, in DeeperCut's order."""
-        j = self.num_joints
-        channels = {"part_pred": j}
-        if self.location_refinement:
-            channels["locref"] = 2 * j
-        if self.pairwise_predict:
-            channels["pairwise_pred"] = 2 * j * (j - 1)
-        if self.intermediate_supervision and is_resnet(self.net_type):
-            channels["part_pred_interm"] = j
-        return channels
+        """Output channels of each enabled head, in DeeperCut's order (the intermediate part head
+        exists on ResNets only)."""
+        return self.heads.channels(intermediate=is_resnet(self.net_type))
 
 
 def is_resnet(net_type):
@@ -67,10 +59,7 @@ def spec_from_config(cfg):
     becomes the precision that suits the processor here."""
     return PoseNetSpec(
         net_type=cfg.net_type,
-        num_joints=cfg.num_joints,
-        location_refinement=bool(cfg.location_refinement),
-        pairwise_predict=bool(cfg.pairwise_predict),
-        intermediate_supervision=bool(cfg.intermediate_supervision),
+        heads=head_layout_from_config(cfg),
         intermediate_supervision_layer=int(cfg.intermediate_supervision_layer),
         mean_pixel=tuple(float(v) for v in cfg.mean_pixel),
         precision=choose_precision(cfg.precision, cpu_flags(), gpu_visible()),
@@ -89,7 +78,7 @@ def build_pose_net(spec, fold_batchnorm=False):
     x = ops.cast(image, "float32")
     if is_resnet(spec.net_type):
         x = x - np.asarray(spec.mean_pixel, np.float32)
-        interm_unit = spec.intermediate_supervision_layer if spec.intermediate_supervision else None
+        interm_unit = spec.intermediate_supervision_layer if spec.heads.intermediate_supervision else None
         features, interm = resnet_v1(x, spec.net_type, interm_unit, fold_batchnorm, dtype,
                                      spec.train_batchnorm)
     else:

@@ -4,7 +4,6 @@
 """
 import contextlib
 import logging
-import os
 import signal
 import threading
 import time
@@ -16,10 +15,10 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights
-from nnet.losses import (loss_settings_from_config, pose_losses, regularized_kernels,
+from nnet.losses import (pose_losses, regularized_kernels,
                          weight_decay_loss)
-from nnet.pose_net import build_pose_net, spec_from_config
-from posecut.errors import CheckpointError, ConfigError
+from nnet.pose_net import build_pose_net
+from lib.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
@@ -253,46 +252,3 @@ def _train_loop(trainer, dataset, writer, bar, history, start, began):
         if trainer.current_step() != last_saved:
             trainer.save()
         writer.flush()
-
-
-def check_training_config(cfg):
-    """Fail early, naming the key, on settings training cannot use."""
-    if cfg.num_joints is None:
-        raise ConfigError(f"{cfg.source}: num_joints: training needs the number of joints")
-    if not cfg.dataset:
-        raise ConfigError(f"{cfg.source}: dataset: training needs a data set path")
-
-
-def train(cfg, progress=True, max_iters=None):
-    """Train the network of a loaded config on its data set (DeeperCut's train.py)."""
-    from dataset.augment import augment_settings_from_config
-    from dataset.loaders import load_dataset_from_config
-    from dataset.pairwise_stats import load_pairwise_stats
-    from dataset.pipeline import SampleSettings, training_dataset
-    from dataset.targets import target_settings_from_config
-
-    check_training_config(cfg)
-    if max_iters is not None:
-        steps = [list(s) for s in cfg.multi_step if s[1] < max_iters]
-        lr = next((s[0] for s in cfg.multi_step if s[1] >= max_iters), cfg.multi_step[-1][0])
-        cfg = cfg.replace(multi_step=steps + [[lr, max_iters]])
-    keras.utils.set_random_seed(cfg.seed)
-    data = load_dataset_from_config(cfg)
-    means = stds = None
-    if cfg.pairwise_predict:
-        stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), cfg.num_joints,
-                                    scale=cfg.global_scale)
-        means, stds = stats.means, stats.stds
-    samples = SampleSettings(augment_settings_from_config(cfg),
-                             target_settings_from_config(cfg), means, stds)
-    trainer = Trainer(spec_from_config(cfg), loss_settings_from_config(cfg),
-                      train_settings_from_config(cfg))
-    batch = cfg.batch_size * trainer.strategy.num_replicas_in_sync
-
-    def make_dataset(start_step):
-        return training_dataset(data.records, samples, batch, cfg.seed, cfg.shuffle,
-                                start_sample=start_step * batch, workers=cfg.input_workers,
-                                mean_pixel=cfg.mean_pixel)
-
-    os.makedirs(os.path.dirname(trainer.settings.snapshot_prefix) or ".", exist_ok=True)
-    return run_training(trainer, make_dataset, progress)

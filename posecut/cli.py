@@ -8,7 +8,7 @@ import difflib
 import os
 import sys
 
-from posecut.errors import PosecutError
+from lib.errors import PosecutError
 
 DEFAULT_CONFIG = "pose_cfg.yaml"
 
@@ -54,7 +54,7 @@ def cmd_train(args):
 
     cfg = load_config(_config_path(args.config))
     _start_tensorflow(args)
-    from nnet.train import train
+    from posecut.build import train
 
     try:
         result = train(cfg, progress=not args.no_progress, max_iters=args.max_iters)
@@ -143,13 +143,14 @@ def _single_person_poses(cfg, weights, records, what, no_progress):
     from tqdm import tqdm
 
     from dataset.images import read_image
-    from nnet.predict import predict_single_person, setup_pose_prediction
+    from nnet.outputs import predict_single_person
+    from nnet.predict import setup_pose_prediction
 
     predictor = setup_pose_prediction(cfg, weights)
     predicted, truth = [], []
     for record in tqdm(records, desc=what, unit="image", disable=no_progress):
         predicted.append(predict_single_person(predictor, read_image(record.image_path),
-                                               cfg.locref_stdev, cfg.stride, cfg.global_scale))
+                                               cfg.global_scale))
         truth.append(record.joints[0])
     return np.stack(predicted), np.stack(truth)
 
@@ -200,7 +201,7 @@ def _evaluate_single_person(cfg, args):
 def _format_of(cfg):
     """The config's keypoint format, which evaluation needs for its OKS sigmas."""
     from dataset.keypoint_formats import get_format
-    from posecut.errors import ConfigError
+    from lib.errors import ConfigError
 
     if not cfg.keypoint_format:
         raise ConfigError(f"{cfg.source}: keypoint_format: evaluation needs a keypoint format "
@@ -231,8 +232,7 @@ def _outputs_source(cfg, args, stats):
         return oracle_outputs_fn(targets, stats.means, stats.stds, seed=args.seed,
                                  scale=cfg.global_scale)
     network = setup_pose_prediction(cfg, args.weights)
-    return network_outputs_fn(network, stats.means, stats.stds, cfg.locref_stdev,
-                              cfg.global_scale)
+    return network_outputs_fn(network, stats.means, stats.stds, cfg.global_scale)
 
 
 def _records(cfg, path, max_images):
@@ -318,7 +318,8 @@ def cmd_test_multiperson(args):
 
     from dataset.coco_eval import evaluate_keypoints, format_metrics_table
     from multiperson.evaluation import predict_dataset
-    from multiperson.predict import STAGES, grouping_assets_from_config
+    from multiperson.predict import STAGES
+    from posecut.build import grouping_assets_from_config
 
     fmt = _format_of(cfg)
     records = _records(cfg, args.dataset, args.max_images)
@@ -385,8 +386,8 @@ def cmd_predict(args):
     import json
 
     from dataset.keypoint_formats import get_format
-    from multiperson.predict import setup_prediction
-    from posecut.errors import DatasetError
+    from posecut.build import setup_prediction
+    from lib.errors import DatasetError
     from posecut.pose_table import PoseTable
     from posecut.predict_files import distinct_stems, predict_images, predict_video
 

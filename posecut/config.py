@@ -16,8 +16,9 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import yaml
 
+from dataset.keypoint_formats import get_format, is_format_file
 from nnet.backbones import NET_TYPES
-from posecut.errors import ConfigError, FormatError
+from lib.errors import ConfigError, FormatError
 
 __all__ = [
     "CONFIG_KEYS",
@@ -318,8 +319,6 @@ def _format_joints(v: dict, config_dir: Optional[str]) -> list[tuple[str, str]]:
     gives itself agrees with it."""
     if not v["keypoint_format"]:
         return []
-    from dataset.keypoint_formats import get_format, is_format_file
-
     if is_format_file(v["keypoint_format"]):
         v["keypoint_format"] = os.path.normpath(os.path.join(
             config_dir or os.getcwd(), os.path.expanduser(v["keypoint_format"])))

@@ -12,11 +12,20 @@ the spatial model.
 """
 import os
 import shutil
+import tempfile
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from posecut.errors import CheckpointError
+from lib.errors import CheckpointError
+from lib.people_op import load as load_people_op
+from multiperson.assemble import People
+from multiperson.graph import graph_arrays
+from nnet.checkpoint import load_weights
+from nnet.pose_net import build_pose_net, fold_batchnorm, is_resnet, spec_from_config
+from posecut.build import grouping_assets_from_config
+from posecut.config import load_config, save_config
 
 __all__ = ["ExportedPeople", "export_saved_model", "export_tflite", "load_exported",
            "tflite_forward"]
@@ -29,7 +38,7 @@ _IMAGE = tf.TensorSpec([None, None, 3], tf.float32, name="image")
 
 
 def _resized(image, scale: float):
-    """The image resized by ``scale`` (bilinear, as nnet.predict.scale_image); unchanged at 1."""
+    """The image resized by ``scale`` (bilinear, as nnet.outputs.scale_image); unchanged at 1."""
     if scale == 1.0:
         return image
     size = tf.maximum(1.0, tf.round(tf.cast(tf.shape(image)[:2], tf.float64) * scale))
@@ -37,7 +46,7 @@ def _resized(image, scale: float):
 
 
 def _argmax_person(prob, locref, stride: float, locref_stdev: float):
-    """(poses (1, J, 3), scores (1,)) of the best cell per joint, as nnet.predict.argmax_pose_predict."""
+    """(poses (1, J, 3), scores (1,)) of the best cell per joint, as nnet.outputs.argmax_pose_predict."""
     shape = tf.shape(prob)
     width, joints = shape[2], shape[3]
     flat = tf.reshape(prob[0], [-1, joints])
@@ -54,7 +63,6 @@ def _argmax_person(prob, locref, stride: float, locref_stdev: float):
 
 class _Serving(tf.Module):
     """The network and its grouping behind fixed signatures: people, and the raw outputs."""
-
     def __init__(self, model, names, cfg, grouping):
         super().__init__()
         self.model = model
@@ -82,10 +90,8 @@ class _Serving(tf.Module):
             poses, scores = _argmax_person(out["part_prob"], out.get("locref"), self.stride,
                                            self.locref_stdev)
         else:
-            from lib.people_op import load
-
             args, attrs = self.grouping
-            poses, scores = load().posecut_people(out["part_prob"], out["locref"],
+            poses, scores = load_people_op().posecut_people(out["part_prob"], out["locref"],
                                                   out["pairwise_pred"], *args, **attrs)
         if self.scale != 1.0:
             poses = tf.concat([poses[..., :2] / self.scale, poses[..., 2:]], axis=-1)
@@ -98,9 +104,6 @@ def _f64(values):
 
 def _grouping(cfg):
     """The PosecutPeople op's constant inputs and attributes for a multi-person config."""
-    from multiperson.graph import graph_arrays
-    from multiperson.predict import grouping_assets_from_config
-
     if not cfg.location_refinement:
         raise CheckpointError(f"{cfg.source}: location_refinement: the exported grouping needs "
                               f"the locref head (true), got false")
@@ -114,29 +117,25 @@ def _grouping(cfg):
     args = (_f64(means), _f64(stds), tf.constant(graph.linked.astype(bool)),
             tf.constant(graph.fitted.astype(bool)), _f64(graph.coef), _f64(graph.bias),
             _f64(graph.same_coef), _f64(graph.same_bias), _f64(graph.max_dist2),
-            _f64([settings.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]))
-    attrs = {"locref_stdev": settings.locref_stdev, "det_min_score": settings.det_min_score,
+            _f64([settings.heads.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]))
+    attrs = {"locref_stdev": settings.heads.locref_stdev, "det_min_score": settings.det_min_score,
              "min_person_parts": settings.min_person_parts}
     return args, attrs
 
 
-def _network(cfg, weights):
-    """The folded network of a config with its weights, and the names of its optional heads."""
-    from nnet.checkpoint import load_weights
-    from nnet.pose_net import build_pose_net, fold_batchnorm, spec_from_config
-
-    spec = spec_from_config(cfg)
+def _network(cfg, weights, portable=False):
+    """The folded network of a config with its weights, and the names of its optional heads;
+    ``portable`` computes in float32 whatever the config's precision (TFLite has no bfloat16
+    kernels)."""
+    spec = spec_from_config(cfg.replace(precision="float32") if portable else cfg)
     model = build_pose_net(spec)
     load_weights(model, weights, spec)
-    heads = [n for n, on in (("locref", spec.location_refinement),
-                             ("pairwise_pred", spec.pairwise_predict)) if on]
+    heads = [n for n in ("locref", "pairwise_pred") if n in spec.head_channels()]
     return fold_batchnorm(model, spec), heads
 
 
 def export_saved_model(cfg, weights, out_dir) -> str:
     """Write the SavedModel of a loaded config and its weights (with its grouping assets)."""
-    from posecut.config import save_config
-
     grouping = _grouping(cfg) if cfg.pairwise_predict else None
     model, heads = _network(cfg, weights)
     module = _Serving(model, heads, cfg, grouping)
@@ -166,8 +165,6 @@ class ExportedPeople:
         self._network = loaded.signatures["network"]
 
     def __call__(self, image):
-        from multiperson.assemble import People
-
         out = self._people(image=tf.constant(np.asarray(image), tf.float32))
         return People(out["poses"].numpy(), out["scores"].numpy())
 
@@ -179,15 +176,12 @@ class ExportedPeople:
 def load_exported(out_dir):
     """(config, ExportedPeople) of an exported SavedModel folder; registers the grouping op
     (lib/people_op.py) first, which the SavedModel needs."""
-    from lib.people_op import load
-    from posecut.config import load_config
-
     out_dir = os.fspath(out_dir)
     config = os.path.join(out_dir, ASSETS, CONFIG)
     if not os.path.isfile(config):
         raise CheckpointError(f"{out_dir}: not an exported model (no {ASSETS}/{CONFIG})")
     cfg = load_config(config)
-    load()
+    load_people_op()
     try:
         loaded = tf.saved_model.load(out_dir)
     except (OSError, ValueError) as err:
@@ -201,19 +195,17 @@ def load_exported(out_dir):
 def export_tflite(cfg, weights, path, height: int, width: int) -> str:
     """Write a TFLite flat buffer of the network for images of ``height`` x ``width``.
 
-    Its one input is a (1, height, width, 3) float32 image; its outputs are the raw heads
+    It computes in float32 whatever the config's precision (``precision: auto`` picks bfloat16
+    on CPUs with avx512_bf16, which TFLite's kernels lack). Its one input is a (1, height,
+    width, 3) float32 image; its outputs are the raw heads
     ('part_pred', 'locref', 'pairwise_pred'); ``tflite_forward`` runs it like PosePredictor.
     """
-    import tempfile
 
-    import keras
-
-    from nnet.pose_net import is_resnet
 
     if is_resnet(cfg.net_type):
         raise CheckpointError(f"{cfg.source}: net_type: TFLite export is for the light "
                               f"mobilenet_v2_* backbones, got {cfg.net_type}")
-    model, heads = _network(cfg, weights)
+    model, heads = _network(cfg, weights, portable=True)
     image = keras.Input((height, width, 3), batch_size=1, name="image")
     raw = model(image)
     fixed = keras.Model(image, {name: raw[name] for name in ["part_pred", *heads]})

@@ -2,7 +2,7 @@
 no heavy import, so that a wrong path is refused before TensorFlow starts."""
 import os
 
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "list_inputs"]
 

@@ -13,8 +13,10 @@ from tqdm import tqdm
 
 from dataset.coco_eval import people_to_coco_results
 from dataset.images import read_image
+from multiperson.assemble import People
 from multiperson.draw import draw_people
-from posecut.errors import DatasetError
+from multiperson.temporal_filter import MedianFilter
+from lib.errors import DatasetError
 
 __all__ = ["distinct_stems", "predict_images", "predict_video"]
 
@@ -78,9 +80,6 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
     ``filter_window`` (odd, frames), one pose per frame (a single animal or person) goes through
     a temporal median filter before it is written and drawn."""
     import imageio.v2 as iio2
-
-    from multiperson.assemble import People
-    from multiperson.temporal_filter import MedianFilter
 
     try:
         reader = iio2.get_reader(path, format="FFMPEG")

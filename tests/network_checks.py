@@ -2,7 +2,7 @@
 import numpy as np
 
 from nnet.checkpoint import load_weights, save_weights
-from nnet.pose_net import build_pose_net, fold_batchnorm, output_size
+from nnet.pose_net import build_pose_net, fold_batchnorm
 
 
 def randomise(model, seed=0):
@@ -33,7 +33,7 @@ def check_network(spec, tmp_path, sizes=((37, 53), (64, 48)), fold_tolerance=1e-
         outputs = model(image.astype(np.float32))
         assert set(outputs) == set(channels)
         for name, tensor in outputs.items():
-            assert tuple(tensor.shape) == (1, *output_size(height, width), channels[name]), name
+            assert tuple(tensor.shape) == (1, *spec.heads.grid(height, width), channels[name]), name
             assert np.asarray(tensor).dtype == np.float32
             assert np.all(np.isfinite(np.asarray(tensor)))
     prefix = save_weights(model, tmp_path / "weights" / "snapshot")

@@ -6,8 +6,9 @@ import pytest
 
 from dataset.augment import AugmentSettings, augment, augment_settings_from_config, draw_scale, mirror, pad_batch
 from dataset.keypoint_formats import get_format
-from dataset.targets import TargetSettings, compute_targets
+from dataset.targets import compute_targets
 from posecut.config import config_from_dict
+import builders
 
 COCO = get_format("coco17")
 FLIP = tuple(COCO.flip_index)
@@ -164,7 +165,7 @@ def test_draw_scale_and_settings_from_config():
 
 
 def test_pad_batch_pads_images_with_the_mean_and_targets_with_zeros():
-    settings = TargetSettings(num_joints=3, location_refinement=True, pairwise_predict=True)
+    settings = builders.targets(3, location_refinement=True, pairwise_predict=True)
     joints = np.array([[(10, 10, 2), (20, 12, 2), (0, 0, 0)]], dtype=float)
     items = []
     for size in ((32, 48), (40, 24)):
@@ -177,7 +178,7 @@ def test_pad_batch_pads_images_with_the_mean_and_targets_with_zeros():
     np.testing.assert_allclose(batch["inputs"][1, :, 24:], np.broadcast_to(mean, (40, 24, 3)), rtol=1e-6)
     assert (batch["inputs"][0, :32] == 200).all()
     np.testing.assert_array_equal(batch["image_sizes"], [(32, 48), (40, 24)])
-    assert batch["part_score_weights"].shape == (2, 6, 6, 3)  # output_size(40, 48) = (6, 6)
+    assert batch["part_score_weights"].shape == (2, 6, 6, 3)  # grid_size(40, 48, 8) = (6, 6)
     assert batch["pairwise_targets"].shape == batch["pairwise_mask"].shape == (2, 6, 6, 12)
     assert batch["locref_mask"].shape == (2, 6, 6, 6)
     weights = batch["part_score_weights"]

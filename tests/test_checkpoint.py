@@ -4,10 +4,11 @@ import pytest
 import tensorflow as tf
 
 from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights, slim_variables
-from nnet.pose_net import PoseNetSpec, build_pose_net
-from posecut.errors import CheckpointError
+from nnet.pose_net import build_pose_net
+from lib.errors import CheckpointError
+import builders
 
-SPEC = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=3, pairwise_predict=True)
+SPEC = builders.spec("mobilenet_v2_0.35", 3, location_refinement=True, pairwise_predict=True)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_a_folder_resolves_to_its_latest_checkpoint(tmp_path, saved):
 
 def test_joint_count_mismatch_lists_every_head(saved):
     _, prefix = saved
-    other = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=5, pairwise_predict=True)
+    other = builders.spec("mobilenet_v2_0.35", 5, location_refinement=True, pairwise_predict=True)
     with pytest.raises(CheckpointError) as err:
         load_weights(build_pose_net(other), prefix, other)
     message = str(err.value)
@@ -60,7 +61,7 @@ def test_joint_count_mismatch_lists_every_head(saved):
 
 def test_wrong_backbone_names_the_missing_variables(saved):
     _, prefix = saved
-    other = PoseNetSpec(net_type="resnet_50", num_joints=3, pairwise_predict=True)
+    other = builders.spec("resnet_50", 3, location_refinement=True, pairwise_predict=True)
     with pytest.raises(CheckpointError) as err:
         load_weights(build_pose_net(other), prefix, other)
     message = str(err.value)

@@ -18,7 +18,7 @@ from dataset.coco_eval import (
     people_to_coco_results,
 )
 from dataset.keypoint_formats import get_format
-from posecut.errors import DatasetError, PosecutError
+from lib.errors import DatasetError, PosecutError
 
 CROWDPOSE_SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "samples" / "crowdpose"
 COCO17 = get_format("coco17")

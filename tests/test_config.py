@@ -17,7 +17,7 @@ from posecut.config import (
     mirror_joints_map,
     save_config,
 )
-from posecut.errors import ConfigError
+from lib.errors import ConfigError
 
 # DeeperCut's models/coco/train/pose_cfg.yaml together with the keys of demo/pose_cfg_multi.yaml.
 COCO_CFG = """\

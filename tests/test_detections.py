@@ -1,7 +1,7 @@
 """multiperson.detections: peaks with their refined positions and pairwise offsets."""
 import numpy as np
 
-from dataset.pairwise_stats import pair_index
+from nnet.heads import pair_index
 from multiperson.detections import extract_detections
 
 
@@ -46,7 +46,7 @@ def test_no_peaks_gives_empty_arrays():
 
 
 def test_normalised_offsets_are_denormalised_at_the_candidates_only_and_exactly():
-    from dataset.pairwise_stats import NormalisedOffsets
+    from nnet.heads import NormalisedOffsets
 
     rng = np.random.default_rng(5)
     j, h, w = 4, 9, 11

@@ -7,11 +7,10 @@ from dataset.coco_eval import evaluate_keypoints
 from dataset.keypoint_formats import get_format
 from dataset.pairwise_stats import compute_pairwise_stats
 from dataset.synthetic import render_scene
-from dataset.targets import TargetSettings
 from multiperson.evaluation import collect_pair_samples, oracle_outputs_fn, predict_dataset
 from multiperson.fit_pairwise import fit_spatial_model
-from multiperson.graph import default_sparse_graph, part_pair_mask
-from multiperson.predict import STAGES, MultiPersonSettings
+from multiperson.predict import STAGES
+import builders
 
 J = 17
 
@@ -54,12 +53,11 @@ def _truth(records):
 
 
 def test_oracle_fit_then_prediction_scores_well_and_times_every_stage():
-    targets = TargetSettings(num_joints=J, pos_dist_thresh=8, location_refinement=True,
-                             pairwise_predict=True)
+    targets = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
     train, test = _records(10, 0), _records(6, 1, first_id=100)
     stats = compute_pairwise_stats([r.joints for r in train], J)
-    settings = MultiPersonSettings(J, 8.0, 7.2801, 2.0, 0.3, part_pair_mask(
-        default_sparse_graph(get_format("coco17").skeleton, J), J), 3)
+    settings = builders.grouping(J, keypoint_format="coco17", nms_radius=2.0, det_min_score=0.3,
+                                 min_person_parts=3, edge_gate_stds=0.0, edge_offset_gate_px=None)
     outputs = oracle_outputs_fn(targets, stats.means, stats.stds, seed=0)
     samples = collect_pair_samples(train, outputs, settings, match_radius=8.0)
     assert samples.features and samples.same_distances

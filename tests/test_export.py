@@ -8,13 +8,14 @@ import pytest
 
 from dataset.pairwise_stats import PairwiseStats, save_pairwise_stats
 from multiperson.pairwise import SpatialModel, load_spatial_model, save_spatial_model
-from multiperson.predict import setup_multiperson_prediction
 from nnet.checkpoint import save_weights
 from nnet.pose_net import build_pose_net, spec_from_config
-from nnet.predict import predict_single_person, setup_pose_prediction
+from nnet.outputs import predict_single_person
+from nnet.predict import setup_pose_prediction
+from posecut.build import setup_multiperson_prediction
 from posecut.cli import main
 from posecut.config import config_from_dict, load_config, save_config
-from posecut.errors import CheckpointError
+from lib.errors import CheckpointError
 from posecut.export import export_saved_model, export_tflite, load_exported, tflite_forward
 
 J = 4
@@ -80,8 +81,7 @@ def test_single_person_model_exports_its_argmax_pose(trained, tmp_path):
     export_saved_model(single, weights, tmp_path / "saved")
     _, exported = load_exported(tmp_path / "saved")
     image = np.random.default_rng(3).integers(0, 255, (72, 88, 3), dtype=np.uint8)
-    pose = predict_single_person(setup_pose_prediction(single, weights), image,
-                                 single.locref_stdev, single.stride)
+    pose = predict_single_person(setup_pose_prediction(single, weights), image)
     people = exported(image)
     assert people.poses.shape == (1, J, 3)
     np.testing.assert_allclose(people.poses[0], pose, rtol=1e-6, atol=1e-5)
@@ -89,10 +89,13 @@ def test_single_person_model_exports_its_argmax_pose(trained, tmp_path):
 
 
 def test_tflite_gives_the_same_outputs(trained, tmp_path):
+    """TFLite computes in float32 even where the config asks for bfloat16 (precision auto does
+    on CPUs with avx512_bf16), and gives the float32 network's outputs."""
     cfg, weights, _ = trained
-    path = export_tflite(cfg, weights, tmp_path / "model.tflite", 64, 80)
+    path = export_tflite(cfg.replace(precision="bfloat16"), weights, tmp_path / "model.tflite",
+                         64, 80)
     run = tflite_forward(path)
-    original = setup_multiperson_prediction(cfg, weights)
+    original = setup_multiperson_prediction(cfg.replace(precision="float32"), weights)
     image = np.random.default_rng(2).integers(0, 255, (64, 80, 3), dtype=np.uint8)
     want, got = original.network(image), run(image)
     assert set(got) == set(want)

@@ -5,7 +5,8 @@ import pytest
 slim_reference = pytest.importorskip("slim_reference")
 
 from nnet.checkpoint import load_weights, slim_variables  # noqa: E402
-from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm  # noqa: E402
+from nnet.pose_net import build_pose_net, fold_batchnorm  # noqa: E402
+import builders
 
 TOLERANCE = {"part_prob": 1e-4, "locref": 2e-3, "pairwise_pred": 2e-3, "part_pred_interm": 2e-3}
 
@@ -25,9 +26,9 @@ def reference_differences(tmp_path, net_type="resnet_50", num_joints=4, precisio
     prefix = str(tmp_path / f"ref_{net_type}")
     expected = slim_reference.build_reference(
         net_type, num_joints, image, prefix, intermediate_supervision_layer=2)
-    spec = PoseNetSpec(net_type=net_type, num_joints=num_joints, location_refinement=True,
-                       pairwise_predict=True, intermediate_supervision=True,
-                       intermediate_supervision_layer=2, precision=precision)
+    spec = builders.spec(net_type, num_joints, location_refinement=True, pairwise_predict=True,
+                         intermediate_supervision=True, intermediate_supervision_layer=2,
+                         precision=precision)
     model = build_pose_net(spec)
     load_weights(model, prefix, spec)
     if fold:
@@ -67,8 +68,8 @@ def test_a_wrong_ignored_batchnorm_statistic_is_detected(tmp_path):
     prefix = str(tmp_path / "ref")
     expected = slim_reference.build_reference("resnet_50", 4, image, prefix,
                                               intermediate_supervision_layer=2)
-    spec = PoseNetSpec(net_type="resnet_50", num_joints=4, pairwise_predict=True,
-                       intermediate_supervision=True, intermediate_supervision_layer=2)
+    spec = builders.spec("resnet_50", 4, location_refinement=True, pairwise_predict=True,
+                         intermediate_supervision=True, intermediate_supervision_layer=2)
     model = build_pose_net(spec)
     load_weights(model, prefix, spec)
     bn = model.get_layer("resnet_v1_50.block2.unit_1.bottleneck_v1.conv2.BatchNorm")
@@ -79,9 +80,8 @@ def test_a_wrong_ignored_batchnorm_statistic_is_detected(tmp_path):
 
 @pytest.mark.parametrize("net_type", ["resnet_50", "resnet_101", "resnet_152"])
 def test_variable_names_and_shapes_match_the_original_layout(net_type):
-    spec = PoseNetSpec(net_type=net_type, num_joints=14, location_refinement=True,
-                       pairwise_predict=True, intermediate_supervision=True,
-                       intermediate_supervision_layer=5)
+    spec = builders.spec(net_type, 14, location_refinement=True, pairwise_predict=True,
+                         intermediate_supervision=True, intermediate_supervision_layer=5)
     ours = {name: tuple(v.shape) for name, v in slim_variables(build_pose_net(spec)).items()}
     original = slim_reference.reference_variable_shapes(
         net_type, 14, intermediate_supervision_layer=5)

@@ -18,7 +18,7 @@ from dataset.keypoint_formats import get_format
 from dataset.loaders import load_dataset
 from dataset.mpii import load_mpii_json
 from dataset.sources.kinds import read_source
-from posecut.errors import DatasetError, FormatError
+from lib.errors import DatasetError, FormatError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")

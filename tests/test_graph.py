@@ -67,7 +67,7 @@ def test_compiled_graph_equals_edges_then_vectorised_probabilities():
 def test_gates_drop_only_pairs_farther_than_their_reach():
     from multiperson.detections import Detections
     from multiperson.pairwise import SpatialModel
-    from dataset.pairwise_stats import pair_index
+    from nnet.heads import pair_index
 
     j = 3
     means = np.zeros((6, 2))

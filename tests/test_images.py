@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dataset.images import read_image
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 
 def test_reads_rgb_grey_and_rgba_as_rgb_uint8(tmp_path):

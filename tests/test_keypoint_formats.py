@@ -19,7 +19,7 @@ from dataset.keypoint_formats import (
     register_format,
     registered_formats,
 )
-from posecut.errors import FormatError
+from lib.errors import FormatError
 
 EXPECTED_JOINTS = {
     "coco17": 17,

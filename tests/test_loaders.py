@@ -15,7 +15,7 @@ from dataset.loaders import LoadOptions, load_dataset, load_dataset_from_config,
 from dataset.mpii import load_mpii_json
 from dataset.records import Dataset, ImageRecord, Region
 from posecut.config import config_from_dict
-from posecut.errors import ConfigError, DatasetError
+from lib.errors import ConfigError, DatasetError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")

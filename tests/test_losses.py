@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nnet.losses import (LossSettings, huber_loss, pose_losses, regularized_kernels,
+import builders
+
+from nnet.losses import (huber_loss, pose_losses, regularized_kernels,
                          sigmoid_cross_entropy, squared_loss, weight_decay_loss, weighted_mean)
-from nnet.pose_net import PoseNetSpec, build_pose_net
+from nnet.pose_net import build_pose_net
 
 rng = np.random.default_rng(3)
 
@@ -75,9 +77,9 @@ def test_pose_losses_sum_the_enabled_terms_with_their_weights():
              "locref_mask": (rng.random(shape + (2 * joints,)) > 0.5).astype(np.float32),
              "pairwise_targets": rng.normal(size=shape + (12,)).astype(np.float32),
              "pairwise_mask": (rng.random(shape + (12,)) > 0.5).astype(np.float32)}
-    settings = LossSettings(intermediate_supervision=True, locref_loss_weight=0.05,
-                            pairwise_predict=True, pairwise_loss_weight=0.1,
-                            pairwise_huber_loss=False)
+    settings = builders.losses(intermediate_supervision=True, location_refinement=True,
+                               locref_loss_weight=0.05, pairwise_predict=True,
+                               pairwise_loss_weight=0.1, pairwise_huber_loss=False)
     terms = {k: float(v) for k, v in pose_losses(outputs, batch, settings).items()}
     assert set(terms) == {"part_loss", "part_loss_interm", "locref_loss", "pairwise_loss",
                           "total_loss"}
@@ -87,12 +89,12 @@ def test_pose_losses_sum_the_enabled_terms_with_their_weights():
         batch["pairwise_targets"], outputs["pairwise_pred"], batch["pairwise_mask"])), rel=1e-6)
     parts = sum(v for k, v in terms.items() if k != "total_loss")
     assert terms["total_loss"] == pytest.approx(parts, rel=1e-6)
-    plain = pose_losses(outputs, batch, LossSettings(location_refinement=False))
+    plain = pose_losses(outputs, batch, builders.losses())
     assert set(plain) == {"part_loss", "total_loss"}
 
 
 def test_weight_decay_is_slims_l2_regularizer_over_conv_kernels():
-    spec = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=2)
+    spec = builders.spec("mobilenet_v2_0.35", 2, location_refinement=True)
     model = build_pose_net(spec)
     kernels = regularized_kernels(model)
     names = {k.path.split("/")[0] for k in kernels}
@@ -110,11 +112,11 @@ def test_zero_part_weights_drop_cells_even_without_weighing():
     weights[0, 0] = 0.0
     batch = {"part_score_targets": targets, "part_score_weights": weights}
     outputs = {"part_pred": logits}
-    unweighted = float(pose_losses(outputs, batch, LossSettings(location_refinement=False))
+    unweighted = float(pose_losses(outputs, batch, builders.losses())
                        ["part_loss"])
     kept = weights > 0
     assert unweighted == pytest.approx(float(tf.compat.v1.losses.sigmoid_cross_entropy(
         targets[kept], logits[kept])), rel=1e-5)
-    weighted = float(pose_losses(outputs, batch, LossSettings(
-        location_refinement=False, weigh_part_predictions=True))["part_loss"])
+    weighted = float(pose_losses(outputs, batch, builders.losses(
+        weigh_part_predictions=True))["part_loss"])
     assert weighted == pytest.approx(2 * unweighted, rel=1e-5)

@@ -10,7 +10,7 @@ import scipy.io as sio
 from dataset.metrics import head_sizes, pckh
 from dataset.mpii import load_mpii_json
 from dataset.records import ImageRecord
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")

@@ -10,7 +10,7 @@ import pytest
 
 from lib import multicut
 from lib.multicut import MulticutError
-from posecut.errors import PosecutError
+from lib.errors import PosecutError
 
 pytest.importorskip("highspy")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))

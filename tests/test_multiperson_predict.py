@@ -2,23 +2,21 @@
 import numpy as np
 import pytest
 
-from dataset.keypoint_formats import get_format
 from dataset.pairwise_stats import compute_pairwise_stats, save_pairwise_stats
 from dataset.synthetic import render_scene
-from dataset.targets import TargetSettings
 from multiperson.detections import extract_detections
 from multiperson.fit_pairwise import PairSamples, fit_spatial_model, match_detections, pair_samples
-from multiperson.graph import default_sparse_graph, part_pair_mask
 from multiperson.oracle import OracleNoise, oracle_outputs
 from multiperson.pairwise import save_spatial_model
-from multiperson.predict import (STAGES, MultiPersonSettings, multiperson_settings_from_config,
-                                 people_from_outputs, setup_multiperson_prediction)
+from multiperson.predict import STAGES, multiperson_settings_from_config, people_from_outputs
+from posecut.build import setup_multiperson_prediction
 from posecut.config import config_from_dict
-from posecut.errors import CheckpointError, ConfigError
+from lib.errors import CheckpointError, ConfigError
+
+import builders
 
 J = 17
-TARGETS = TargetSettings(num_joints=J, pos_dist_thresh=8, location_refinement=True,
-                         pairwise_predict=True)
+TARGETS = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
 NOISE = OracleNoise(score=0.1, locref_px=0.5, pairwise_px=1.0, pairwise_rel=0.05)
 
 
@@ -32,8 +30,8 @@ def fitted():
     """Statistics and a spatial model fitted on oracle outputs of synthetic scenes."""
     train = _scenes(12, 0)
     stats = compute_pairwise_stats(train, J)
-    settings = MultiPersonSettings(J, 8.0, 7.2801, 2.0, 0.3, part_pair_mask(
-        default_sparse_graph(get_format("coco17").skeleton, J), J), 3)
+    settings = builders.grouping(J, keypoint_format="coco17", nms_radius=2.0, det_min_score=0.3,
+                                 min_person_parts=3, edge_gate_stds=0.0, edge_offset_gate_px=None)
     samples = PairSamples(J)
     for i, joints in enumerate(train):
         outputs = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE, i)

@@ -1,15 +1,14 @@
 """multiperson.oracle: outputs that reproduce the ground truth through the detection stage."""
 import numpy as np
 
-from dataset.targets import TargetSettings
+import builders
 from multiperson.detections import extract_detections
 from multiperson.oracle import OracleNoise, oracle_outputs
 
 
 def test_noise_free_oracle_gives_back_the_joints_and_their_offsets():
     joints = np.array([[[40.0, 30.0, 2], [60.0, 70.0, 2], [0, 0, 0]]])
-    settings = TargetSettings(num_joints=3, pos_dist_thresh=10, location_refinement=True,
-                              pairwise_predict=True)
+    settings = builders.targets(3, pos_dist_thresh=10, location_refinement=True, pairwise_predict=True)
     means, stds = np.full((6, 2), 5.0), np.full((6, 2), 3.0)
     quiet = OracleNoise(score=0.0, locref_px=0.0, pairwise_px=0.0, pairwise_rel=0.0)
     scmap, locref, pairwise = oracle_outputs(joints, (96, 96), settings, means, stds, quiet, 0)

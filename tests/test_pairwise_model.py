@@ -8,7 +8,7 @@ import scipy.io as sio
 
 from multiperson.pairwise import (SpatialModel, edge_features, edge_probabilities,
                                   load_spatial_model, same_part_probability, save_spatial_model)
-from posecut.errors import CheckpointError
+from lib.errors import CheckpointError
 
 
 def _two_candidates():

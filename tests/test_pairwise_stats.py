@@ -7,7 +7,7 @@ import scipy.io as sio
 
 from dataset.pairwise_stats import (MIN_STD, PairwiseStats, compute_pairwise_stats, load_pairwise_stats,
                                     pair_list, save_pairwise_stats)
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 # Three joints; pair indices (0,1)=0 (0,2)=1 (1,0)=2 (1,2)=3 (2,0)=4 (2,1)=5.
 P1 = np.array([(0, 0, 2), (2, 4, 2), (10, 0, 2)], dtype=float)

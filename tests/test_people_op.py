@@ -10,14 +10,14 @@ tf = pytest.importorskip("tensorflow")
 
 from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
 from dataset.synthetic import render_scene  # noqa: E402
-from dataset.targets import TargetSettings  # noqa: E402
+import builders  # noqa: E402
 from lib import people_op  # noqa: E402
 from multiperson.graph import edge_gates, graph_arrays  # noqa: E402
 from multiperson.oracle import OracleNoise, oracle_outputs  # noqa: E402
 from multiperson.pairwise import load_spatial_model  # noqa: E402
 from multiperson.predict import (multiperson_settings_from_config, people_from_outputs,  # noqa: E402
                                  people_from_raw_outputs)
-from nnet.predict import extract_cnn_output  # noqa: E402
+from nnet.outputs import extract_cnn_output  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 
 BUNDLED = os.path.join(os.path.dirname(__file__), "..", "models", "synthetic_multi",
@@ -39,14 +39,14 @@ def _raw_outputs(people, height, width, stats, settings, seed):
     """Network-like raw outputs (batch axis, normalised, float32) of a synthetic scene."""
     rng = np.random.default_rng(seed)
     joints = render_scene(rng, height, width, people, min_height=90)[1]
-    targets = TargetSettings(num_joints=settings.num_joints, pos_dist_thresh=17,
-                             location_refinement=True, pairwise_predict=True)
+    targets = builders.targets(settings.num_joints, pos_dist_thresh=17, location_refinement=True,
+                               pairwise_predict=True)
     noise = OracleNoise(score=0.3, locref_px=1.0, pairwise_px=2.0, pairwise_rel=0.1)
     scmap, locref, pairwise = oracle_outputs(joints, (height, width), targets, stats.means,
                                              stats.stds, noise, seed)
     h, w = scmap.shape[:2]
     return {"part_prob": scmap[None],
-            "locref": (locref / np.float32(settings.locref_stdev)).reshape(1, h, w, -1)
+            "locref": (locref / np.float32(settings.heads.locref_stdev)).reshape(1, h, w, -1)
             .astype(np.float32),
             "pairwise_pred": ((pairwise - stats.means) / stats.stds).reshape(1, h, w, -1)
             .astype(np.float32)}
@@ -58,8 +58,8 @@ def _op_people(raw, settings, stats, model, gates):
         raw["part_prob"], raw["locref"], raw["pairwise_pred"], stats.means, stats.stds,
         graph.linked.astype(bool), graph.fitted.astype(bool), graph.coef, graph.bias,
         graph.same_coef, graph.same_bias, graph.max_dist2,
-        np.array([settings.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]),
-        locref_stdev=settings.locref_stdev, det_min_score=settings.det_min_score,
+        np.array([settings.heads.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]),
+        locref_stdev=settings.heads.locref_stdev, det_min_score=settings.det_min_score,
         min_person_parts=settings.min_person_parts)
 
 
@@ -70,7 +70,7 @@ def test_op_gives_the_python_pipelines_people(bundled, people, height, width, of
     if not offset_gate:
         settings = dataclasses.replace(settings, offset_gate=None)
     raw = _raw_outputs(people, height, width, stats, settings, seed=people)
-    outputs = extract_cnn_output(raw, settings.locref_stdev, stats.means, stats.stds)
+    outputs = extract_cnn_output(raw, settings.heads.locref_stdev, stats.means, stats.stds)
     want = people_from_outputs(*outputs, model, settings, gates=gates)
     poses, scores = _op_people(raw, settings, stats, model, gates)
     assert len(want.poses) >= people

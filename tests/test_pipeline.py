@@ -8,14 +8,15 @@ from fake_records import Record
 
 from dataset.augment import AugmentSettings
 from dataset.pipeline import SampleSettings, make_sample, training_dataset
-from dataset.targets import TargetSettings, grid_size
-from posecut.errors import DatasetError
+from nnet.heads import grid_size
+from lib.errors import DatasetError
+import builders
 
 
 SETTINGS = SampleSettings(
     AugmentSettings(global_scale=1.0, scale_jitter_lo=0.8, scale_jitter_up=1.2, mirror=True,
                     crop=False, crop_pad=0, max_input_size=1000, flip_index=(1, 0, 2)),
-    TargetSettings(num_joints=3, location_refinement=True, pairwise_predict=True))
+    builders.targets(3, location_refinement=True, pairwise_predict=True))
 
 
 @pytest.fixture()
@@ -39,14 +40,14 @@ def test_batches_are_padded_with_mean_pixels_and_zero_weights(records):
     for batch in batches(records, 3):
         images = batch["inputs"]
         assert images.shape[0] == 2 and images.dtype == np.float32
-        h, w = grid_size(images.shape[1], images.shape[2])
+        h, w = grid_size(images.shape[1], images.shape[2], 8.0)
         assert batch["part_score_targets"].shape == (2, h, w, 3)
         assert batch["pairwise_mask"].shape == (2, h, w, 12)
         for i in range(2):
             filled = np.all(images[i] == np.array([123.68, 116.779, 103.939], np.float32), -1)
             rows_used = np.where(~filled.all(axis=1))[0].max() + 1
             cols_used = np.where(~filled.all(axis=0))[0].max() + 1
-            gh, gw = grid_size(rows_used, cols_used)
+            gh, gw = grid_size(rows_used, cols_used, 8.0)
             assert np.all(batch["part_score_weights"][i, gh:] == 0)
             assert np.all(batch["part_score_weights"][i, :, gw:] == 0)
             assert np.all(batch["part_score_weights"][i, :gh, :gw] > 0)

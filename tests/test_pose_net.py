@@ -1,22 +1,25 @@
 """Every network variant through the shared check, plus the layout facts of the backbones."""
+import keras
 import numpy as np
 import pytest
 
+import builders
+
 from network_checks import check_network
 from nnet.mobilenet import make_divisible, parse_multiplier
-from nnet.pose_net import PoseNetSpec, build_pose_net, output_size, spec_from_config
+from nnet.pose_net import build_pose_net, spec_from_config
 from nnet.resnet import unit_layout
 from nnet.layers import atrous_plan
 from posecut.config import config_from_dict
 
 
 @pytest.mark.parametrize("spec", [
-    PoseNetSpec(net_type="resnet_50", num_joints=3, pairwise_predict=True,
-                intermediate_supervision=True, intermediate_supervision_layer=3),
-    PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=4, pairwise_predict=True),
-    PoseNetSpec(net_type="mobilenet_v2_1.0", num_joints=2, location_refinement=False),
-    PoseNetSpec(net_type="mobilenet_v2_0.5", num_joints=3, pairwise_predict=True,
-                precision="bfloat16"),
+    builders.spec("resnet_50", 3, location_refinement=True, pairwise_predict=True,
+                  intermediate_supervision=True, intermediate_supervision_layer=3),
+    builders.spec("mobilenet_v2_0.35", 4, location_refinement=True, pairwise_predict=True),
+    builders.spec("mobilenet_v2_1.0", 2),
+    builders.spec("mobilenet_v2_0.5", 3, location_refinement=True, pairwise_predict=True,
+                  precision="bfloat16"),
 ], ids=lambda s: f"{s.net_type}-{s.precision}")
 def test_network_variant(spec, tmp_path):
     tolerance = 5e-2 if spec.precision == "bfloat16" else 1e-4
@@ -25,18 +28,12 @@ def test_network_variant(spec, tmp_path):
 
 @pytest.mark.parametrize("net_type", ["resnet_101", "resnet_152"])
 def test_large_resnets_build_and_run_once(net_type):
-    spec = PoseNetSpec(net_type=net_type, num_joints=17, pairwise_predict=True)
+    spec = builders.spec(net_type, 17, location_refinement=True, pairwise_predict=True)
     model = build_pose_net(spec)
     head = model.get_layer("pose.pairwise_pred.block4")
     assert tuple(head.kernel.shape) == (3, 3, 17 * 16 * 2, 2048)
     outputs = model(np.zeros((1, 33, 47, 3), np.float32))
     assert tuple(outputs["pairwise_pred"].shape) == (1, 6, 6, 17 * 16 * 2)
-
-
-def test_output_size_is_twice_the_ceiling_of_a_sixteenth():
-    assert output_size(480, 640) == (60, 80)
-    assert output_size(481, 1) == (62, 2)
-    assert output_size(16, 17) == (2, 4)
 
 
 def test_resnet_101_units_follow_slim_at_output_stride_16():
@@ -67,9 +64,8 @@ def test_mobilenet_width_multipliers_round_like_slim():
 
 def test_interm_layer_beyond_block3_is_a_clear_error():
     with pytest.raises(ValueError, match="block3 of resnet_50 has 6 units"):
-        build_pose_net(PoseNetSpec(net_type="resnet_50", num_joints=2,
-                                   intermediate_supervision=True,
-                                   intermediate_supervision_layer=12))
+        build_pose_net(builders.spec("resnet_50", 2, intermediate_supervision=True,
+                                     intermediate_supervision_layer=12))
 
 
 def test_spec_from_config_reads_the_network_keys():
@@ -77,7 +73,7 @@ def test_spec_from_config_reads_the_network_keys():
                             "location_refinement": True, "intermediate_supervision": True,
                             "intermediate_supervision_layer": 4})
     spec = spec_from_config(cfg)
-    assert (spec.net_type, spec.num_joints, spec.pairwise_predict) == ("resnet_50", 5, True)
+    assert (spec.net_type, spec.num_joints, spec.heads.pairwise_predict) == ("resnet_50", 5, True)
     assert spec.head_channels() == {"part_pred": 5, "locref": 10, "pairwise_pred": 40,
                                     "part_pred_interm": 5}
 
@@ -98,6 +94,21 @@ def test_batchnorm_can_learn_statistics_when_training_from_scratch():
     np.testing.assert_allclose(np.asarray(frozen(x, training=True)), x, atol=1e-4)
 
 
+def test_batchnorm_learns_float32_statistics_under_mixed_bfloat16():
+    """precision auto picks bfloat16 on CPUs with avx512_bf16: training from scratch there must
+    update the moving statistics (float32) from bfloat16 activations."""
+    from nnet.layers import FrozenBatchNorm
+
+    layer = FrozenBatchNorm(1e-5, update_statistics=True, momentum=0.5, dtype="mixed_bfloat16")
+    x = np.random.default_rng(0).normal(3.0, 2.0, (4, 5, 5, 3)).astype(np.float32)
+    out = layer(keras.ops.cast(x, "bfloat16"), training=True)
+    assert out.dtype == "bfloat16" and layer.moving_mean.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(layer.moving_mean), 0.5 * x.mean(axis=(0, 1, 2)),
+                               rtol=2e-2)
+    np.testing.assert_allclose(np.asarray(keras.ops.cast(out, "float32")).std(axis=(0, 1, 2)), 1,
+                               atol=2e-2)
+
+
 @pytest.mark.parametrize("net_type", ["mobilenet_v2_0.35", "mobilenet_v2_1.0"])
 def test_output_grid_does_not_move_with_the_image_size(net_type):
     """Padding an image at its bottom and right leaves the outputs far from that border alone:
@@ -105,7 +116,7 @@ def test_output_grid_does_not_move_with_the_image_size(net_type):
     ResNets keep slim's SAME max-pool, as DeeperCut's published weights expect."""
     from network_checks import randomise
 
-    spec = PoseNetSpec(net_type=net_type, num_joints=2, location_refinement=False)
+    spec = builders.spec(net_type, 2)
     model = build_pose_net(spec)
     randomise(model, seed=1)
     rng = np.random.default_rng(0)

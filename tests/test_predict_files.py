@@ -9,7 +9,7 @@ import pytest
 
 from multiperson.assemble import People
 from multiperson.draw import draw_people
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 from posecut.inputs import list_inputs
 from posecut.predict_files import predict_images, predict_video
 
@@ -123,10 +123,12 @@ def test_predict_command_with_the_bundled_model(tmp_path, capsys):
 
 def test_predict_command_with_a_single_person_model(tmp_path, capsys):
     """A model without the pairwise head (one animal or person per image): its argmax pose."""
-    from multiperson.predict import SinglePersonPredictor, setup_prediction
+    from multiperson.predict import SinglePersonPredictor
     from nnet.checkpoint import save_weights
     from nnet.pose_net import build_pose_net, spec_from_config
-    from nnet.predict import predict_single_person, setup_pose_prediction
+    from nnet.outputs import predict_single_person
+    from nnet.predict import setup_pose_prediction
+    from posecut.build import setup_prediction
     from posecut.cli import main
     from posecut.config import load_config
 
@@ -147,8 +149,7 @@ def test_predict_command_with_a_single_person_model(tmp_path, capsys):
     assert isinstance(predictor, SinglePersonPredictor)
     image = iio.imread(tmp_path / "a.png")
     people = predictor(image)
-    expected = predict_single_person(setup_pose_prediction(cfg), image, cfg.locref_stdev,
-                                     cfg.stride)
+    expected = predict_single_person(setup_pose_prediction(cfg), image)
     np.testing.assert_allclose(people.poses[0], expected, rtol=1e-6)
     assert people.scores[0] == pytest.approx(expected[:, 2].mean())
     assert set(predictor.timings) == {"network"}

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from dataset.split import split_coco, split_image_ids, write_split
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 
 def _coco(images=20):

@@ -12,7 +12,7 @@ import pytest
 from dataset import synthetic as syn
 from dataset.images import read_image
 from dataset.keypoint_formats import get_format
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FMT = get_format("coco17")

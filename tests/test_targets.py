@@ -2,12 +2,16 @@
 import numpy as np
 import pytest
 
-from dataset.targets import TargetSettings, compute_targets, grid_size, ignored_cells, target_settings_from_config
+from dataclasses import replace
+
+import builders
+from dataset.targets import compute_targets, ignored_cells, target_settings_from_config
+from nnet.heads import grid_size, pair_index, pair_list
 from posecut.config import config_from_dict
 
 # 3 joints, stride 8, radius 17, locref_stdev 8 so that locref values are offsets / 8.
-SETTINGS = TargetSettings(num_joints=3, stride=8.0, pos_dist_thresh=17.0, locref_stdev=8.0,
-                          location_refinement=True, pairwise_predict=True)
+SETTINGS = builders.targets(3, stride=8.0, pos_dist_thresh=17.0, locref_stdev=8.0,
+                            location_refinement=True, pairwise_predict=True)
 SIZE = (64, 64)  # an 8 x 8 grid; cell (i, j) has its centre at (8j + 4, 8i + 4)
 
 
@@ -33,7 +37,7 @@ def test_positive_cells_of_a_joint():
 def test_radius_is_inclusive_and_scales():
     # Cell (0, 0) has its centre at (4, 4): a joint at (21, 4) is exactly 17 away.
     assert (0, 0) in positive_cells(compute_targets(person((21, 4, 2), None, None), SIZE, SETTINGS), 0)
-    tight = TargetSettings(**{**SETTINGS.__dict__, "pos_dist_thresh": 16.99})
+    tight = replace(SETTINGS, pos_dist_thresh=16.99)
     assert (0, 0) not in positive_cells(compute_targets(person((21, 4, 2), None, None), SIZE, tight), 0)
     # DeeperCut's radius is pos_dist_thresh * scale: at scale 0.5 (8.5 px) only the cross of 5 cells.
     half = compute_targets(person((20, 20, 2), None, None), SIZE, SETTINGS, scale=0.5)
@@ -101,8 +105,9 @@ def test_tie_goes_to_the_first_person():
 
 def naive_targets(joints, size, s):
     """Reference: DeeperCut's per-cell loops with the nearest-person rule (small inputs only)."""
-    h, w = grid_size(*size, s.stride)
-    j = s.num_joints
+    stride, locref_stdev = s.heads.stride, s.heads.locref_stdev
+    h, w = grid_size(*size, stride)
+    j = s.heads.num_joints
     best = np.full((h, w, j), np.inf)
     scmap = np.zeros((h, w, j))
     locref = np.zeros((h, w, j, 2))
@@ -114,14 +119,14 @@ def naive_targets(joints, size, s):
                 continue
             for r in range(h):
                 for c in range(w):
-                    cx, cy = c * s.stride + s.stride / 2, r * s.stride + s.stride / 2
+                    cx, cy = c * stride + stride / 2, r * stride + stride / 2
                     dx, dy = joints[p, k, 0] - cx, joints[p, k, 1] - cy
                     d2 = dx ** 2 + dy ** 2
                     if d2 > s.pos_dist_thresh ** 2 or d2 >= best[r, c, k]:
                         continue
                     best[r, c, k] = d2
                     scmap[r, c, k] = 1
-                    locref[r, c, k] = (dx / s.locref_stdev, dy / s.locref_stdev)
+                    locref[r, c, k] = (dx / locref_stdev, dy / locref_stdev)
                     for m in range(j):
                         if m == k:
                             continue
@@ -134,7 +139,7 @@ def naive_targets(joints, size, s):
 
 def test_matches_per_cell_reference_on_random_people():
     rng = np.random.default_rng(3)
-    settings = TargetSettings(num_joints=4, location_refinement=True, pairwise_predict=True)
+    settings = builders.targets(4, location_refinement=True, pairwise_predict=True)
     joints = np.concatenate([rng.uniform(-10, 100, (5, 4, 2)), rng.integers(0, 3, (5, 4, 1))], axis=2)
     t = compute_targets(joints, (90, 75), settings)
     scmap, locref, pairwise, pmask = naive_targets(joints, (90, 75), settings)
@@ -169,13 +174,13 @@ def test_weights_default_and_present_joints():
     joints = person((20, 20, 2), None, (50, 30, 2))
     plain = compute_targets(joints, SIZE, SETTINGS)["part_score_weights"]
     assert plain.shape == (8, 8, 3) and plain.dtype == np.float32 and (plain == 1).all()
-    present = TargetSettings(**{**SETTINGS.__dict__, "weigh_only_present_joints": True})
+    present = replace(SETTINGS, weigh_only_present_joints=True)
     weights = compute_targets(joints, SIZE, present)["part_score_weights"]
     assert (weights[:, :, [0, 2]] == 1).all() and (weights[:, :, 1] == 0).all()
 
 
 def test_weigh_negatives_balances_by_fg_fraction():
-    s = TargetSettings(**{**SETTINGS.__dict__, "weigh_negatives": True, "fg_fraction": 0.25})
+    s = replace(SETTINGS, weigh_negatives=True, fg_fraction=0.25)
     t = compute_targets(person((20, 20, 2), None, None), SIZE, s)
     weights, scmap = t["part_score_weights"], t["part_score_targets"]
     # Joint 0: 13 positive cells of 64; negatives share 3 * 13 = 39, i.e. 39 / 51 each.
@@ -202,8 +207,6 @@ def test_shapes_for_odd_sizes_match_the_network():
 
 
 def test_pair_order_matches_the_network_heads():
-    from dataset.pairwise_stats import pair_index, pair_list
-
     for j in (2, 3, 14, 17):
         pairs = pair_list(j)
         ordered = [(a, b) for a in range(j) for b in range(j) if a != b]
@@ -215,7 +218,7 @@ def test_pair_order_matches_the_network_heads():
 def test_no_people_and_optional_heads():
     t = compute_targets(np.zeros((0, 3, 3)), SIZE, SETTINGS)
     assert not t["part_score_targets"].any() and not t["locref_mask"].any() and not t["pairwise_mask"].any()
-    bare = TargetSettings(num_joints=3)
+    bare = builders.targets(3)
     assert set(compute_targets(person((20, 20, 2), None, None), SIZE, bare)) == {
         "part_score_targets", "part_score_weights"}
     edge = compute_targets(person((-10, 5, 2), None, None), SIZE, SETTINGS)
@@ -234,6 +237,6 @@ def test_settings_from_config():
     cfg = config_from_dict({"num_joints": 17, "location_refinement": True, "weigh_negatives": True,
                             "fg_fraction": 0.3, "pos_dist_thresh": 12})
     s = target_settings_from_config(cfg)
-    assert (s.num_joints, s.location_refinement, s.weigh_negatives, s.fg_fraction, s.pos_dist_thresh) == (
-        17, True, True, 0.3, 12.0)
-    assert s.stride == 8.0 and s.locref_stdev == 7.2801 and not s.pairwise_predict
+    assert (s.heads.num_joints, s.heads.location_refinement, s.weigh_negatives, s.fg_fraction,
+            s.pos_dist_thresh) == (17, True, True, 0.3, 12.0)
+    assert s.heads.stride == 8.0 and s.heads.locref_stdev == 7.2801 and not s.heads.pairwise_predict

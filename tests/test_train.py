@@ -9,15 +9,16 @@ import pytest
 from fake_records import Record
 import tensorflow as tf
 
+import builders
+
 from dataset.augment import AugmentSettings
 from dataset.pipeline import SampleSettings, training_dataset
-from dataset.targets import TargetSettings
 from nnet.checkpoint import load_weights, slim_variables
-from nnet.losses import LossSettings
-from nnet.pose_net import PoseNetSpec, build_pose_net
+from nnet.pose_net import build_pose_net
 from nnet.train import Trainer, TrainSettings, learning_rate_schedule, run_training
 
-SPEC = PoseNetSpec(net_type="mobilenet_v2_0.35", num_joints=2, location_refinement=True)
+SPEC = builders.spec("mobilenet_v2_0.35", 2, location_refinement=True)
+LOSSES = builders.losses(2, location_refinement=True)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def make_trainer(tmp_path, steps=20, save_iters=10, lr=0.01, optimizer="adam"):
     settings = TrainSettings(multi_step=((lr, steps),), optimizer=optimizer, display_iters=5,
                              save_iters=save_iters, snapshot_prefix=str(tmp_path / "snapshot"),
                              log_dir=str(tmp_path / "log"))
-    return Trainer(SPEC, LossSettings(location_refinement=True), settings)
+    return Trainer(SPEC, LOSSES, settings)
 
 
 def dataset_factory(records):
@@ -48,7 +49,7 @@ def dataset_factory(records):
         AugmentSettings(global_scale=1.0, scale_jitter_lo=1.0, scale_jitter_up=1.0,
                         mirror=False, crop=False, crop_pad=0, max_input_size=500,
                         flip_index=None),
-        TargetSettings(num_joints=2, location_refinement=True, pos_dist_thresh=8))
+        builders.targets(2, location_refinement=True, pos_dist_thresh=8))
     return lambda start: training_dataset(records, samples, 2, seed=3, start_sample=2 * start)
 
 
@@ -118,13 +119,12 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, records):
         "sys.path[:0] = [sys.argv[1], sys.argv[1] + '/tests']\n"
         "import numpy as np, test_train as t\n"
         "from nnet.train import Trainer, TrainSettings, run_training\n"
-        "from nnet.losses import LossSettings\n"
         "records = [t.Record(p, np.load(p + '.npy')) for p in sys.argv[3:]]\n"
         "s = TrainSettings(multi_step=((0.01, 6),), optimizer='adam', display_iters=3,\n"
         "                  save_iters=100, snapshot_prefix=sys.argv[2] + '/snapshot',\n"
         "                  log_dir=sys.argv[2] + '/log', distribute='mirrored')\n"
         "spec = t.SPEC.__class__(**{**t.SPEC.__dict__, 'train_batchnorm': True})\n"
-        "trainer = Trainer(spec, LossSettings(location_refinement=True), s)\n"
+        "trainer = Trainer(spec, t.LOSSES, s)\n"
         "assert trainer.strategy.num_replicas_in_sync == 2, trainer.strategy.num_replicas_in_sync\n"
         "result = run_training(trainer, t.dataset_factory(records), progress=False)\n"
         "print('REPLICAS', trainer.strategy.num_replicas_in_sync, 'STEP', result['step'],\n"
@@ -153,7 +153,7 @@ def test_init_weights_from_an_imagenet_backbone_checkpoint(tmp_path):
                       shape_and_slices=[""] * len(backbone), tensors=list(backbone.values()))
     settings = TrainSettings(multi_step=((0.01, 2),), snapshot_prefix=str(tmp_path / "s"),
                              log_dir=str(tmp_path / "log"), init_weights=prefix)
-    trainer = Trainer(SPEC, LossSettings(), settings)
+    trainer = Trainer(SPEC, LOSSES, settings)
     assert trainer.restore_or_initialise() == 0
     ours = slim_variables(trainer.model)
     for name, value in backbone.items():
@@ -164,19 +164,18 @@ def test_init_weights_from_an_imagenet_backbone_checkpoint(tmp_path):
 
 def test_init_weights_from_a_model_of_other_joints_takes_what_fits(tmp_path, caplog):
     """A 17-joint model for a 4-part animal: the backbone and no head; the warning names them."""
-    import dataclasses
     import logging
 
     from nnet.checkpoint import save_weights
     from nnet.train import initialise_weights
 
-    source_spec = dataclasses.replace(SPEC, num_joints=17)
+    source_spec = builders.spec("mobilenet_v2_0.35", 17, location_refinement=True)
     source = build_pose_net(source_spec)
     for variable in source.weights:
         variable.assign(np.abs(np.random.default_rng(5).normal(0, 0.1, variable.shape))
                         .astype("float32"))
     prefix = save_weights(source, tmp_path / "seventeen")
-    target_spec = dataclasses.replace(SPEC, num_joints=4)
+    target_spec = builders.spec("mobilenet_v2_0.35", 4, location_refinement=True)
     model = build_pose_net(target_spec)
     with caplog.at_level(logging.WARNING, logger="nnet.checkpoint"):
         loaded = initialise_weights(model, prefix, target_spec)

@@ -17,7 +17,7 @@ from dataset.jsonfile import numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
 from dataset.sources.coco_style import keypoint_rows
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["read_aic"]
 

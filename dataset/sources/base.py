@@ -16,7 +16,7 @@ import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
 from dataset.records import find_image
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["Report", "Skipped", "SourceData", "SourceImage", "SourcePerson", "first_file", "image_folders",
            "locate", "reason"]

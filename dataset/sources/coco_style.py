@@ -16,7 +16,7 @@ from dataset.joint_mappings import visibility_table
 from dataset.jsonfile import is_integer, numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["WHOLEBODY_PARTS", "keypoint_rows", "read_coco_style", "read_cocowholebody"]
 

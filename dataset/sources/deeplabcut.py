@@ -20,7 +20,7 @@ import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, first_file
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["HEADER_ROWS", "read_deeplabcut_csv"]
 

@@ -15,7 +15,7 @@ from dataset.sources.coco_style import read_coco_style, read_cocowholebody
 from dataset.sources.deeplabcut import read_deeplabcut_csv
 from dataset.sources.mpii import read_deepercut_mat, read_mpii_json
 from dataset.sources.ochuman_native import read_ochuman_native
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["SOURCES", "SourceKind", "keypoint_format", "read_source"]
 

@@ -18,7 +18,7 @@ from dataset.joint_mappings import visibility_table
 from dataset.jsonfile import numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat, registered_formats
 from dataset.sources.base import Report, Skipped, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
-from posecut.errors import DatasetError
+from lib.errors import DatasetError
 
 __all__ = ["read_deepercut_mat", "read_mpii_json"]
 

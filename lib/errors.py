@@ -1,4 +1,8 @@
-"""The project's own exception types; each message names the file, the field and what was expected."""
+"""The project's own exception types; each message names the file, the field and what was expected.
+
+A leaf: it imports nothing of the project, so every layer (lib, nnet, dataset, multiperson, posecut)
+can raise them without importing upward.
+"""
 
 
 class PosecutError(Exception):

@@ -1,0 +1,103 @@
+"""Composition: the predictors, the grouping assets and the training run, built from a loaded config.
+
+The one place where a config's values become the library's typed settings and loaded files
+(detectron2's thin ``build_*_from_config`` tier); the library packages below take values only.
+"""
+import os
+
+import keras
+
+from dataset.augment import augment_settings_from_config
+from dataset.loaders import load_dataset_from_config
+from dataset.pairwise_stats import load_pairwise_stats
+from dataset.pipeline import SampleSettings, training_dataset
+from dataset.targets import target_settings_from_config
+from lib.errors import ConfigError
+from multiperson.graph import edge_gates
+from multiperson.pairwise import load_spatial_model
+from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePersonPredictor,
+                                 multiperson_settings_from_config)
+from nnet.losses import loss_settings_from_config
+from nnet.pose_net import spec_from_config
+from nnet.predict import setup_pose_prediction
+from nnet.train import Trainer, run_training, train_settings_from_config
+
+__all__ = ["check_training_config", "grouping_assets_from_config", "setup_multiperson_prediction",
+           "setup_prediction", "train"]
+
+
+def setup_prediction(cfg, weights=None):
+    """The predictor a loaded config's heads call for: grouping into people with the pairwise
+    head (setup_multiperson_prediction), else the argmax pose of one person per image."""
+    if cfg.pairwise_predict:
+        return setup_multiperson_prediction(cfg, weights)
+    cfg.require_joints()
+    return SinglePersonPredictor(setup_pose_prediction(cfg, weights), float(cfg.global_scale))
+
+
+def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> GroupingAssets:
+    """The grouping assets of a loaded config: pairwise statistics (``stats_path`` or its
+    pairwise_stats_fn, scaled by global_scale) and spatial model (``model_dir`` or its
+    pairwise_model_dir), with the gates they imply."""
+    settings = multiperson_settings_from_config(cfg)
+    folder = model_dir or cfg.resolve_path(cfg.pairwise_model_dir)
+    if not folder:
+        raise ConfigError(f"{cfg.source}: pairwise_model_dir: expected the folder of the fitted "
+                          f"spatial model (posecut fit-pairwise writes it), got ''")
+    stats = load_pairwise_stats(stats_path or cfg.resolve_path(cfg.pairwise_stats_fn),
+                                settings.num_joints, scale=cfg.global_scale)
+    model = load_spatial_model(folder, settings.num_joints)
+    gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
+    return GroupingAssets(settings, stats.means, stats.stds, model, gates)
+
+
+def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,
+                                 fold=True, untrained=False) -> MultiPersonPredictor:
+    """The predictor of a loaded config: network with ``weights`` (None: the config's
+    init_weights; random only with ``untrained``, as setup_pose_prediction), pairwise statistics
+    (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
+    config's pairwise_model_dir)."""
+    if not cfg.pairwise_predict:
+        raise ConfigError(f"{cfg.source}: pairwise_predict: multi-person prediction needs the "
+                          f"pairwise head (true), got false")
+    assets = grouping_assets_from_config(cfg, model_dir, stats_path)
+    network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
+    return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
+                                assets.settings, assets.gates)
+
+
+def check_training_config(cfg):
+    """Fail early, naming the key, on settings training cannot use."""
+    if cfg.num_joints is None:
+        raise ConfigError(f"{cfg.source}: num_joints: training needs the number of joints")
+    if not cfg.dataset:
+        raise ConfigError(f"{cfg.source}: dataset: training needs a data set path")
+
+
+def train(cfg, progress=True, max_iters=None):
+    """Train the network of a loaded config on its data set (DeeperCut's train.py)."""
+    check_training_config(cfg)
+    if max_iters is not None:
+        steps = [list(s) for s in cfg.multi_step if s[1] < max_iters]
+        lr = next((s[0] for s in cfg.multi_step if s[1] >= max_iters), cfg.multi_step[-1][0])
+        cfg = cfg.replace(multi_step=steps + [[lr, max_iters]])
+    keras.utils.set_random_seed(cfg.seed)
+    data = load_dataset_from_config(cfg)
+    means = stds = None
+    if cfg.pairwise_predict:
+        stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), cfg.num_joints,
+                                    scale=cfg.global_scale)
+        means, stds = stats.means, stats.stds
+    samples = SampleSettings(augment_settings_from_config(cfg),
+                             target_settings_from_config(cfg), means, stds)
+    trainer = Trainer(spec_from_config(cfg), loss_settings_from_config(cfg),
+                      train_settings_from_config(cfg))
+    batch = cfg.batch_size * trainer.strategy.num_replicas_in_sync
+
+    def make_dataset(start_step):
+        return training_dataset(data.records, samples, batch, cfg.seed, cfg.shuffle,
+                                start_sample=start_step * batch, workers=cfg.input_workers,
+                                mean_pixel=cfg.mean_pixel)
+
+    os.makedirs(os.path.dirname(trainer.settings.snapshot_prefix) or ".", exist_ok=True)
+    return run_training(trainer, make_dataset, progress)

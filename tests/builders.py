@@ -1,0 +1,38 @@
+"""Settings records built the way a user's config builds them: the config table's defaults plus
+the values a test names, so no test restates a default (float32 unless a test asks otherwise)."""
+from multiperson.predict import multiperson_settings_from_config
+from nnet.heads import head_layout_from_config
+from nnet.losses import loss_settings_from_config
+from nnet.pose_net import spec_from_config
+from dataset.targets import target_settings_from_config
+from posecut.config import config_from_dict
+
+
+def config(**values):
+    """A PoseConfig of the config table's defaults and ``values``, computing in float32."""
+    return config_from_dict({"precision": "float32", **values})
+
+
+def heads(num_joints, **values):
+    """The HeadLayout of a config with ``num_joints`` and ``values``."""
+    return head_layout_from_config(config(num_joints=num_joints, **values))
+
+
+def spec(net_type, num_joints, **values):
+    """The PoseNetSpec of a config with this backbone, ``num_joints`` and ``values``."""
+    return spec_from_config(config(net_type=net_type, num_joints=num_joints, **values))
+
+
+def targets(num_joints, **values):
+    """The TargetSettings of a config with ``num_joints`` and ``values``."""
+    return target_settings_from_config(config(num_joints=num_joints, **values))
+
+
+def losses(num_joints=1, **values):
+    """The LossSettings of a config with ``values``."""
+    return loss_settings_from_config(config(num_joints=num_joints, **values))
+
+
+def grouping(num_joints, **values):
+    """The MultiPersonSettings of a config with ``num_joints`` and ``values``."""
+    return multiperson_settings_from_config(config(num_joints=num_joints, **values))
