@@ -1,6 +1,6 @@
 """Benchmark of the NL-LMP solver (lib.multicut): time per problem and gap to the optimum.
 
-Problems come from bench/multicut_problems.py (realistic scenes of 1 to 100
+Problems come from tests/multicut_problems.py (realistic scenes of 1 to 100
 people, sparse part-pair graph, and the complete part-pair graph for 40
 people). For each size the table gives the mean numbers of nodes and edges,
 the time of one `lib.multicut.solve` call (validation included): the median
@@ -10,7 +10,7 @@ of machine and the speed-up, and the gap
 (E_heuristic - E_optimum) / |E_optimum|:
 
 - the reference is the optimum proven by the integer program of
-  bench/exact_multicut.py (HiGHS, lazily added cycle inequalities) wherever
+  tests/exact_multicut.py (HiGHS, lazily added cycle inequalities) wherever
   it finishes within --exact-seconds;
 - for the other problems it is the best of the heuristic on --restarts random
   renumberings of the nodes (different tie-breaks and move orders) and of the
@@ -30,8 +30,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path[:0] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")]
 
 import multicut_problems  # noqa: E402
 from exact_multicut import energy, solve_sparse  # noqa: E402

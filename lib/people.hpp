@@ -35,14 +35,15 @@ struct Outputs {
     const double* stds;      // [J(J-1), 2]
 };
 
-// Settings of multiperson.predict.MultiPersonSettings, with the same precision as Python uses
-// them (the threshold and locref scale are float32 there).
+// Settings of multiperson.predict.MultiPersonSettings (stride and locref_stdev from its head
+// layout), with the same precision as Python uses them (the threshold and locref scale are
+// float32 there). No defaults: the config is their one source, and people() refuses unset ones.
 struct Settings {
-    double stride = 8.0;
-    float locref_stdev = 7.2801f;
-    double nms_radius = 5.0;
-    float det_min_score = 0.1f;
-    int min_person_parts = 1;
+    double stride = 0.0;
+    float locref_stdev = 0.0f;
+    double nms_radius = 0.0;
+    float det_min_score = 0.0f;
+    int min_person_parts = 0;
 };
 
 // Candidates grouped by part, as multiperson.detections.Detections.
@@ -181,6 +182,11 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
                                    Timings* timings = nullptr) {
     Timings local;
     Timings& t = timings != nullptr ? *timings : local;
+    if (!(s.stride > 0.0) || !(s.locref_stdev > 0.0f) || !(s.nms_radius > 0.0) ||
+        s.min_person_parts < 1) {
+        return {"settings: stride, locref_stdev and nms_radius must be positive and "
+                "min_person_parts at least 1 (set from the config)"};
+    }
     auto start = std::chrono::steady_clock::now();
     const int64_t cells = o.height * o.width * o.joints;
     int nan = 0;  // a loop without an early exit vectorises; the NaN is located only if found

@@ -20,7 +20,7 @@ class People(NamedTuple):
         return People(poses, self.scores)
 
 
-def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int = 1) -> People:
+def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -> People:
     """Poses of the clusters (cluster >= 0) of the candidates ``part``, ``xy``, ``score``.
 
     A person's part is the score-weighted mean position of its cluster's candidates of that part

@@ -71,8 +71,8 @@ def import_tf_slim():
 
     Applies the ``tf_keras`` legacy-normalization alias (see
     :func:`_alias_legacy_normalization`) so that ``slim.batch_norm`` works
-    with TF 2.21.  Raises ``ImportError`` when TensorFlow, tf_keras or tf_slim
-    are not installed, so callers can skip like ``pytest.importorskip``.
+    with TF 2.21. TensorFlow, tf_keras and tf_slim are test requirements
+    (pyproject.toml), so a missing one fails the tests that need it.
     """
     importlib.import_module("tensorflow")
     importlib.import_module("tf_keras")

@@ -58,17 +58,11 @@ def test_train_reports_a_bad_config_key(tmp_path, capsys):
     assert "locref_stdv" in err and "locref_stdev" in err
 
 
-SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
-                       "shared", "data", "samples")
-
-
-def test_converted_ai_challenger_annotations_train(tmp_path, capsys):
-    if not os.path.isdir(os.path.join(SAMPLES, "aic")):
-        pytest.skip("shared samples absent")
+def test_converted_ai_challenger_annotations_train(tmp_path, capsys, sample):
+    aic = sample("aic")
     out = tmp_path / "aic_coco17.json"
-    assert main(["convert-dataset", "--from", "aic", "--images", os.path.join(SAMPLES, "aic"),
-                 "--output", str(out), os.path.join(SAMPLES, "aic", "keypoint_annotations.json")]
-                ) == 0
+    assert main(["convert-dataset", "--from", "aic", "--images", str(aic),
+                 "--output", str(out), str(aic / "keypoint_annotations.json")]) == 0
     assert "skipped records: none" in capsys.readouterr().out
     config = {**CONFIG, "dataset": str(out), "pairwise_predict": False,
               "multi_step": [[0.001, 2]], "save_iters": 2, "global_scale": 0.3}

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
+from conftest import ROOT
 from posecut.logs import tensorflow_log_line
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = """
 import json, sys
 from posecut.cli import main

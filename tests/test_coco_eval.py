@@ -4,7 +4,6 @@ import copy
 import io
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,6 @@ from dataset.coco_eval import (
 from dataset.keypoint_formats import get_format
 from lib.errors import DatasetError, PosecutError
 
-CROWDPOSE_SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "samples" / "crowdpose"
 COCO17 = get_format("coco17")
 SIGMAS = np.asarray(COCO17.sigmas)
 THRESHOLDS = np.linspace(0.5, 0.95, 10)
@@ -167,10 +165,8 @@ def test_perfect_detections_score_one_and_no_results_score_zero():
     assert empty == {name: 0.0 for name in STATS_ORDER}
 
 
-def test_crowdpose_sample_against_itself(tmp_path):
-    if not CROWDPOSE_SAMPLE.is_dir():
-        pytest.skip(f"CrowdPose sample folder {CROWDPOSE_SAMPLE} is absent")
-    path = CROWDPOSE_SAMPLE / "crowdpose.json"
+def test_crowdpose_sample_against_itself(tmp_path, sample):
+    path = sample("crowdpose", "crowdpose.json")
     ground_truth = json.loads(path.read_text())
     assert "area" not in ground_truth["annotations"][0]
     sigmas = get_format("crowdpose14").sigmas
@@ -254,11 +250,9 @@ def test_metrics_table():
 
 @pytest.mark.parametrize("file_name, format_name", [("halpe_fullbody.json", "halpe136"),
                                                     ("person_keypoints.json", "coco17")])
-def test_other_format_samples_against_themselves(file_name, format_name):
+def test_other_format_samples_against_themselves(file_name, format_name, sample):
     """A format's own sigmas evaluate its sample; a person moved by a few pixels lowers AP."""
-    path = CROWDPOSE_SAMPLE.parent / "coco" / file_name
-    if not path.is_file():
-        pytest.skip(f"sample {path} is absent")
+    path = sample("coco", file_name)
     ground_truth = json.loads(path.read_text())
     sigmas = get_format(format_name).sigmas
     assert len(ground_truth["annotations"][0]["keypoints"]) == 3 * len(sigmas)

@@ -8,8 +8,8 @@ import pytest
 import demo.demo_multiperson as demo_multi
 from dataset.coco_eval import evaluate_keypoints
 from dataset.keypoint_formats import get_format
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRUTH = os.path.join(ROOT, "demo", "images", "people.json")
 
 # The bundled model finds the bundled image's six people this well (measured: see README).

@@ -2,11 +2,10 @@
 import numpy as np
 import pytest
 
-slim_reference = pytest.importorskip("slim_reference")
-
-from nnet.checkpoint import load_weights, slim_variables  # noqa: E402
-from nnet.pose_net import build_pose_net, fold_batchnorm  # noqa: E402
 import builders
+import slim_reference
+from nnet.checkpoint import load_weights, slim_variables
+from nnet.pose_net import build_pose_net, fold_batchnorm
 
 TOLERANCE = {"part_prob": 1e-4, "locref": 2e-3, "pairwise_pred": 2e-3, "part_pred_interm": 2e-3}
 

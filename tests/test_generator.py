@@ -20,8 +20,6 @@ from dataset.mpii import load_mpii_json
 from dataset.sources.kinds import read_source
 from lib.errors import DatasetError, FormatError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")
 
 COCO17 = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
           "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
@@ -34,14 +32,6 @@ MPII_ORDER = ["right_ankle", "right_knee", "right_hip", "left_hip", "left_knee",
               "upper_neck", "head_top", "right_wrist", "right_elbow", "right_shoulder", "left_shoulder",
               "left_elbow", "left_wrist"]
 LIMBS = COCO17[5:]
-
-
-@pytest.fixture
-def samples():
-    """The folder of real annotated samples; the test is skipped when it is absent."""
-    if not os.path.isdir(SAMPLES):
-        pytest.skip(f"real samples not found at {SAMPLES}")
-    return os.path.abspath(SAMPLES)
 
 
 def _run(*argv):
@@ -592,9 +582,9 @@ def test_summary_counts_labelled_joints_of_the_target_format(samples, tmp_path, 
     assert "skipped records: none" in out and "not carried over: head_top, neck" in out
 
 
-def test_models_dataset_generator_script_runs_the_command(samples, tmp_path, monkeypatch):
+def test_models_dataset_generator_script_runs_the_command(samples, root, tmp_path, monkeypatch):
     out = tmp_path / "mpii.json"
-    script = os.path.join(ROOT, "models", "dataset_generator.py")
+    script = str(root / "models" / "dataset_generator.py")
     monkeypatch.setattr(sys, "argv", [script, os.path.join(samples, "mpii", "mpii.json"), "--from", "mpii",
                                       "--output", str(out)])
     with pytest.raises(SystemExit) as exit_:

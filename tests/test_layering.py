@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORDER = ("lib", "nnet", "dataset", "multiperson", "posecut")
 # Lower packages a package may import; where only some of a package's modules are allowed,
 # they are named (the TensorFlow-free ones, so that data and grouping never start TensorFlow).

@@ -17,16 +17,6 @@ from dataset.records import Dataset, ImageRecord, Region
 from posecut.config import config_from_dict
 from lib.errors import ConfigError, DatasetError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")
-
-
-@pytest.fixture
-def samples():
-    """The folder of real annotated samples; the test is skipped when it is absent."""
-    if not os.path.isdir(SAMPLES):
-        pytest.skip(f"real samples not found at {SAMPLES}")
-    return SAMPLES
 
 
 def _image(path, height, width):

@@ -7,8 +7,8 @@ import pytest
 
 from multiperson.predict import multiperson_settings_from_config
 from posecut.config import load_config
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "models", "*", "pose_cfg.yaml")))
 SCRIPTS = sorted(glob.glob(os.path.join(ROOT, "models", "*", "download_models.sh")))
 

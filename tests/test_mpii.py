@@ -1,6 +1,5 @@
 """MPII head rectangles: read from the evaluation .mat next to the JSON records, kept per record, checked."""
 import json
-import os
 
 import imageio.v3 as iio
 import numpy as np
@@ -12,17 +11,12 @@ from dataset.mpii import load_mpii_json
 from dataset.records import ImageRecord
 from lib.errors import DatasetError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")
 
 
 @pytest.fixture
-def sample_json():
+def sample_json(sample):
     """The real MPII sample's JSON; the test is skipped when the samples are absent."""
-    path = os.path.join(SAMPLES, "mpii", "mpii.json")
-    if not os.path.isfile(path):
-        pytest.skip(f"real MPII sample not found at {path}")
-    return path
+    return str(sample("mpii", "mpii.json"))
 
 
 def _write_boxes(path, boxes, key="headboxes_src"):

@@ -1,8 +1,6 @@
 """Tests of lib.multicut, the NL-LMP grouping solver: optimality against exact integer
 programs on small problems, the labelling conventions, and the input checks."""
 import math
-import pathlib
-import sys
 import threading
 
 import numpy as np
@@ -12,10 +10,8 @@ from lib import multicut
 from lib.multicut import MulticutError
 from lib.errors import PosecutError
 
-pytest.importorskip("highspy")
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
-import exact_multicut  # noqa: E402
-import multicut_problems  # noqa: E402
+import exact_multicut
+import multicut_problems
 
 
 def cost(p):

@@ -4,8 +4,8 @@ import re
 
 from dataset.keypoint_formats import registered_formats
 from posecut.config import config_reference
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def readme():

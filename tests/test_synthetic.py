@@ -13,8 +13,8 @@ from dataset import synthetic as syn
 from dataset.images import read_image
 from dataset.keypoint_formats import get_format
 from lib.errors import DatasetError
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FMT = get_format("coco17")
 J = {name: i for i, name in enumerate(FMT.joints)}
 
@@ -260,7 +260,6 @@ def test_jpeg_and_bad_arguments(tmp_path):
 
 
 def test_pycocotools_reads_the_file_and_scores_ground_truth_as_perfect(tmp_path):
-    pytest.importorskip("pycocotools")
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 

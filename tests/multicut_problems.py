@@ -1,4 +1,4 @@
-"""Realistic NL-LMP problems like those DeeperCut's grouping step sees, for benchmarks and tests.
+"""Realistic NL-LMP problems like those DeeperCut's grouping step sees, for tests and the benchmarks.
 
 A scene has people with the 17 COCO joints at plausible positions (a standing
 template with random limb angles, size, position, mirroring); people may
