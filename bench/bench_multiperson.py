@@ -32,7 +32,6 @@ from multiperson.detections import extract_detections  # noqa: E402
 from multiperson.graph import build_graph  # noqa: E402
 from multiperson.oracle import oracle_outputs  # noqa: E402
 from multiperson.predict import people_from_raw_outputs  # noqa: E402
-from nnet.outputs import extract_cnn_output  # noqa: E402
 from nnet.predict import setup_pose_prediction  # noqa: E402
 from posecut.build import grouping_assets_from_config  # noqa: E402
 from nnet.pose_net import spec_from_config  # noqa: E402
@@ -53,15 +52,6 @@ def _median_time(fn, repeats):
     return float(np.median(times))
 
 
-def _raw(outputs, locref_stdev, means, stds):
-    """Network-like raw outputs (batch axis, normalised, float32) of de-normalised ones."""
-    scmap, locref, pairwise = outputs
-    h, w = scmap.shape[:2]
-    return {"part_prob": np.asarray(scmap, np.float32)[None],
-            "locref": (np.asarray(locref) / locref_stdev).reshape(1, h, w, -1).astype(np.float32),
-            "pairwise_pred": ((pairwise - means) / stds).reshape(1, h, w, -1).astype(np.float32)}
-
-
 def _post_stages(raw, assets, repeats=5):
     """Median ms per post-network stage of the predictor's path and of the whole call, and the
     candidate and edge counts."""
@@ -73,9 +63,9 @@ def _post_stages(raw, assets, repeats=5):
         people_from_raw_outputs(raw, assets.means, assets.stds, assets.model, settings, timings,
                                 assets.gates)
         runs.append([timings[s] for s in POST] + [time.perf_counter() - start])
-    dets = extract_detections(*extract_cnn_output(raw, settings.heads.locref_stdev, assets.means,
-                                                  assets.stds, lazy_pairwise=True),
-                              settings.heads.stride, settings.nms_radius, settings.det_min_score)
+    dets = extract_detections(raw, assets.means, assets.stds, settings.heads.stride,
+                              settings.heads.locref_stdev, settings.nms_radius,
+                              settings.det_min_score)
     edges, _ = build_graph(dets, assets.model, settings.pair_mask, assets.gates,
                            settings.offset_gate)
     return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)
@@ -95,7 +85,6 @@ def main():
 
     cfg = load_config(args.config)
     assets = grouping_assets_from_config(cfg)
-    settings = assets.settings
     targets = target_settings_from_config(cfg.replace(location_refinement=True))
     network = setup_pose_prediction(cfg, args.weights)
     blank = np.zeros((height, width, 3), np.uint8)
@@ -121,10 +110,9 @@ def main():
         for _ in range(args.scenes):
             image, joints, _, _ = render_scene(rng, height, width, count, min_height=60,
                                                max_height=260)
-            oracle = oracle_outputs(joints, (height, width), targets, assets.means, assets.stds,
-                                    rng=rng)
             sources = {"network": network(image),
-                       "oracle": _raw(oracle, settings.heads.locref_stdev, assets.means, assets.stds)}
+                       "oracle": oracle_outputs(joints, (height, width), targets, assets.means,
+                                                assets.stds, rng=rng)}
             for kind, raw in sources.items():
                 stages, cands, edges = _post_stages(raw, assets)
                 rows[kind].append([cands, edges, *stages])

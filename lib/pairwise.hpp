@@ -1,9 +1,10 @@
 // Candidate edges and their same-person probabilities (see multiperson.graph.build_graph).
 //
-// For every candidate pair i < j whose parts are linked, the probability of
-// multiperson.pairwise.edge_probabilities (DeeperCut's features and per-pair logistic model, or
-// the same-part rule), in one pass without temporaries. Plain C++17, header-only, no Python:
-// the Cython binding (pairwise_cy.pyx) and the TensorFlow op (people_op.cc) both call it.
+// For every candidate pair i < j whose parts are linked, the probability that both are one
+// person's (DeeperCut's features and per-pair logistic model, or the same-part rule), in one
+// pass without temporaries; and the features alone for fitting (edge_features). Plain C++17,
+// header-only, no Python: the Cython binding (pairwise_cy.pyx) and the TensorFlow op
+// (people_op.cc) call it; tests/grouping_reference.py holds the numpy version it is checked on.
 // Large graphs are split into row ranges built on separate threads; the result is the same.
 #ifndef POSECUT_LIB_PAIRWISE_HPP
 #define POSECUT_LIB_PAIRWISE_HPP
@@ -239,6 +240,45 @@ inline void graph_edges(const Problem& p, Edges& out, int max_threads = 0) {
         out.first.insert(out.first.end(), piece.first.begin(), piece.first.end());
         out.second.insert(out.second.end(), piece.second.begin(), piece.second.end());
         out.prob.insert(out.prob.end(), piece.prob.begin(), piece.prob.end());
+    }
+}
+
+// DeeperCut's eight features of the candidate pairs (first[e], second[e]) of different parts,
+// row-major into out [count, 8]: forward length and angle (first's cell to second, against
+// first's predicted offset), backward length and angle, then exp(-x) of those four; the
+// arithmetic graph_edges feeds the logistic model (and fit-pairwise fits it on). `part` of the
+// problem need not be sorted here.
+inline void edge_features(const Problem& p, const int64_t* first, const int64_t* second,
+                          int64_t count, double* out) {
+    const int joints = p.joints;
+    detail::Pending pending;
+    double f[8][detail::Pending::kSize];
+    for (int64_t begin = 0; begin < count; begin += detail::Pending::kSize) {
+        const int64_t end = std::min<int64_t>(count, begin + detail::Pending::kSize);
+        pending.count = 0;
+        for (int64_t e = begin; e < end; ++e) {
+            const int64_t i = first[e], j = second[e];
+            const int k = p.part[i], m = p.part[j];
+            const double* oi = p.offsets + (i * joints + m) * 2;
+            const double* oj = p.offsets + (j * joints + k) * 2;
+            const double rx1 = p.xy[2 * j] - p.grid_xy[2 * i];  // actual offset i -> j
+            const double ry1 = p.xy[2 * j + 1] - p.grid_xy[2 * i + 1];
+            const double rx2 = p.xy[2 * i] - p.grid_xy[2 * j];  // actual offset j -> i
+            const double ry2 = p.xy[2 * i + 1] - p.grid_xy[2 * j + 1];
+            const int slot = pending.count++;
+            pending.ex1[slot] = rx1 - oi[0];
+            pending.ey1[slot] = ry1 - oi[1];
+            pending.cross1[slot] = rx1 * oi[1] - ry1 * oi[0];
+            pending.dot1[slot] = rx1 * oi[0] + ry1 * oi[1];
+            pending.ex2[slot] = rx2 - oj[0];
+            pending.ey2[slot] = ry2 - oj[1];
+            pending.cross2[slot] = rx2 * oj[1] - ry2 * oj[0];
+            pending.dot2[slot] = rx2 * oj[0] + ry2 * oj[1];
+        }
+        detail::features(pending, f);
+        for (int slot = 0; slot < pending.count; ++slot) {
+            for (int c = 0; c < 8; ++c) out[(begin + slot) * 8 + c] = f[c][slot];
+        }
     }
 }
 

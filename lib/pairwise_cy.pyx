@@ -1,13 +1,14 @@
 # distutils: language = c++
-"""Binding of lib/pairwise.hpp for multiperson.graph.build_graph: candidate edges and their
-probabilities, computed with the GIL released."""
+"""Binding of lib/pairwise.hpp: candidate edges and their probabilities (multiperson.graph.build_graph)
+and the edges' features (fit-pairwise), computed with the GIL released."""
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
 import numpy as np
 
 cimport cython
 
-from lib.pairwise_hpp cimport Edges, Problem, graph_edges as c_graph_edges, model_of
+from lib.pairwise_hpp cimport (Edges, Problem, edge_features as c_edge_features,
+                               graph_edges as c_graph_edges, model_of)
 
 
 cdef extern from "vector_math.hpp" nogil:
@@ -82,3 +83,28 @@ def graph_edges(const int32_t[::1] part, const double[:, ::1] xy, const double[:
         e[i, 1] = out.second[i]
         q[i] = out.prob[i]
     return edges, prob
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def edge_features(const int32_t[::1] part, const double[:, ::1] xy, const double[:, ::1] grid_xy,
+                  const double[:, :, ::1] offsets, const int64_t[::1] first,
+                  const int64_t[::1] second):
+    """(E, 8) features of the candidate pairs (first[e], second[e]) of different parts, as
+    graph_edges computes them: forward length and angle, backward length and angle, then
+    exp(-x) of those four. Indices must lie in [0, N); the caller checks them."""
+    cdef Problem p
+    cdef Py_ssize_t count = first.shape[0]
+    out = np.empty((count, 8), np.float64)
+    cdef double[:, ::1] o = out
+    if count == 0:
+        return out
+    p.n = part.shape[0]
+    p.joints = <int>offsets.shape[1]
+    p.part = &part[0]
+    p.xy = &xy[0, 0]
+    p.grid_xy = &grid_xy[0, 0]
+    p.offsets = &offsets[0, 0, 0]
+    with nogil:
+        c_edge_features(p, &first[0], &second[0], count, &o[0, 0])
+    return out

@@ -32,6 +32,9 @@ cdef extern from "pairwise.hpp" nogil:
 
     void graph_edges "posecut::pairwise::graph_edges"(const Problem& p, Edges& out,
                                                       int max_threads)
+    void edge_features "posecut::pairwise::edge_features"(const Problem& p, const int64_t* first,
+                                                          const int64_t* second, int64_t count,
+                                                          double* out)
 
 
 cdef inline Model model_of(const uint8_t[:, ::1] linked, const uint8_t[:, ::1] fitted,

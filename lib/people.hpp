@@ -1,11 +1,10 @@
 // Everything after the network in C++: candidates, graph, multicut, people.
 //
-// The same steps as multiperson.predict.people_from_outputs (lib/nms.hpp, lib/pairwise.hpp,
-// lib/nl_lmp.hpp and the numpy code of multiperson/detections.py and multiperson/assemble.py),
-// with the same arithmetic; the graph's model and gates are lib/pairwise.hpp's Model. The
-// predictor (lib/people_cy.pyx) runs it in one call from the raw network outputs, and the
-// TensorFlow op of lib/people_op.cc runs it inside an exported model, so both give the people
-// the Python pipeline gives. Plain C++17, no Python.
+// The one implementation of these steps (with lib/nms.hpp, lib/pairwise.hpp and lib/nl_lmp.hpp;
+// the graph's model and gates are lib/pairwise.hpp's Model). The predictor, evaluation,
+// fit-pairwise and the oracle reach it through lib/people_cy.pyx, one call per image or per
+// stage, and the TensorFlow op of lib/people_op.cc runs it inside an exported model. The tests
+// check it against plain numpy references (tests/grouping_reference.py). Plain C++17, no Python.
 #ifndef POSECUT_LIB_PEOPLE_HPP
 #define POSECUT_LIB_PEOPLE_HPP
 
@@ -66,7 +65,8 @@ inline int64_t pair_index(int64_t first, int64_t second, int64_t joints) {
     return (joints - 1) * first + second - (first < second ? 1 : 0);
 }
 
-// The candidates of every part: NMS peaks, refined positions and de-normalised offsets.
+// The candidates of every part: NMS peaks, refined positions (cell centres without locref) and
+// de-normalised offsets (zeros without a pairwise map).
 inline void extract(const Outputs& o, const Settings& s, Candidates& out) {
     const int joints = o.joints;
     nms::Peaks peaks;
@@ -92,6 +92,7 @@ inline void extract(const Outputs& o, const Settings& s, Candidates& out) {
             out.xy[2 * i + 1] += static_cast<double>(r[1] * s.locref_stdev);
         }
         out.score[i] = static_cast<double>(peaks.score[i]);
+        if (o.pairwise == nullptr) continue;
         for (int64_t m = 0; m < joints; ++m) {
             if (m == k) continue;
             const int64_t c = pair_index(k, m, joints);

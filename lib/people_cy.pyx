@@ -1,6 +1,8 @@
 # distutils: language = c++
-"""Binding of lib/people.hpp: one image's raw network outputs in, people out, in one call with
-the GIL released. Use multiperson.predict.people_from_raw_outputs, which checks the arguments."""
+"""Binding of lib/people.hpp, with the GIL released: one image's raw network outputs to people in
+one call, or its stages alone (candidates, assembly). Use multiperson.predict.people_from_raw_outputs,
+multiperson.detections.extract_detections and multiperson.assemble.assemble_people, which
+check the arguments."""
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libcpp.string cimport string
 from libcpp.vector cimport vector
@@ -39,6 +41,15 @@ cdef extern from "people.hpp" nogil:
     cdef cppclass Timings "posecut::people::Timings":
         double nms, pairwise, solver, assembly
 
+    cdef cppclass Candidates "posecut::people::Candidates":
+        vector[int32_t] part
+        vector[double] xy, grid_xy, score, offsets
+
+    void c_extract "posecut::people::extract"(const Outputs& o, const Settings& s,
+                                              Candidates& out) except +
+    void c_assemble "posecut::people::assemble"(const Candidates& c, const int32_t* cluster,
+                                                int joints, int min_parts, People& out) except +
+
     Problem c_people "posecut::people::people_from_outputs"(
         const Outputs& o, const Settings& s, const Model& m, People& out,
         Timings* timings) except +
@@ -64,14 +75,7 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
     cdef People out
     cdef Problem problem
     cdef Timings t
-    o.height = part_prob.shape[0]
-    o.width = part_prob.shape[1]
-    o.joints = <int>part_prob.shape[2]
-    o.part_prob = &part_prob[0, 0, 0] if part_prob.size else NULL
-    o.locref = &locref[0, 0, 0] if locref.size else NULL
-    o.pairwise = &pairwise[0, 0, 0] if pairwise.size else NULL
-    o.means = &means[0, 0] if means.size else NULL
-    o.stds = &stds[0, 0] if stds.size else NULL
+    o = _outputs(part_prob, locref, pairwise, means, stds)
     s.stride = stride
     s.locref_stdev = locref_stdev
     s.nms_radius = nms_radius
@@ -93,3 +97,75 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
     for i in range(k):
         scores[i] = out.scores[i]
     return poses, scores, None, timings
+
+
+cdef Outputs _outputs(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
+                      const float[:, :, ::1] pairwise, const double[:, ::1] means,
+                      const double[:, ::1] stds):
+    """The C++ view of one image's outputs (empty arrays become null: no such head)."""
+    cdef Outputs o
+    o.height = part_prob.shape[0]
+    o.width = part_prob.shape[1]
+    o.joints = <int>part_prob.shape[2]
+    o.part_prob = &part_prob[0, 0, 0] if part_prob.size else NULL
+    o.locref = &locref[0, 0, 0] if locref.size else NULL
+    o.pairwise = &pairwise[0, 0, 0] if pairwise.size else NULL
+    o.means = &means[0, 0] if means.size else NULL
+    o.stds = &stds[0, 0] if stds.size else NULL
+    return o
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def candidates(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
+               const float[:, :, ::1] pairwise, const double[:, ::1] means,
+               const double[:, ::1] stds, double stride, float locref_stdev, double nms_radius,
+               float det_min_score):
+    """(part int32 (N,), xy (N, 2), grid_xy (N, 2), score (N,), offsets (N, J, 2)) of one
+    image's raw outputs, as people_from_raw finds them; empty ``locref`` or ``pairwise`` arrays
+    mean no such head (cell centres, zero offsets)."""
+    cdef Outputs o = _outputs(part_prob, locref, pairwise, means, stds)
+    cdef Settings s
+    cdef Candidates c
+    s.stride = stride
+    s.locref_stdev = locref_stdev
+    s.nms_radius = nms_radius
+    s.det_min_score = det_min_score
+    with nogil:
+        c_extract(o, s, c)
+    cdef Py_ssize_t n = c.part.size(), j = o.joints
+    part = np.asarray(<int32_t[:n]> c.part.data()).copy() if n else np.zeros(0, np.int32)
+    xy = np.asarray(<double[:2 * n]> c.xy.data()).reshape(n, 2).copy() if n else np.zeros((0, 2))
+    grid_xy = (np.asarray(<double[:2 * n]> c.grid_xy.data()).reshape(n, 2).copy() if n
+               else np.zeros((0, 2)))
+    score = np.asarray(<double[:n]> c.score.data()).copy() if n else np.zeros(0)
+    offsets = (np.asarray(<double[:2 * n * j]> c.offsets.data()).reshape(n, j, 2).copy() if n
+               else np.zeros((0, j, 2)))
+    return part, xy, grid_xy, score, offsets
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def assemble(const int32_t[::1] part, const double[:, ::1] xy, const double[::1] score,
+             const int32_t[::1] cluster, int joints, int min_parts):
+    """(poses (K, J, 3), scores (K,)) of the clusters (>= 0) of candidates, as people_from_raw
+    assembles them: per part the score-weighted mean position, scored by the best; clusters with
+    fewer than ``min_parts`` distinct parts dropped; sorted by falling score."""
+    cdef Candidates c
+    cdef People out
+    cdef Py_ssize_t n = part.shape[0], i
+    c.part.resize(n)
+    c.xy.resize(2 * n)
+    c.score.resize(n)
+    for i in range(n):
+        c.part[i] = part[i]
+        c.xy[2 * i] = xy[i, 0]
+        c.xy[2 * i + 1] = xy[i, 1]
+        c.score[i] = score[i]
+    with nogil:
+        c_assemble(c, &cluster[0] if n else NULL, joints, min_parts, out)
+    cdef Py_ssize_t k = out.scores.size()
+    poses = (np.asarray(<double[:k * joints * 3]> out.poses.data()).reshape(k, joints, 3).copy()
+             if k else np.zeros((0, joints, 3)))
+    scores = np.asarray(<double[:k]> out.scores.data()).copy() if k else np.zeros(0)
+    return poses, scores

@@ -3,6 +3,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lib.people_cy import assemble
+
 __all__ = ["People", "assemble_people"]
 
 
@@ -21,33 +23,18 @@ class People(NamedTuple):
 
 
 def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -> People:
-    """Poses of the clusters (cluster >= 0) of the candidates ``part``, ``xy``, ``score``.
+    """Poses of the clusters (cluster >= 0) of the candidates ``part``, ``xy``, ``score``, as
+    lib/people.hpp assembles them.
 
     A person's part is the score-weighted mean position of its cluster's candidates of that part
     (DeeperCut), scored by their highest score. Clusters with fewer than ``min_parts`` distinct
     parts are dropped.
     """
-    part = np.asarray(part, dtype=np.int64)
-    cluster = np.asarray(cluster, dtype=np.int64)
-    keep = cluster >= 0
-    count = int(cluster.max()) + 1 if keep.any() else 0
-    j = num_joints
-    cell = cluster[keep] * j + part[keep]
-    value = np.asarray(score, dtype=np.float64)[keep]
-    weight = np.maximum(value, 1e-12)  # a zero score still places its part
-    total = np.bincount(cell, weight, minlength=count * j)
-    sx = np.bincount(cell, weight * xy[keep, 0], minlength=count * j)
-    sy = np.bincount(cell, weight * xy[keep, 1], minlength=count * j)
-    best = np.zeros(count * j)
-    np.maximum.at(best, cell, value)
-    found = total > 0
-    poses = np.zeros((count * j, 3))
-    poses[found, 0] = sx[found] / total[found]
-    poses[found, 1] = sy[found] / total[found]
-    poses[:, 2] = best
-    poses = poses.reshape(count, j, 3)
-    parts_found = found.reshape(count, j).sum(axis=1)
-    poses = poses[parts_found >= max(1, min_parts)]
-    scores = poses[:, :, 2].mean(axis=1) if len(poses) else np.zeros(0)
-    order = np.argsort(-scores, kind="stable")
-    return People(poses[order], scores[order])
+    part = np.ascontiguousarray(part, np.int32).reshape(-1)
+    n = len(part)
+    xy = np.ascontiguousarray(xy, np.float64).reshape(n, 2)
+    score = np.ascontiguousarray(score, np.float64).reshape(n)
+    cluster = np.ascontiguousarray(cluster, np.int32).reshape(n)
+    if n and (part.min() < 0 or part.max() >= num_joints):
+        raise ValueError(f"assemble_people: parts must lie in [0, {num_joints})")
+    return People(*assemble(part, xy, score, cluster, int(num_joints), int(min_parts)))

@@ -1,13 +1,11 @@
 """Candidate part detections: score-map peaks with their refined positions and predicted offsets."""
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from nnet.heads import NormalisedOffsets, pair_index
-from lib.nms import nms_scoremaps
+from lib.people_cy import candidates
 
-__all__ = ["Detections", "extract_detections"]
+__all__ = ["Detections", "extract_detections", "raw_arrays", "statistics"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,39 +38,57 @@ class Detections:
                           offsets, self.num_joints)
 
 
-@lru_cache(maxsize=8)
-def _channel_table(joints: int) -> np.ndarray:
-    """(J, J) pairwise channel of the ordered part pair (k, m); 0 on the diagonal (unused)."""
-    own, other = np.meshgrid(np.arange(joints), np.arange(joints), indexing="ij")
-    return np.where(own == other, 0, pair_index(own, other, joints))
+def raw_arrays(raw, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(part_prob (h, w, J), locref (h, w, 2J), pairwise (h, w, 2J(J-1))) float32, contiguous, of
+    one image's raw outputs (nnet.predict.PosePredictor's dict, batch axis of 1); a head the
+    network lacks comes back empty. Shapes that disagree are a ValueError naming ``caller``."""
+    j = num_joints
+    prob = np.asarray(raw["part_prob"], np.float32)
+    if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j:
+        raise ValueError(f"{caller}: part_prob: expected shape (1, h, w, {j}), got {prob.shape}")
+    h, w = prob.shape[1:3]
+    arrays = [np.ascontiguousarray(prob[0])]
+    for name, channels in (("locref", 2 * j), ("pairwise_pred", 2 * j * (j - 1))):
+        if name not in raw:
+            arrays.append(np.zeros((0, 0, 0), np.float32))
+            continue
+        value = np.asarray(raw[name], np.float32)
+        if value.shape != (1, h, w, channels):
+            raise ValueError(f"{caller}: {name}: expected shape (1, {h}, {w}, {channels}), "
+                             f"got {value.shape}")
+        arrays.append(np.ascontiguousarray(value[0]))
+    return tuple(arrays)
 
 
-def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float,
+def statistics(means, stds, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """The pairwise statistics as contiguous float64 (J(J-1), 2), or empty ones when not given."""
+    if means is None and stds is None:
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    shape = (num_joints * (num_joints - 1), 2)
+    means, stds = np.ascontiguousarray(means, np.float64), np.ascontiguousarray(stds, np.float64)
+    if means.shape != shape or stds.shape != shape:
+        raise ValueError(f"{caller}: expected pairwise means and stds of shape {shape}, got "
+                         f"{means.shape} and {stds.shape}")
+    return means, stds
+
+
+def extract_detections(raw, means, stds, stride: float, locref_stdev: float, nms_radius: float,
                        min_score: float) -> Detections:
-    """Candidates of every part of one image's network outputs.
+    """Candidates of every part of one image's raw network outputs (lib/people.hpp's, as the
+    predictor finds them).
 
-    ``scmap`` (h, w, J) part scores; ``locref`` (h, w, J, 2) refinements in pixels or None;
-    ``pairwise`` (h, w, J(J-1), 2) de-normalised offsets in DeeperCut's pair order (an array,
-    or a nnet.heads.NormalisedOffsets: then only the candidates' cells are
-    de-normalised), or None.
-    Peaks come from lib.nms with ``nms_radius`` cells and threshold ``min_score``; a cell's centre
-    is ``(col, row) * stride + stride / 2``.
+    ``raw``: nnet.predict.PosePredictor's dict ('part_prob', and 'locref' and 'pairwise_pred'
+    where the network has those heads, batch axis of 1); ``means``, ``stds`` (J(J-1), 2) the
+    pairwise statistics that de-normalise the offsets (None without a pairwise head). Peaks come
+    from lib/nms.hpp with ``nms_radius`` cells and threshold ``min_score``; a cell's centre is
+    ``(col, row) * stride + stride / 2``, refined by ``locref * locref_stdev``.
     """
-    scmap = np.asarray(scmap)
-    height, width, joints = scmap.shape
-    peaks = nms_scoremaps(scmap, nms_radius, min_score)
-    grid_xy = np.stack([peaks.col, peaks.row], axis=1).astype(np.float64) * stride + 0.5 * stride
-    xy = grid_xy.copy()
-    if locref is not None:
-        xy += locref[peaks.row, peaks.col, peaks.part]
-    offsets = None
-    if pairwise is not None:
-        channels = _channel_table(joints)[peaks.part]
-        cell = (peaks.row * width + peaks.col)[:, None]
-        if isinstance(pairwise, NormalisedOffsets):
-            offsets = pairwise.take(cell, channels).astype(np.float64)
-        else:
-            flat = np.asarray(pairwise).reshape(height * width, -1, 2)
-            offsets = flat[cell, channels].astype(np.float64)
-        offsets[np.arange(len(peaks.part)), peaks.part] = 0.0
-    return Detections(peaks.part, xy, grid_xy, peaks.score.astype(np.float64), offsets, joints)
+    joints = np.shape(raw["part_prob"])[-1]
+    prob, locref, pairwise = raw_arrays(raw, joints, "extract_detections")
+    means, stds = statistics(means, stds, joints, "extract_detections")
+    if pairwise.size and not means.size:
+        raise ValueError("extract_detections: the pairwise offsets need the pairwise statistics")
+    part, xy, grid_xy, score, offsets = candidates(
+        prob, locref, pairwise, means, stds, float(stride), np.float32(locref_stdev),
+        float(nms_radius), np.float32(min_score))
+    return Detections(part, xy, grid_xy, score, offsets if pairwise.size else None, joints)

@@ -3,6 +3,7 @@
 The source of network outputs is a function of one record (the network on its image, or the
 oracle on its ground truth), so the same loops serve the trained model and the oracle.
 """
+import time
 from typing import Callable
 
 import numpy as np
@@ -14,17 +15,18 @@ from dataset.targets import TargetSettings
 from multiperson.detections import extract_detections
 from multiperson.fit_pairwise import PairSamples, match_detections, pair_samples
 from multiperson.oracle import OracleNoise, oracle_outputs
-from multiperson.predict import MultiPersonSettings, STAGES, people_from_outputs
-from nnet.outputs import network_outputs
+from multiperson.predict import MultiPersonSettings, STAGES, people_from_raw_outputs
+from nnet.outputs import scale_image
 
 __all__ = ["collect_pair_samples", "network_outputs_fn", "oracle_outputs_fn", "predict_dataset"]
 
 
-def network_outputs_fn(network, means, stds, scale: float = 1.0) -> Callable:
-    """record -> (scmap, locref, pairwise) of the network on the record's image resized by ``scale``."""
+def network_outputs_fn(network, scale: float = 1.0) -> Callable:
+    """record -> raw outputs (nnet.predict.PosePredictor's dict) of the network on the record's
+    image resized by ``scale``."""
 
     def outputs(record):
-        return network_outputs(network, read_image(record.image_path), means, stds, scale)
+        return network(scale_image(read_image(record.image_path), scale))
 
     return outputs
 
@@ -49,37 +51,39 @@ def _scaled_joints(record, scale):
     return joints
 
 
-def collect_pair_samples(records, outputs, settings: MultiPersonSettings, match_radius: float,
-                         scale: float = 1.0, progress: bool = False) -> PairSamples:
-    """Pair samples of every record's detections (multiperson.fit_pairwise), in network pixels."""
+def collect_pair_samples(records, outputs, means, stds, settings: MultiPersonSettings,
+                         match_radius: float, scale: float = 1.0,
+                         progress: bool = False) -> PairSamples:
+    """Pair samples of every record's detections (multiperson.fit_pairwise), in network pixels;
+    ``outputs(record)`` gives raw outputs that the pairwise statistics ``means``, ``stds``
+    de-normalise."""
     samples = PairSamples(settings.num_joints)
     for record in tqdm(records, desc="fit-pairwise", unit="image", disable=not progress):
         if record.num_people < 2:
             continue
-        scmap, locref, pairwise = outputs(record)
-        dets = extract_detections(scmap, locref, pairwise, settings.heads.stride, settings.nms_radius,
+        dets = extract_detections(outputs(record), means, stds, settings.heads.stride,
+                                  settings.heads.locref_stdev, settings.nms_radius,
                                   settings.det_min_score)
         owner = match_detections(dets, _scaled_joints(record, scale), match_radius)
         pair_samples(dets, owner, settings.pair_mask, samples)
     return samples
 
 
-def predict_dataset(records, outputs, model, settings: MultiPersonSettings, scale: float = 1.0,
-                    progress: bool = False, gates=None):
+def predict_dataset(records, outputs, means, stds, model, settings: MultiPersonSettings,
+                    scale: float = 1.0, progress: bool = False, gates=None):
     """(COCO results list, mean seconds per stage) of multi-person prediction on ``records``.
 
-    ``outputs(record)`` gives network outputs at ``scale``; its time is the 'network' stage.
-    ``gates``: see multiperson.graph.edge_gates.
+    ``outputs(record)`` gives raw outputs at ``scale`` (its time is the 'network' stage), which
+    the pairwise statistics ``means``, ``stds`` de-normalise; grouping is the predictor's
+    (multiperson.predict.people_from_raw_outputs). ``gates``: see multiperson.graph.edge_gates.
     """
-    import time
-
     results = []
     totals = dict.fromkeys(STAGES, 0.0)
     for record in tqdm(records, desc="multi-person", unit="image", disable=not progress):
         start = time.perf_counter()
-        scmap, locref, pairwise = outputs(record)
+        raw = outputs(record)
         timings = {"network": time.perf_counter() - start}
-        people = people_from_outputs(scmap, locref, pairwise, model, settings, timings, gates)
+        people = people_from_raw_outputs(raw, means, stds, model, settings, timings, gates)
         if scale != 1.0:
             people = people.scaled(1.0 / scale)
         results += people_to_coco_results(int(record.image_id), people.poses, people.scores)

@@ -124,7 +124,8 @@ def build_graph(dets, model, mask, gates=None, offset_gate=None):
     part, the candidates must lie within the longer offset either predicts (the reach of its
     body). Pairs it drops belong to different people with near certainty, so the graph grows
     with the number of people rather than with its square. Compiled (lib/pairwise_cy.pyx);
-    without gates it equals candidate_edges followed by edge_probabilities.
+    without gates it equals candidate_edges followed by the probabilities of the numpy reference
+    (tests/grouping_reference.py).
     """
     j = dets.num_joints
     if model.num_joints != j or mask.shape != (j, j):

@@ -25,21 +25,23 @@ class OracleNoise:
 
 
 def oracle_outputs(joints, image_size, settings: TargetSettings, means, stds,
-                   noise: OracleNoise = OracleNoise(), rng=None):
-    """(scmap (h, w, J), locref (h, w, J, 2) pixels, pairwise (h, w, J(J-1), 2) pixels) of the
-    ground truth ``joints`` (P, J, 3) in an image of ``image_size`` (H, W).
+                   noise: OracleNoise = OracleNoise(), rng=None) -> dict:
+    """Raw outputs of the ground truth ``joints`` (P, J, 3) in an image of ``image_size`` (H, W),
+    in the form nnet.predict.PosePredictor gives the network's (batch axis of 1, float32):
+    'part_prob' (1, h, w, J), 'locref' (1, h, w, 2J) in units of locref_stdev, 'pairwise_pred'
+    (1, h, w, 2J(J-1)) normalised by the pairwise statistics ``means``, ``stds`` (J(J-1), 2).
 
-    Cells without a target get score 0, locref 0 and the mean pairwise offset ``means``
-    (J(J-1), 2); ``stds`` only de-normalise. ``settings`` needs location_refinement and
-    pairwise_predict.
+    The noise is drawn in pixels. Cells without a target get score 0, locref 0 and the mean
+    pairwise offset. ``settings``' head layout needs location_refinement and pairwise_predict.
     """
     rng = np.random.default_rng(rng)
+    heads = settings.heads
     targets = compute_targets(joints, image_size, settings, means, stds)
     scmap = targets["part_score_targets"].astype(np.float64)
     positive = scmap > 0
     scmap[positive] -= rng.uniform(0.0, noise.score, positive.sum())
     h, w, j = scmap.shape
-    locref = targets["locref_targets"].reshape(h, w, j, 2) * settings.heads.locref_stdev
+    locref = targets["locref_targets"].reshape(h, w, j, 2) * heads.locref_stdev
     locref = locref + rng.normal(0.0, noise.locref_px, locref.shape) * positive[..., None]
     pairwise = targets["pairwise_targets"].reshape(h, w, -1, 2) * stds + means
     known = targets["pairwise_mask"].reshape(h, w, -1, 2) > 0
@@ -47,4 +49,6 @@ def oracle_outputs(joints, image_size, settings: TargetSettings, means, stds,
     length = np.linalg.norm(pairwise, axis=-1, keepdims=True)
     pairwise = pairwise + rng.normal(0.0, 1.0, pairwise.shape) * (
         noise.pairwise_px + noise.pairwise_rel * length)
-    return scmap.astype(np.float32), locref, pairwise
+    return {"part_prob": scmap.astype(np.float32)[None],
+            "locref": (locref / heads.locref_stdev).reshape(1, h, w, 2 * j).astype(np.float32),
+            "pairwise_pred": ((pairwise - means) / stds).reshape(1, h, w, -1).astype(np.float32)}

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.io as sio
 
 from lib.errors import CheckpointError
+from lib.pairwise_cy import edge_features as graph_edge_features
 
 __all__ = [
     "NUM_FEATURES",
@@ -33,9 +34,7 @@ __all__ = [
     "SAME_PART_COEF",
     "SpatialModel",
     "edge_features",
-    "edge_probabilities",
     "load_spatial_model",
-    "same_part_probability",
     "save_spatial_model",
 ]
 
@@ -111,66 +110,27 @@ class SpatialModel:
 
 
 def edge_features(xy, grid_xy, offsets, part, first, second) -> np.ndarray:
-    """(E, 8) features of the candidate pairs (first[e], second[e]) of different parts.
+    """(E, 8) features of the candidate pairs (first[e], second[e]) of different parts, computed
+    by lib/pairwise.hpp as the graph does (one implementation for fitting and prediction).
 
     ``xy``, ``grid_xy`` (N, 2), ``offsets`` (N, J, 2) and ``part`` (N,) as in Detections.
     Columns: forward length, forward angle, backward length, backward angle, then ``exp(-f)``
     of those four; an angle is in [0, pi] (0 where either vector is zero).
     """
-    first, second = np.asarray(first, np.int64), np.asarray(second, np.int64)
-    # (2, E, 2): forward (first's cell to second) and backward (second's cell to first)
-    real = np.stack([xy[second] - grid_xy[first], xy[first] - grid_xy[second]])
-    pred = np.stack([offsets[first, part[second]], offsets[second, part[first]]])
-    diff = real - pred
-    raw = np.empty((len(first), 8))
-    raw[:, 0:4:2] = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2).T
-    cross = real[..., 0] * pred[..., 1] - real[..., 1] * pred[..., 0]
-    dot = real[..., 0] * pred[..., 0] + real[..., 1] * pred[..., 1]
-    raw[:, 1:4:2] = np.arctan2(np.abs(cross), dot).T
-    np.exp(-raw[:, :4], out=raw[:, 4:])
-    return raw
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def same_part_probability(distance, coef=SAME_PART_COEF, bias=SAME_PART_BIAS) -> np.ndarray:
-    """Probability that two candidates of one part, ``distance`` pixels apart, are one person's
-    (DeeperCut's constants by default)."""
-    return _sigmoid(np.asarray(bias) - np.asarray(coef) * np.asarray(distance, dtype=np.float64))
-
-
-def edge_probabilities(model: SpatialModel, xy, grid_xy, offsets, part, first, second):
-    """Probability per candidate pair (first[e], second[e]) that both belong to one person.
-
-    Same-part pairs use ``same_part_probability``; pairs of different parts the logistic model of
-    their part pair (either order), which must be fitted.
-    """
-    first, second = np.asarray(first, np.int64), np.asarray(second, np.int64)
-    prob = np.empty(len(first))
-    k, m = part[first], part[second]
-    same = k == m
-    ks = k[same]
-    prob[same] = same_part_probability(np.linalg.norm(xy[first[same]] - xy[second[same]], axis=1),
-                                       model.same_coef[ks], model.same_bias[ks])
-    other = ~same
-    if other.any():
-        a, b = first[other], second[other]
-        swap = part[a] > part[b]
-        a, b = np.where(swap, b, a), np.where(swap, a, b)
-        lo, hi = part[a], part[b]
-        missing = ~model.fitted[lo, hi]
-        if missing.any():
-            pairs = sorted({(int(p), int(q)) for p, q in zip(lo[missing], hi[missing])})
-            raise ValueError(f"edge_probabilities: no spatial model for part pairs {pairs[:5]}"
-                             f"{' ...' if len(pairs) > 5 else ''}")
-        feats = edge_features(xy, grid_xy, offsets, part, a, b)
-        coef, bias = model.folded()
-        pair = lo * model.num_joints + hi
-        z = np.einsum("ef,ef->e", feats, coef.reshape(-1, NUM_FEATURES)[pair])
-        prob[other] = _sigmoid(z + bias.reshape(-1)[pair])
-    return prob
+    first = np.ascontiguousarray(first, np.int64).reshape(-1)
+    second = np.ascontiguousarray(second, np.int64).reshape(-1)
+    part = np.ascontiguousarray(part, np.int32)
+    n = len(part)
+    if len(first) != len(second):
+        raise ValueError(f"edge_features: {len(first)} first and {len(second)} second candidates")
+    for name, index in (("first", first), ("second", second)):
+        if len(index) and (index.min() < 0 or index.max() >= n):
+            raise ValueError(f"edge_features: {name} holds indices outside [0, {n})")
+    if len(first) and (part[first] == part[second]).any():
+        raise ValueError("edge_features: pairs of one part have no features")
+    return graph_edge_features(part, np.ascontiguousarray(xy, np.float64),
+                               np.ascontiguousarray(grid_xy, np.float64),
+                               np.ascontiguousarray(offsets, np.float64), first, second)
 
 
 def save_spatial_model(model: SpatialModel, folder: str) -> list[str]:

@@ -6,15 +6,13 @@ from typing import NamedTuple
 import numpy as np
 
 from dataset.keypoint_formats import get_format
-from lib.multicut import solve
 from lib.people_cy import people_from_raw
-from multiperson.assemble import People, assemble_people
-from multiperson.detections import Detections, extract_detections
-from multiperson.graph import (build_graph, default_sparse_graph, edge_gates, graph_arrays,
-                               part_pair_mask)
+from multiperson.assemble import People
+from multiperson.detections import raw_arrays, statistics
+from multiperson.graph import default_sparse_graph, edge_gates, graph_arrays, part_pair_mask
 from multiperson.pairwise import SpatialModel
 from nnet.heads import HeadLayout, head_layout_from_config
-from nnet.outputs import extract_cnn_output, predict_single_person, scale_image
+from nnet.outputs import predict_single_person, scale_image
 
 __all__ = [
     "GroupingAssets",
@@ -22,9 +20,7 @@ __all__ = [
     "MultiPersonSettings",
     "STAGES",
     "SinglePersonPredictor",
-    "group_detections",
     "multiperson_settings_from_config",
-    "people_from_outputs",
     "people_from_raw_outputs",
 ]
 
@@ -76,69 +72,30 @@ def _tick(timings, stage, start):
     return now
 
 
-def group_detections(dets: Detections, model: SpatialModel, settings: MultiPersonSettings,
-                     timings=None, gates=None) -> People:
-    """People from candidates: edges of linked part pairs (within ``gates``, see
-    multiperson.graph.edge_gates, and the settings' offset gate), probabilities, solver, assembly.
-
-    ``timings`` (a dict) receives the seconds of the 'pairwise', 'solver' and 'assembly' stages.
-    """
-    start = time.perf_counter()
-    edges, prob = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
-    start = _tick(timings, "pairwise", start)
-    result = solve(dets.score, edges, prob)
-    start = _tick(timings, "solver", start)
-    people = assemble_people(dets.part, dets.xy, dets.score, result.cluster, dets.num_joints,
-                             settings.min_person_parts)
-    _tick(timings, "assembly", start)
-    return people
-
-
-def people_from_outputs(scmap, locref, pairwise, model: SpatialModel,
-                        settings: MultiPersonSettings, timings=None, gates=None) -> People:
-    """People (in the network input's pixels) from one image's de-normalised network outputs;
-    ``gates`` as in group_detections."""
-    start = time.perf_counter()
-    dets = extract_detections(scmap, locref, pairwise, settings.heads.stride, settings.nms_radius,
-                              settings.det_min_score)
-    _tick(timings, "nms", start)
-    if dets.offsets is None:
-        raise ValueError("people_from_outputs: the network has no pairwise head "
-                         "(pairwise_predict: false); multi-person grouping needs it")
-    return group_detections(dets, model, settings, timings, gates)
-
-
 def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: MultiPersonSettings,
                             timings=None, gates=None) -> People:
     """People (in the network input's pixels) from one image's raw network outputs (the dict of
-    nnet.predict.PosePredictor: 'part_prob', 'locref', 'pairwise_pred', batch axis of 1) and
-    the pairwise statistics ``means``, ``stds`` (J(J-1), 2).
+    nnet.predict.PosePredictor: 'part_prob', 'pairwise_pred' and, where the network has it,
+    'locref', batch axis of 1) and the pairwise statistics ``means``, ``stds`` (J(J-1), 2).
 
-    Every step after the network in one compiled call (lib/people.hpp, the C++ of lib/'s
-    kernels plus candidates and assembly): the people of people_from_outputs on
-    nnet.outputs.extract_cnn_output's outputs, without de-normalising whole maps or crossing
-    into Python between stages. ``timings`` and ``gates`` as in group_detections.
+    Every step after the network in one compiled call (lib/people.hpp): candidates, edges of
+    linked part pairs within ``gates`` (multiperson.graph.edge_gates) and the settings' offset
+    gate, their probabilities, the solver and the assembly, without de-normalising whole maps
+    or crossing into Python between stages. ``timings`` (a dict) receives the seconds of the
+    'nms', 'pairwise', 'solver' and 'assembly' stages.
     """
     j = settings.num_joints
-    prob = np.asarray(raw["part_prob"], np.float32)
-    if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j:
-        raise ValueError(f"people_from_raw_outputs: part_prob: expected shape (1, h, w, {j}), "
-                         f"got {prob.shape}")
-    h, w = prob.shape[1:3]
-    arrays = {}
-    for name, channels in (("locref", 2 * j), ("pairwise_pred", 2 * j * (j - 1))):
-        value = np.asarray(raw.get(name, np.zeros(0)), np.float32)
-        if value.shape != (1, h, w, channels):
-            raise ValueError(f"people_from_raw_outputs: {name}: expected shape "
-                             f"(1, {h}, {w}, {channels}), got {value.shape}")
-        arrays[name] = np.ascontiguousarray(value[0])
+    prob, locref, pairwise = raw_arrays(raw, j, "people_from_raw_outputs")
+    if not pairwise.size:
+        raise ValueError("people_from_raw_outputs: the network has no pairwise head "
+                         "(pairwise_predict: false); multi-person grouping needs it")
+    means, stds = statistics(means, stds, j, "people_from_raw_outputs")
     poses, scores, problem, stages = people_from_raw(
-        np.ascontiguousarray(prob[0]), arrays["locref"], arrays["pairwise_pred"],
-        np.ascontiguousarray(means, np.float64), np.ascontiguousarray(stds, np.float64),
+        prob, locref, pairwise, means, stds,
         *graph_arrays(model, settings.pair_mask, gates, settings.offset_gate),
         float(settings.heads.stride), np.float32(settings.heads.locref_stdev),
-        float(settings.nms_radius),
-        np.float32(settings.det_min_score), int(settings.min_person_parts))
+        float(settings.nms_radius), np.float32(settings.det_min_score),
+        int(settings.min_person_parts))
     if timings is not None:
         for stage, seconds in stages.items():
             timings[stage] = timings.get(stage, 0.0) + seconds
@@ -174,14 +131,8 @@ class MultiPersonPredictor:
         start = time.perf_counter()
         raw = self.network(scale_image(np.asarray(image), scale))
         _tick(timings, "network", start)
-        if "locref" in raw and "pairwise_pred" in raw:
-            people = people_from_raw_outputs(raw, self.means, self.stds, self.model,
-                                             self.settings, timings, self.gates)
-        else:
-            outputs = extract_cnn_output(raw, self.settings.heads.locref_stdev, self.means, self.stds,
-                                         lazy_pairwise=True)
-            people = people_from_outputs(*outputs, self.model, self.settings, timings,
-                                         self.gates)
+        people = people_from_raw_outputs(raw, self.means, self.stds, self.model, self.settings,
+                                         timings, self.gates)
         self.timings = timings
         return people.scaled(1.0 / scale) if scale != 1.0 else people
 

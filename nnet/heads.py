@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HeadLayout", "NormalisedOffsets", "grid_size", "head_layout_from_config", "pair_index",
-           "pair_list"]
+__all__ = ["HeadLayout", "grid_size", "head_layout_from_config", "pair_index", "pair_list"]
 
 
 def pair_index(first, second, num_joints):
@@ -89,28 +88,3 @@ def head_layout_from_config(cfg) -> HeadLayout:
         pairwise_predict=bool(cfg.pairwise_predict),
         intermediate_supervision=bool(cfg.intermediate_supervision),
     )
-
-
-class NormalisedOffsets:
-    """A network's raw pairwise map with the statistics that de-normalise it, so that only the
-    cells that are read get de-normalised (a whole 480x640 map of 17 joints takes about 10 ms).
-
-    ``raw`` (h, w, J(J-1), 2) as the network gives it; ``take`` reads ``raw * stds + means``.
-    """
-
-    def __init__(self, raw, means, stds):
-        self.raw = np.asarray(raw)
-        self.means = np.asarray(means)
-        self.stds = np.asarray(stds)
-        self.shape = self.raw.shape
-
-    def take(self, cells, channels) -> np.ndarray:
-        """(..., 2) offsets in pixels of the flat cells ``cells`` (row * w + col) and pair
-        channels ``channels`` (broadcast together), with the arithmetic of the whole map's
-        ``raw * stds + means``."""
-        flat = self.raw.reshape(self.shape[0] * self.shape[1], -1, 2)
-        return flat[cells, channels] * self.stds[channels] + self.means[channels]
-
-    def denormalised(self) -> np.ndarray:
-        """The whole map in pixels."""
-        return self.raw * self.stds + self.means

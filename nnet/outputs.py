@@ -1,22 +1,19 @@
 """The network's raw outputs decoded: score maps and offsets in pixels, the argmax pose.
 
-Numpy only (importing it does not start TensorFlow), so the grouping and the tools that read
-outputs need not load the network's framework.
+Numpy only (importing it does not start TensorFlow), so the tools that read outputs need not
+load the network's framework.
 """
 import cv2
 import numpy as np
 
-from nnet.heads import NormalisedOffsets
 
-
-def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds=None,
-                       lazy_pairwise=False):
+def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds=None):
     """Score map (h, w, J), locref (h, w, J, 2) in pixels, pairwise offsets (h, w, J(J-1), 2).
 
     Takes the first image of the batch. Pairwise offsets are de-normalised with the per-pair
-    statistics (arrays of shape (J(J-1), 2), x then y, in DeeperCut's pair order) when given;
-    with ``lazy_pairwise`` they come as an nnet.heads.NormalisedOffsets, which
-    de-normalises only the cells read (multiperson.detections.extract_detections accepts it).
+    statistics (arrays of shape (J(J-1), 2), x then y, in DeeperCut's pair order) when given.
+    The grouping does not need these maps: lib/people.hpp reads the raw outputs and de-normalises
+    only its candidates' cells.
     """
     scmap = np.asarray(outputs["part_prob"])[0]
     locref = pairwise = None
@@ -27,9 +24,7 @@ def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds
         raw = np.asarray(outputs["pairwise_pred"])[0]
         pairwise = raw.reshape(raw.shape[0], raw.shape[1], -1, 2)
         if pairwise_means is not None:
-            pairwise = NormalisedOffsets(pairwise, pairwise_means, pairwise_stds)
-            if not lazy_pairwise:
-                pairwise = pairwise.denormalised()
+            pairwise = pairwise * pairwise_stds + pairwise_means
     return scmap, locref, pairwise
 
 
@@ -57,16 +52,10 @@ def scale_image(image, scale):
     return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
 
-def network_outputs(predictor, image, means=None, stds=None, scale=1.0):
-    """(scmap, locref, pairwise) of ``image`` resized by ``scale``, as extract_cnn_output gives
-    them with lazy_pairwise (de-normalised where read), scaled by the predictor's head layout."""
-    return extract_cnn_output(predictor(scale_image(image, scale)), predictor.spec.heads.locref_stdev,
-                              means, stds, lazy_pairwise=True)
-
-
 def predict_single_person(predictor, image, scale=1.0):
     """The argmax pose (J, 3) of one image in its own pixels, the network run at ``scale``."""
-    scmap, locref, _ = network_outputs(predictor, image, scale=scale)
+    scmap, locref, _ = extract_cnn_output(predictor(scale_image(image, scale)),
+                                          predictor.spec.heads.locref_stdev)
     pose = argmax_pose_predict(scmap, locref, predictor.spec.heads.stride)
     pose[:, :2] /= scale
     return pose

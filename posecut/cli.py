@@ -232,7 +232,7 @@ def _outputs_source(cfg, args, stats):
         return oracle_outputs_fn(targets, stats.means, stats.stds, seed=args.seed,
                                  scale=cfg.global_scale)
     network = setup_pose_prediction(cfg, args.weights)
-    return network_outputs_fn(network, stats.means, stats.stds, cfg.global_scale)
+    return network_outputs_fn(network, cfg.global_scale)
 
 
 def _records(cfg, path, max_images):
@@ -276,10 +276,11 @@ def cmd_fit_pairwise(args):
 
     settings = multiperson_settings_from_config(cfg)
     records = _records(cfg, dataset, args.max_images)
-    outputs = _outputs_source(cfg, args, _load_stats(cfg, settings))
+    stats = _load_stats(cfg, settings)
+    outputs = _outputs_source(cfg, args, stats)
     radius = args.match_radius or cfg.pos_dist_thresh * cfg.global_scale
-    samples = collect_pair_samples(records, outputs, settings, radius, cfg.global_scale,
-                                   progress=not args.no_progress)
+    samples = collect_pair_samples(records, outputs, stats.means, stats.stds, settings, radius,
+                                   cfg.global_scale, progress=not args.no_progress)
     pairs = np.argwhere(np.triu(settings.pair_mask, 1))
     try:
         model, report = fit_spatial_model(samples, pairs, seed=cfg.seed)
@@ -325,9 +326,9 @@ def cmd_test_multiperson(args):
     records = _records(cfg, args.dataset, args.max_images)
     assets = grouping_assets_from_config(cfg, args.model_dir)
     outputs = _outputs_source(cfg, args, assets)
-    results, timings = predict_dataset(records, outputs, assets.model, assets.settings,
-                                       cfg.global_scale, progress=not args.no_progress,
-                                       gates=assets.gates)
+    results, timings = predict_dataset(records, outputs, assets.means, assets.stds, assets.model,
+                                       assets.settings, cfg.global_scale,
+                                       progress=not args.no_progress, gates=assets.gates)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump(results, f)

@@ -22,8 +22,8 @@ from lib.errors import CheckpointError
 from lib.people_op import load as load_people_op
 from multiperson.assemble import People
 from multiperson.graph import graph_arrays
-from nnet.checkpoint import load_weights
-from nnet.pose_net import build_pose_net, fold_batchnorm, is_resnet, spec_from_config
+from nnet.pose_net import is_resnet
+from nnet.predict import setup_pose_prediction
 from posecut.build import grouping_assets_from_config
 from posecut.config import load_config, save_config
 
@@ -124,14 +124,13 @@ def _grouping(cfg):
 
 
 def _network(cfg, weights, portable=False):
-    """The folded network of a config with its weights, and the names of its optional heads;
-    ``portable`` computes in float32 whatever the config's precision (TFLite has no bfloat16
-    kernels)."""
-    spec = spec_from_config(cfg.replace(precision="float32") if portable else cfg)
-    model = build_pose_net(spec)
-    load_weights(model, weights, spec)
-    heads = [n for n in ("locref", "pairwise_pred") if n in spec.head_channels()]
-    return fold_batchnorm(model, spec), heads
+    """The folded network of a config with its weights (nnet.predict.setup_pose_prediction's),
+    and the names of its optional heads; ``portable`` computes in float32 whatever the
+    config's precision (TFLite has no bfloat16 kernels)."""
+    predictor = setup_pose_prediction(cfg.replace(precision="float32") if portable else cfg,
+                                      weights)
+    heads = [n for n in ("locref", "pairwise_pred") if n in predictor.spec.head_channels()]
+    return predictor.model, heads
 
 
 def export_saved_model(cfg, weights, out_dir) -> str:

@@ -1,6 +1,9 @@
-"""multiperson.assemble: score-weighted parts per cluster, person scores, small clusters dropped."""
+"""multiperson.assemble: score-weighted parts per cluster, person scores, small clusters dropped
+(lib/people.hpp), by hand and against the numpy reference."""
 import numpy as np
+import pytest
 
+import grouping_reference as ref
 from multiperson.assemble import assemble_people
 
 
@@ -25,4 +28,27 @@ def test_small_clusters_are_dropped_and_empty_input():
     assert len(people.poses) == 1
     empty = assemble_people(part, xy, np.ones(3), np.full(3, -1), 2, min_parts=1)
     assert empty.poses.shape == (0, 2, 3) and empty.scores.shape == (0,)
+    none = assemble_people(np.zeros(0), np.zeros((0, 2)), np.zeros(0), np.zeros(0), 4, 1)
+    assert none.poses.shape == (0, 4, 3)
     np.testing.assert_allclose(people.scaled(2.0).poses[..., 2], people.poses[..., 2])
+
+
+@pytest.mark.parametrize("min_parts", [1, 3])
+def test_the_compiled_assembly_is_the_numpy_reference(min_parts):
+    rng = np.random.default_rng(min_parts)
+    n, j = 300, 7
+    part = np.sort(rng.integers(0, j, n))
+    xy = rng.uniform(0, 500, (n, 2))
+    score = rng.random(n)
+    score[:5] = 0.0
+    cluster = rng.integers(-1, 40, n)
+    got = assemble_people(part, xy, score, cluster, j, min_parts)
+    want = ref.assemble_people(part, xy, score, cluster, j, min_parts)
+    assert len(want.poses) > 20
+    np.testing.assert_allclose(got.poses, want.poses, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got.scores, want.scores, rtol=1e-12)
+
+
+def test_parts_outside_the_joints_are_refused():
+    with pytest.raises(ValueError, match=r"parts must lie in \[0, 2\)"):
+        assemble_people([0, 2], np.zeros((2, 2)), np.ones(2), [0, 0], 2, 1)

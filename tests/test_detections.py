@@ -1,27 +1,39 @@
-"""multiperson.detections: peaks with their refined positions and pairwise offsets."""
+"""multiperson.detections: peaks of the raw outputs with their refined positions and pairwise
+offsets, from lib/people.hpp, against the numpy reference."""
 import numpy as np
+import pytest
 
-from nnet.heads import pair_index
+import grouping_reference as ref
 from multiperson.detections import extract_detections
+from nnet.heads import pair_index
+from nnet.outputs import extract_cnn_output
+
+LOCREF_STDEV = 7.2801
 
 
-def _outputs(j=3, h=10, w=12, seed=0):
+def _raw(j=3, h=10, w=12, seed=0):
+    """Raw outputs (batch axis, float32) with zero scores, and pairwise statistics."""
     rng = np.random.default_rng(seed)
-    scmap = np.zeros((h, w, j), np.float32)
-    locref = rng.normal(0, 2, (h, w, j, 2))
-    pairwise = rng.normal(0, 20, (h, w, j * (j - 1), 2))
-    return scmap, locref, pairwise
+    raw = {"part_prob": np.zeros((1, h, w, j), np.float32),
+           "locref": rng.normal(0, 0.3, (1, h, w, 2 * j)).astype(np.float32),
+           "pairwise_pred": rng.normal(0, 1, (1, h, w, 2 * j * (j - 1))).astype(np.float32)}
+    means, stds = rng.normal(0, 30, (j * (j - 1), 2)), rng.uniform(2, 9, (j * (j - 1), 2))
+    return raw, means, stds
 
 
 def test_positions_scores_and_offsets_come_from_the_peak_cells():
-    scmap, locref, pairwise = _outputs()
-    scmap[2, 3, 0], scmap[7, 9, 2], scmap[7, 1, 2] = 0.9, 0.8, 0.6
-    dets = extract_detections(scmap, locref, pairwise, 8.0, 1.0, 0.5)
+    raw, means, stds = _raw()
+    prob = raw["part_prob"][0]
+    prob[2, 3, 0], prob[7, 9, 2], prob[7, 1, 2] = 0.9, 0.8, 0.6
+    dets = extract_detections(raw, means, stds, 8.0, LOCREF_STDEV, 1.0, 0.5)
     assert dets.part.tolist() == [0, 2, 2] and len(dets) == 3
     np.testing.assert_allclose(dets.grid_xy, [[3 * 8 + 4, 2 * 8 + 4], [9 * 8 + 4, 7 * 8 + 4],
                                               [1 * 8 + 4, 7 * 8 + 4]])
-    np.testing.assert_allclose(dets.xy[0], dets.grid_xy[0] + locref[2, 3, 0])
+    locref = raw["locref"][0].reshape(10, 12, 3, 2)
+    np.testing.assert_allclose(dets.xy[0], dets.grid_xy[0] + locref[2, 3, 0] * LOCREF_STDEV,
+                               rtol=1e-6)
     np.testing.assert_allclose(dets.score, [0.9, 0.8, 0.6], rtol=1e-6)
+    pairwise = raw["pairwise_pred"][0].reshape(10, 12, 6, 2) * stds + means
     assert dets.offsets.shape == (3, 3, 2)
     np.testing.assert_allclose(dets.offsets[0, 0], 0.0)
     np.testing.assert_allclose(dets.offsets[0, 2], pairwise[2, 3, pair_index(0, 2, 3)])
@@ -30,32 +42,42 @@ def test_positions_scores_and_offsets_come_from_the_peak_cells():
 
 
 def test_without_locref_or_pairwise_and_scaled():
-    scmap, _, _ = _outputs()
-    scmap[4, 4, 1] = 1.0
-    dets = extract_detections(scmap, None, None, 8.0, 2.0, 0.1)
-    assert dets.offsets is None
+    raw, _, _ = _raw()
+    raw["part_prob"][0, 4, 4, 1] = 1.0
+    dets = extract_detections({"part_prob": raw["part_prob"]}, None, None, 8.0, LOCREF_STDEV,
+                              2.0, 0.1)
+    assert dets.offsets is None and len(dets) == 1
     np.testing.assert_allclose(dets.xy, dets.grid_xy)
-    half = dets.scaled(0.5)
-    np.testing.assert_allclose(half.xy, dets.xy * 0.5)
+    np.testing.assert_allclose(dets.scaled(0.5).xy, dets.xy * 0.5)
 
 
 def test_no_peaks_gives_empty_arrays():
-    scmap, locref, pairwise = _outputs()
-    dets = extract_detections(scmap, locref, pairwise, 8.0, 2.0, 0.1)
+    raw, means, stds = _raw()
+    dets = extract_detections(raw, means, stds, 8.0, LOCREF_STDEV, 2.0, 0.1)
     assert len(dets) == 0 and dets.xy.shape == (0, 2) and dets.offsets.shape == (0, 3, 2)
 
 
-def test_normalised_offsets_are_denormalised_at_the_candidates_only_and_exactly():
-    from nnet.heads import NormalisedOffsets
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_compiled_candidates_are_the_numpy_references(seed):
+    rng = np.random.default_rng(seed)
+    j, h, w = 5, 23, 31
+    raw, means, stds = _raw(j, h, w, seed)
+    raw["part_prob"] = rng.random((1, h, w, j)).astype(np.float32)
+    dets = extract_detections(raw, means, stds, 8.0, LOCREF_STDEV, 1.5, 0.3)
+    want = ref.extract_detections(*extract_cnn_output(raw, LOCREF_STDEV, means, stds), 8.0, 1.5,
+                                  0.3)
+    assert len(dets) > 20
+    np.testing.assert_array_equal(dets.part, want.part)
+    for name in ("xy", "grid_xy", "score", "offsets"):
+        np.testing.assert_array_equal(getattr(dets, name), getattr(want, name), err_msg=name)
 
-    rng = np.random.default_rng(5)
-    j, h, w = 4, 9, 11
-    scmap = rng.random((h, w, j)).astype(np.float32)
-    raw = rng.normal(0, 1, (h, w, j * (j - 1), 2)).astype(np.float32)
-    means, stds = rng.normal(0, 30, (j * (j - 1), 2)), rng.uniform(2, 9, (j * (j - 1), 2))
-    lazy = NormalisedOffsets(raw, means, stds)
-    eager = extract_detections(scmap, None, lazy.denormalised(), 8.0, 1.5, 0.3)
-    dets = extract_detections(scmap, None, lazy, 8.0, 1.5, 0.3)
-    assert len(dets) > 10
-    np.testing.assert_array_equal(dets.offsets, eager.offsets)
-    np.testing.assert_array_equal(lazy.denormalised(), raw * stds + means)
+
+def test_outputs_that_disagree_are_refused():
+    raw, means, stds = _raw()
+    with pytest.raises(ValueError, match=r"extract_detections: locref: expected shape \(1, 10, 12, 6\)"):
+        extract_detections(dict(raw, locref=raw["locref"][..., 1:]), means, stds, 8.0, 1.0, 1.0,
+                           0.1)
+    with pytest.raises(ValueError, match="need the pairwise statistics"):
+        extract_detections(raw, None, None, 8.0, 1.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match=r"means and stds of shape \(6, 2\)"):
+        extract_detections(raw, means[:3], stds[:3], 8.0, 1.0, 1.0, 0.1)

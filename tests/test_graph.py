@@ -42,8 +42,9 @@ def _random_candidates(rng, j, n, size, jitter, spread):
 
 
 def test_compiled_graph_equals_edges_then_vectorised_probabilities():
+    from grouping_reference import edge_probabilities
     from multiperson.detections import Detections
-    from multiperson.pairwise import SpatialModel, edge_probabilities
+    from multiperson.pairwise import SpatialModel
 
     rng = np.random.default_rng(3)
     j, n = 5, 40

@@ -8,6 +8,7 @@ import ast
 import os
 import subprocess
 import sys
+import tomllib
 
 import pytest
 from conftest import ROOT
@@ -115,3 +116,14 @@ def test_data_and_grouping_do_not_start_tensorflow(modules):
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_every_library_package_is_installed():
+    """pyproject.toml lists the packages; a new subpackage left out of it would be missing from
+    an install (dataset.synthetic once was)."""
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
+        listed = set(tomllib.load(handle)["tool"]["setuptools"]["packages"])
+    found = {os.path.relpath(folder, ROOT).replace(os.sep, ".")
+             for package in ORDER for folder, _, files in os.walk(os.path.join(ROOT, package))
+             if "__init__.py" in files}
+    assert found == listed

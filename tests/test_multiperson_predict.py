@@ -8,7 +8,7 @@ from multiperson.detections import extract_detections
 from multiperson.fit_pairwise import PairSamples, fit_spatial_model, match_detections, pair_samples
 from multiperson.oracle import OracleNoise, oracle_outputs
 from multiperson.pairwise import save_spatial_model
-from multiperson.predict import STAGES, multiperson_settings_from_config, people_from_outputs
+from multiperson.predict import STAGES, multiperson_settings_from_config, people_from_raw_outputs
 from posecut.build import setup_multiperson_prediction
 from posecut.config import config_from_dict
 from lib.errors import CheckpointError, ConfigError
@@ -34,8 +34,8 @@ def fitted():
                                  min_person_parts=3, edge_gate_stds=0.0, edge_offset_gate_px=None)
     samples = PairSamples(J)
     for i, joints in enumerate(train):
-        outputs = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE, i)
-        dets = extract_detections(*outputs, 8.0, 2.0, 0.3)
+        raw = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE, i)
+        dets = extract_detections(raw, stats.means, stats.stds, 8.0, 7.2801, 2.0, 0.3)
         pair_samples(dets, match_detections(dets, joints, 8.0), settings.pair_mask, samples)
     model, _ = fit_spatial_model(samples, np.argwhere(np.triu(settings.pair_mask, 1)))
     return stats, model, settings
@@ -45,10 +45,9 @@ def test_every_person_is_recovered_from_oracle_outputs(fitted):
     stats, model, settings = fitted
     found = total = 0
     for i, joints in enumerate(_scenes(6, 1)):
-        outputs = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE,
-                                 100 + i)
+        raw = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE, 100 + i)
         timings = {}
-        people = people_from_outputs(*outputs, model, settings, timings)
+        people = people_from_raw_outputs(raw, stats.means, stats.stds, model, settings, timings)
         assert set(timings) == {"nms", "pairwise", "solver", "assembly"}
         for person in joints:
             labelled = person[:, 2] > 0

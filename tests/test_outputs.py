@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnet.heads import NormalisedOffsets, pair_index
+from nnet.heads import pair_index
 from nnet.outputs import argmax_pose_predict, extract_cnn_output
 
 
@@ -35,17 +35,3 @@ def test_extract_cnn_output_scales_locref_and_denormalises_pairwise():
     assert pairwise[1, 0, pair, 0] == pytest.approx(raw_x * stds[pair, 0] + means[pair, 0])
     _, _, raw = extract_cnn_output(outputs, 7.2801)
     assert raw[1, 0, pair, 0] == pytest.approx(raw_x)
-
-
-def test_lazy_pairwise_reads_the_same_offsets():
-    rng = np.random.default_rng(1)
-    outputs = {"part_prob": rng.random((1, 2, 3, 3)),
-               "pairwise_pred": rng.normal(size=(1, 2, 3, 12)).astype(np.float32)}
-    means, stds = rng.normal(size=(6, 2)) * 10, rng.uniform(1, 5, size=(6, 2))
-    _, _, eager = extract_cnn_output(outputs, 7.2801, means, stds)
-    _, _, lazy = extract_cnn_output(outputs, 7.2801, means, stds, lazy_pairwise=True)
-    assert isinstance(lazy, NormalisedOffsets)
-    np.testing.assert_array_equal(lazy.denormalised(), eager)
-    cells, channels = np.array([[4], [0]]), np.array([[5, 1], [2, 3]])
-    np.testing.assert_array_equal(lazy.take(cells, channels),
-                                  eager.reshape(6, 6, 2)[cells, channels])

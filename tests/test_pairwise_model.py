@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.io as sio
 
-from multiperson.pairwise import (SpatialModel, edge_features, edge_probabilities,
-                                  load_spatial_model, same_part_probability, save_spatial_model)
+import grouping_reference as ref
 from lib.errors import CheckpointError
+from multiperson.pairwise import SpatialModel, edge_features, load_spatial_model, save_spatial_model
 
 
 def _two_candidates():
@@ -35,22 +35,41 @@ def test_features_by_hand():
     np.testing.assert_allclose(feats[4:], np.exp(-feats[:4]))
 
 
+def test_compiled_features_are_the_numpy_reference():
+    rng = np.random.default_rng(4)
+    n, j = 60, 5
+    part = rng.integers(0, j, n)
+    xy = rng.uniform(0, 300, (n, 2))
+    offsets = rng.normal(0, 40, (n, j, 2))
+    offsets[:3] = 0.0  # zero predicted offsets: angle 0
+    first, second = np.nonzero(part[:, None] != part[None, :])
+    grid_xy = xy + rng.normal(0, 3, (n, 2))
+    got = edge_features(xy, grid_xy, offsets, part, first, second)
+    want = ref.edge_features(xy, grid_xy, offsets, part, first, second)
+    assert got.shape == (len(first), 8) and len(first) > 1000
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    with pytest.raises(ValueError, match="pairs of one part"):
+        edge_features(xy, grid_xy, offsets, np.zeros(n, int), [0], [1])
+    with pytest.raises(ValueError, match=r"second holds indices outside \[0, 60\)"):
+        edge_features(xy, grid_xy, offsets, part, [0], [60])
+
+
 def test_probabilities_use_the_pair_model_in_either_order_and_same_part_rule():
     part, xy, grid_xy, offsets = _two_candidates()
     w = np.array([-1.0, 0, -1.0, 0, 0, 0, 0, 0, 2.0])
     model = SpatialModel.empty(2).with_pair(1, 0, w, np.zeros(8), np.full(8, 10.0))
     feats = edge_features(xy, grid_xy, offsets, part, np.array([0]), np.array([1]))[0]
     want = 1 / (1 + np.exp(-(feats / 10.0) @ w[:-1] - w[-1]))
-    got = edge_probabilities(model, xy, grid_xy, offsets, part, [0, 1], [1, 0])
+    got = ref.edge_probabilities(model, xy, grid_xy, offsets, part, [0, 1], [1, 0])
     np.testing.assert_allclose(got, [want, want])
-    same = edge_probabilities(model, xy, grid_xy, offsets, np.array([0, 0]), [0], [1])
+    same = ref.edge_probabilities(model, xy, grid_xy, offsets, np.array([0, 0]), [0], [1])
     np.testing.assert_allclose(same, 1 / (1 + np.exp(0.2 * 30.0 - 7.5)))
     fitted = model.with_same_part([0.1, 0.5], [1.0, 2.0])
-    same = edge_probabilities(fitted, xy, grid_xy, offsets, np.array([1, 1]), [0], [1])
+    same = ref.edge_probabilities(fitted, xy, grid_xy, offsets, np.array([1, 1]), [0], [1])
     np.testing.assert_allclose(same, 1 / (1 + np.exp(0.5 * 30.0 - 2.0)))
-    assert same_part_probability(0.0) > 0.99 and same_part_probability(100.0) < 1e-5
+    assert ref.same_part_probability(0.0) > 0.99 and ref.same_part_probability(100.0) < 1e-5
     with pytest.raises(ValueError, match=r"no spatial model for part pairs \[\(0, 1\)\]"):
-        edge_probabilities(SpatialModel.empty(2), xy, grid_xy, offsets, part, [0], [1])
+        ref.edge_probabilities(SpatialModel.empty(2), xy, grid_xy, offsets, part, [0], [1])
 
 
 def test_save_and_load_round_trip(tmp_path):

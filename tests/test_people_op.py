@@ -1,24 +1,24 @@
 """lib/people.hpp, through the predictor's binding (multiperson.predict.people_from_raw_outputs)
-and the exported model's TensorFlow op (lib.people_op): both give the Python pipeline's people."""
+and the exported model's TensorFlow op (lib.people_op): both give the people of the numpy
+reference pipeline (tests/grouping_reference.py)."""
 import dataclasses
 import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from dataset.pairwise_stats import load_pairwise_stats  # noqa: E402
-from dataset.synthetic import render_scene  # noqa: E402
-import builders  # noqa: E402
-from lib import people_op  # noqa: E402
-from multiperson.graph import edge_gates, graph_arrays  # noqa: E402
-from multiperson.oracle import OracleNoise, oracle_outputs  # noqa: E402
-from multiperson.pairwise import load_spatial_model  # noqa: E402
-from multiperson.predict import (multiperson_settings_from_config, people_from_outputs,  # noqa: E402
-                                 people_from_raw_outputs)
-from nnet.outputs import extract_cnn_output  # noqa: E402
-from posecut.config import load_config  # noqa: E402
+import builders
+import grouping_reference
+from dataset.pairwise_stats import load_pairwise_stats
+from dataset.synthetic import render_scene
+from lib import people_op
+from multiperson.graph import edge_gates, graph_arrays
+from multiperson.oracle import OracleNoise, oracle_outputs
+from multiperson.pairwise import load_spatial_model
+from multiperson.predict import multiperson_settings_from_config, people_from_raw_outputs
+from nnet.outputs import extract_cnn_output
+from posecut.config import load_config
 
 BUNDLED = os.path.join(os.path.dirname(__file__), "..", "models", "synthetic_multi",
                        "pose_cfg.yaml")
@@ -42,14 +42,7 @@ def _raw_outputs(people, height, width, stats, settings, seed):
     targets = builders.targets(settings.num_joints, pos_dist_thresh=17, location_refinement=True,
                                pairwise_predict=True)
     noise = OracleNoise(score=0.3, locref_px=1.0, pairwise_px=2.0, pairwise_rel=0.1)
-    scmap, locref, pairwise = oracle_outputs(joints, (height, width), targets, stats.means,
-                                             stats.stds, noise, seed)
-    h, w = scmap.shape[:2]
-    return {"part_prob": scmap[None],
-            "locref": (locref / np.float32(settings.heads.locref_stdev)).reshape(1, h, w, -1)
-            .astype(np.float32),
-            "pairwise_pred": ((pairwise - stats.means) / stats.stds).reshape(1, h, w, -1)
-            .astype(np.float32)}
+    return oracle_outputs(joints, (height, width), targets, stats.means, stats.stds, noise, seed)
 
 
 def _op_people(raw, settings, stats, model, gates):
@@ -65,13 +58,13 @@ def _op_people(raw, settings, stats, model, gates):
 
 @pytest.mark.parametrize("people,height,width,offset_gate", [
     (1, 160, 160, True), (5, 240, 320, True), (20, 480, 640, True), (8, 240, 320, False)])
-def test_op_gives_the_python_pipelines_people(bundled, people, height, width, offset_gate):
+def test_op_and_binding_give_the_reference_pipelines_people(bundled, people, height, width, offset_gate):
     settings, stats, model, gates = bundled
     if not offset_gate:
         settings = dataclasses.replace(settings, offset_gate=None)
     raw = _raw_outputs(people, height, width, stats, settings, seed=people)
     outputs = extract_cnn_output(raw, settings.heads.locref_stdev, stats.means, stats.stds)
-    want = people_from_outputs(*outputs, model, settings, gates=gates)
+    want = grouping_reference.people_from_outputs(*outputs, model, settings, gates=gates)
     poses, scores = _op_people(raw, settings, stats, model, gates)
     assert len(want.poses) >= people
     np.testing.assert_array_equal(poses.numpy(), want.poses.astype(np.float32))

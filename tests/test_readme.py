@@ -1,11 +1,12 @@
 """The README stays honest: its commands, configuration reference and formats match the code."""
 import os
 import re
+import subprocess
+import sys
 
 from dataset.keypoint_formats import registered_formats
 from posecut.config import config_reference
 from conftest import ROOT
-
 
 
 def readme():
@@ -42,3 +43,13 @@ def test_every_registered_format_is_listed():
     text = readme()
     for name in registered_formats():
         assert f"| `{name}` |" in text, name
+
+
+def test_the_python_examples_run_as_written():
+    """The README's Python blocks, in order, in one interpreter from the repository's root."""
+    blocks = re.findall(r"```python\n(.*?)```", readme(), re.S)
+    assert len(blocks) >= 2
+    script = "\n".join(blocks) + "\nassert pose.shape[1] == 3 and len(people.poses) >= 1\n"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
