@@ -19,7 +19,7 @@ from dataset.keypoint_formats import get_format, registered_formats
 from dataset.records import Dataset, ImageRecord, Region, SkipLog, find_image, joint_layout
 from lib.errors import DatasetError
 
-__all__ = ["infer_format", "load_coco", "locate_coco"]
+__all__ = ["image_entry", "infer_format", "load_coco", "locate_coco"]
 
 # When a category's joint names match several registered formats, these win, in this order.
 _PREFERRED = ("coco17",)
@@ -72,11 +72,13 @@ def infer_format(categories: Any) -> tuple[Optional[str], Optional[int]]:
     return (matches[0] if len(matches) == 1 else None), len(names)
 
 
-def _image_entry(image: Any, index: int, where: str) -> tuple[Any, str, int, int]:
-    """(id, file_name, height, width) of one entry of ``images``."""
-    at = f"{where}: images[{index}]"
+def image_entry(image: Any, index: int, where: str = "") -> tuple[Any, str, int, int]:
+    """(id, file_name, height, width) of entry ``index`` of a COCO file's ``images``; the one check
+    of an image entry, for training and conversion alike. ``where`` prefixes messages."""
+    prefix = f"{where}: " if where else ""
+    at = f"{prefix}images[{index}]"
     image_id = require(image, "id", (int, str), at, "an integer or string image id")
-    at = f"{where}: image id {image_id}"
+    at = f"{prefix}image id {image_id}"
     file_name = require(image, "file_name", str, at, "the image's file name")
     size = []
     for key in ("height", "width"):
@@ -239,7 +241,7 @@ def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Option
         count = _joint_count(anns, json_path)
         joints_from = "the first annotation with keypoints"
 
-    entries = [_image_entry(image, i, json_path) for i, image in enumerate(images)]
+    entries = [image_entry(image, i, json_path) for i, image in enumerate(images)]
     ids = [e[0] for e in entries]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)

@@ -23,8 +23,10 @@ import imageio.v3 as iio
 import numpy as np
 import scipy.io as sio
 
-from dataset.jsonfile import numbers, read_json, require
+from dataset.jsonfile import read_json, require
+from dataset.keypoint_formats import get_format
 from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout
+from dataset.sources.mpii import entry_joints
 from lib.errors import DatasetError
 
 __all__ = ["FORMAT", "load_mpii_json", "read_head_boxes"]
@@ -45,23 +47,8 @@ def image_size(path: str, where: str) -> tuple[int, int]:
 
 def _person(entry: dict, at: str) -> np.ndarray:
     """The (1, 16, 3) x, y, v joints of one record, 0-based; no joints (test split) gives (0, 16, 3)."""
-    if "joints" not in entry and "joints_vis" not in entry:
-        return np.zeros((0, NUM_JOINTS, 3))
-    joints = require(entry, "joints", list, at, f"{NUM_JOINTS} [x, y] pairs")
-    if len(joints) != NUM_JOINTS:
-        raise DatasetError(f"{at}: joints: expected {NUM_JOINTS} [x, y] pairs (MPII order, keypoint format "
-                           f"{FORMAT}), got {len(joints)}")
-    xy = np.stack([numbers(p, at, f"joints[{k}]", 2, "an [x, y] pair") for k, p in enumerate(joints)])
-    vis = numbers(require(entry, "joints_vis", list, at, f"{NUM_JOINTS} flags 0 or 1"), at, "joints_vis",
-                  NUM_JOINTS, f"{NUM_JOINTS} flags 0 or 1")
-    if not np.isin(vis, (0.0, 1.0)).all():
-        k = int(np.flatnonzero(~np.isin(vis, (0.0, 1.0)))[0])
-        raise DatasetError(f"{at}: joints_vis[{k}]: expected 0 or 1, got {vis[k]:g}")
-    labelled = vis > 0
-    out = np.zeros((1, NUM_JOINTS, 3))
-    out[0, labelled, :2] = xy[labelled] - 1.0
-    out[0, labelled, 2] = 2.0
-    return out
+    joints = entry_joints(entry, at, get_format(FORMAT))
+    return np.zeros((0, NUM_JOINTS, 3)) if joints is None else joints[None]
 
 
 HEAD_BOXES_KEY = "headboxes_src"

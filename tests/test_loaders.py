@@ -410,7 +410,7 @@ MPII_ERRORS = [
     (lambda d: d[1]["joints"].pop(), r"record 1: joints: expected 16 \[x, y\] pairs .*got 15"),
     (lambda d: d[1]["joints"].__setitem__(3, [1, "2"]), r"record 1: joints\[3\]\[1\]: expected a number"),
     (lambda d: d[1]["joints"].__setitem__(3, [1]), r"record 1: joints\[3\]: expected an \[x, y\] pair"),
-    (lambda d: d[1]["joints_vis"].__setitem__(2, 2), r"record 1: joints_vis\[2\]: expected 0 or 1, got 2"),
+    (lambda d: d[1]["joints_vis"].__setitem__(2, 2), r"record 1: joints_vis of joint 2: expected a mpii_json visibility code \(0, 1\), got 2"),
     (lambda d: d[1].pop("joints_vis"), r"record 1: joints_vis: missing"),
     (lambda d: d.__setitem__(1, "x.jpg"), r"record 1: expected an object with field 'image'"),
 ]

@@ -12,8 +12,9 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from dataset.coco import image_entry
 from dataset.joint_mappings import visibility_table
-from dataset.jsonfile import is_integer, numbers, read_json, require
+from dataset.jsonfile import numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
 from lib.errors import DatasetError
@@ -65,20 +66,6 @@ def _person_categories(data: dict, path: str, expected: tuple, fmt: KeypointForm
         if isinstance(names, list) or cat.get("name") == "person":
             ids.add(cat.get("id"))
     return ids or None
-
-
-def _image_entry(entry, k: int) -> tuple:
-    """(id, file name, (height, width)) of images[k]; DatasetError when unusable."""
-    where = f"images[{k}]"
-    image_id = require(entry, "id", (int, str), where, "an integer or string image id")
-    name = require(entry, "file_name", str, where, "the image's file name")
-    size = []
-    for key in ("height", "width"):
-        value = require(entry, key, (int, float), where, "a positive integer number of pixels")
-        if not is_integer(value) or value < 1:
-            raise DatasetError(f"{where}: {key}: expected a positive integer number of pixels, got {value!r}")
-        size.append(int(value))
-    return image_id, name, (size[0], size[1])
 
 
 def _person(ann: dict, where: str, fmt: KeypointFormat, read_keypoints: KeypointReader) -> SourcePerson:
@@ -133,7 +120,8 @@ def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None
     order, info = [], {}
     for k, entry in enumerate(entries):
         try:
-            image_id, name, size = _image_entry(entry, k)
+            image_id, name, height, width = image_entry(entry, k)
+            size = (height, width)
         except DatasetError as err:
             report.skip(f"images[{k}]", reason(err, f"images[{k}]"))
             continue

@@ -2,7 +2,8 @@
 
 MPII JSON: ``image``, ``joints`` (16 [x, y], mpii16 order), ``joints_vis`` (16 flags, the
 ``mpii_json`` visibility table); records of one image become one image with several people.
-Coordinates are MATLAB's 1-based pixels and lose 1, as in ``dataset.mpii`` (the project's loader).
+Coordinates are MATLAB's 1-based pixels and lose 1; ``dataset.mpii`` (the training loader) reads
+each record with ``entry_joints`` too.
 MPII has no boxes: they come from the joints. A ``dataset.mat`` is read with the project's
 loader, whose joints are all labelled and visible; its records must be well formed as a whole.
 """
@@ -20,13 +21,14 @@ from dataset.keypoint_formats import KeypointFormat, registered_formats
 from dataset.sources.base import Report, Skipped, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
 from lib.errors import DatasetError
 
-__all__ = ["read_deepercut_mat", "read_mpii_json"]
+__all__ = ["entry_joints", "read_deepercut_mat", "read_mpii_json"]
 
 LAYOUT = "mpii_json"
 
 
-def _joints(entry, where: str, fmt: KeypointFormat) -> Optional[np.ndarray]:
-    """(J, 3) 0-based x, y, COCO v of one record; None for a record without joints (test split)."""
+def entry_joints(entry, where: str, fmt: KeypointFormat) -> Optional[np.ndarray]:
+    """(J, 3) 0-based x, y, COCO v of one MPII JSON record; None for a record without joints (test
+    split). The one parser of a record, for conversion and for training (dataset.mpii)."""
     if "joints" not in entry and "joints_vis" not in entry:
         return None
     count = fmt.num_joints
@@ -58,7 +60,7 @@ def read_mpii_json(path: str, fmt: KeypointFormat, images: Optional[str] = None)
         try:
             name = require(entry, "image", str, where, "the image's file name")
             where = f"record {k} ({name})"
-            joints = _joints(entry, where, fmt)
+            joints = entry_joints(entry, where, fmt)
         except DatasetError as err:
             if isinstance(entry, dict) and isinstance(entry.get("image"), str):
                 bad.setdefault(entry["image"], f"{where}: {reason(err, where)}")
