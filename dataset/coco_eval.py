@@ -30,6 +30,7 @@ __all__ = [
     "XtcocotoolsMissing",
     "evaluate_keypoints",
     "format_metrics_table",
+    "ground_truth_of",
     "people_to_coco_results",
 ]
 
@@ -80,6 +81,19 @@ def people_to_coco_results(image_id, poses, scores, category_id: int = 1) -> lis
             "score": float(score),
         })
     return results
+
+
+def ground_truth_of(path, image_ids) -> dict:
+    """The COCO keypoint file at ``path`` cut down to the images ``image_ids`` and their
+    annotations (to evaluate on the first images of a data set)."""
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list) or not isinstance(
+            data.get("annotations"), list):
+        raise DatasetError(f"{path}: expected a COCO keypoint file with 'images' and 'annotations' lists")
+    keep = set(image_ids)
+    return {**data, "images": [i for i in data["images"] if isinstance(i, dict) and i.get("id") in keep],
+            "annotations": [a for a in data["annotations"]
+                            if isinstance(a, dict) and a.get("image_id") in keep]}
 
 
 def evaluate_keypoints(

@@ -10,6 +10,7 @@ distance per part (two pseudo-samples, same person at distance 0 and different p
 largest distance seen, keep it defined when one kind is missing).
 """
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize
@@ -128,10 +129,22 @@ def fit_logistic(features, labels, l2: float = 1e-3):
     return result.x, x_min, x_min + span
 
 
+class PairFit(NamedTuple):
+    """How one part pair (k < m) was fitted: its samples, the accuracy on them, and whether it
+    got a model of its own or the pooled one (too few samples)."""
+
+    k: int
+    m: int
+    positives: int
+    negatives: int
+    accuracy: float
+    kind: str
+    """'own' or 'pooled'."""
+
+
 def fit_spatial_model(samples: PairSamples, pairs, min_samples: int = 20,
-                      max_samples: int = 50000, seed: int = 0):
-    """The SpatialModel of ``pairs`` ((P, 2), k < m) and a report row per pair:
-    (k, m, positives, negatives, accuracy on its samples, 'own' or 'pooled')."""
+                      max_samples: int = 50000, seed: int = 0) -> tuple[SpatialModel, list[PairFit]]:
+    """The SpatialModel of ``pairs`` ((P, 2), k < m) and how each pair was fitted (PairFit)."""
     rng = np.random.default_rng(seed)
     data = {}
     for k, m in pairs:
@@ -163,7 +176,7 @@ def fit_spatial_model(samples: PairSamples, pairs, min_samples: int = 20,
             span = np.where(hi > lo, hi - lo, 1.0)
             z = ((feats - lo) / span) @ w[:-1] + w[-1]
             accuracy = float(np.mean((z > 0) == labels))
-        report.append((k, m, positives, negatives, accuracy, "own" if own else "pooled"))
+        report.append(PairFit(k, m, positives, negatives, accuracy, "own" if own else "pooled"))
     coef, bias = _fit_same_part(samples, rng, max_samples)
     return model.with_same_part(coef, bias), report
 

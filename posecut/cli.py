@@ -287,16 +287,17 @@ def cmd_fit_pairwise(args):
     except ValueError as err:
         raise PosecutError(str(err)) from None
     save_spatial_model(model, out)
-    own = sum(r[5] == "own" for r in report)
-    positives = sum(r[2] for r in report)
-    negatives = sum(r[3] for r in report)
-    accuracy = np.nanmean([r[4] for r in report])
+    own = sum(r.kind == "own" for r in report)
+    positives = sum(r.positives for r in report)
+    negatives = sum(r.negatives for r in report)
+    accuracy = np.nanmean([r.accuracy for r in report])
     print(f"fitted {len(report)} part pairs ({own} on their own samples, {len(report) - own} "
           f"pooled) from {len(records)} images: {positives} same-person and {negatives} "
           f"different-person samples, mean accuracy {100 * accuracy:.1f} %; written to {out}")
     if args.verbose:
-        for k, m, pos, neg, acc, kind in report:
-            print(f"  {k:>3} {m:>3}  {pos:>7} {neg:>7}  {100 * acc:5.1f} %  {kind}")
+        for r in report:
+            print(f"  {r.k:>3} {r.m:>3}  {r.positives:>7} {r.negatives:>7}  "
+                  f"{100 * r.accuracy:5.1f} %  {r.kind}")
     return 0
 
 
@@ -317,7 +318,7 @@ def cmd_test_multiperson(args):
     _start_tensorflow(args)
     import json
 
-    from dataset.coco_eval import evaluate_keypoints, format_metrics_table
+    from dataset.coco_eval import evaluate_keypoints, format_metrics_table, ground_truth_of
     from multiperson.evaluation import predict_dataset
     from multiperson.predict import STAGES
     from posecut.build import grouping_assets_from_config
@@ -334,12 +335,7 @@ def cmd_test_multiperson(args):
             json.dump(results, f)
     ground_truth = args.dataset
     if args.max_images:
-        with open(args.dataset, encoding="utf-8") as f:
-            ground_truth = json.load(f)
-        keep = {int(r.image_id) for r in records}
-        ground_truth["images"] = [i for i in ground_truth["images"] if i["id"] in keep]
-        ground_truth["annotations"] = [a for a in ground_truth["annotations"]
-                                       if a["image_id"] in keep]
+        ground_truth = ground_truth_of(args.dataset, [r.image_id for r in records])
     metrics = evaluate_keypoints(ground_truth, results, fmt.sigmas, crowdpose=args.crowdpose)
     source = "oracle" if args.oracle else args.weights
     print(format_metrics_table(metrics, f"{fmt.name} keypoints, {len(records)} images, "

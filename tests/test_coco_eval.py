@@ -12,6 +12,7 @@ from dataset.coco_eval import (
     COCO_METRICS,
     CROWDPOSE_METRICS,
     XtcocotoolsMissing,
+    ground_truth_of,
     evaluate_keypoints,
     format_metrics_table,
     people_to_coco_results,
@@ -264,3 +265,18 @@ def test_other_format_samples_against_themselves(file_name, format_name, sample)
     moved[biggest]["keypoints"] = [v + 6.0 if i % 3 < 2 else v
                                    for i, v in enumerate(moved[biggest]["keypoints"])]
     assert evaluate_keypoints(path, moved, sigmas)["AP"] < 1.0
+
+
+def test_ground_truth_of_some_images_keeps_theirs_only(tmp_path):
+    data = {"images": [{"id": 1}, {"id": 2}, {"id": 3}], "categories": [{"id": 1}],
+            "annotations": [{"id": 10, "image_id": 1}, {"id": 11, "image_id": 3},
+                            {"id": 12, "image_id": 3}]}
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps(data))
+    cut = ground_truth_of(path, [3, 1])
+    assert [i["id"] for i in cut["images"]] == [1, 3]
+    assert [a["id"] for a in cut["annotations"]] == [10, 11, 12]
+    assert ground_truth_of(path, [2])["annotations"] == [] and cut["categories"] == data["categories"]
+    path.write_text("[]")
+    with pytest.raises(DatasetError, match="gt.json: expected a COCO keypoint file"):
+        ground_truth_of(path, [1])

@@ -60,8 +60,9 @@ def test_spatial_model_separates_people_and_falls_back_to_pooled():
     samples.add(np.ones(5, int), np.full(5, 2), feats[:5], labels[:5])
     samples.add_same_part(np.zeros(n, int), np.where(labels, 5.0, 60.0) + rng.random(n), labels)
     model, report = fit_spatial_model(samples, np.array([[0, 1], [1, 2]]))
-    assert [r[5] for r in report] == ["own", "pooled"]
-    assert report[0][4] > 0.95 and model.fitted[0, 1] and model.fitted[1, 2]
+    assert [(r.k, r.m, r.kind) for r in report] == [(0, 1, "own"), (1, 2, "pooled")]
+    assert report[0].accuracy > 0.95 and model.fitted[0, 1] and model.fitted[1, 2]
+    assert report[0].positives > 0 and report[0].negatives > 0
     # the same-part rule: near means same person, far means different
     p = 1 / (1 + np.exp(model.same_coef[0] * np.array([5.0, 60.0]) - model.same_bias[0]))
     assert p[0] > 0.9 and p[1] < 0.1

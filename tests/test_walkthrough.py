@@ -4,8 +4,9 @@ import os
 import subprocess
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
+from dataset.coco_eval import COCO_METRICS
 
 
 @pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, ".venv", "bin", "posecut")),
@@ -19,7 +20,8 @@ def test_own_data_walkthrough_from_annotations_to_people(tmp_path):
     own = tmp_path / "own"
     with open(own / "metrics.json", encoding="utf-8") as handle:
         metrics = json.load(handle)
-    assert metrics["images"] == 3 and 0.0 <= metrics["metrics"]["AP"] <= 1.0
+    # two training steps: the figures are noise, but every one of COCO's is there
+    assert metrics["images"] == 3 and list(metrics["metrics"]) == list(COCO_METRICS)
     assert (own / "pairwise_stats.mat").is_file() and (own / "snapshot-2.index").is_file()
     assert any(name.startswith("spatial_model_cidx_") for name in os.listdir(own / "pairwise_model"))
     with open(own / "predict" / "results.json", encoding="utf-8") as handle:
