@@ -7,7 +7,7 @@ import os
 from dataset.conversion import Conversion
 from lib.errors import DatasetError
 
-__all__ = ["coco_document", "write_coco_json"]
+__all__ = ["coco_document", "person_category", "write_coco_json"]
 
 CATEGORY_ID = 1
 
@@ -25,6 +25,12 @@ def _file_name(path: str, found: bool, folder: str) -> str:
     path = os.path.abspath(path)
     rel = os.path.relpath(path, folder)
     return path if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel.replace(os.sep, "/")
+
+
+def person_category(fmt) -> dict:
+    """COCO's person category for a keypoint format: its joint names and 1-based skeleton."""
+    return {"id": CATEGORY_ID, "name": "person", "supercategory": "person",
+            "keypoints": list(fmt.joints), "skeleton": [[a + 1, b + 1] for a, b in fmt.skeleton]}
 
 
 def coco_document(conversion: Conversion, json_path) -> dict:
@@ -49,9 +55,7 @@ def coco_document(conversion: Conversion, json_path) -> dict:
         "info": {"description": f"{os.path.basename(source.path)} ({source.layout}, keypoint format "
                                 f"{source.format.name}) converted to {fmt.name} by posecut convert-dataset"},
         "licenses": [],
-        "categories": [{"id": CATEGORY_ID, "name": "person", "supercategory": "person",
-                        "keypoints": list(fmt.joints),
-                        "skeleton": [[a + 1, b + 1] for a, b in fmt.skeleton]}],
+        "categories": [person_category(fmt)],
         "images": images,
         "annotations": annotations,
     }

@@ -1,7 +1,8 @@
 """Typed, validated configuration loaded from DeeperCut's ``pose_cfg.yaml``.
 
 Every key is declared once in ``CONFIG_KEYS`` (name, type, default, check, description); that table
-drives the ``PoseConfig`` dataclass fields, the validation and ``config_reference()``. A config is
+drives the validation and ``config_reference()``, and gives ``PoseConfig``'s fields, written out
+for readers and type checkers, their defaults (a test checks names, order and types agree). A config is
 validated once, when it is built, and every problem found is reported in one ``ConfigError``.
 """
 
@@ -412,8 +413,83 @@ def _plain(value: Any) -> Any:
     return [_plain(v) for v in value] if isinstance(value, tuple) else value
 
 
-class _PoseConfigMethods:
-    """Methods of PoseConfig; its fields come from CONFIG_KEYS."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PoseConfig:
+    """The frozen, validated configuration: one attribute per key of CONFIG_KEYS, in its order,
+    with its type and its default from there (tests/test_config.py checks that they agree).
+
+    ``source`` names where it came from (for messages) and ``config_dir`` is the folder of the
+    loaded file (None otherwise); neither takes part in equality. Building one validates it.
+    """
+
+    stride: float = _DEFAULTS['stride']
+    net_type: str = _DEFAULTS['net_type']
+    init_weights: str = _DEFAULTS['init_weights']
+    num_joints: Optional[int] = _DEFAULTS['num_joints']
+    all_joints: tuple[tuple[int, ...], ...] = _DEFAULTS['all_joints']
+    all_joints_names: tuple[str, ...] = _DEFAULTS['all_joints_names']
+    global_scale: float = _DEFAULTS['global_scale']
+    scale_jitter_lo: float = _DEFAULTS['scale_jitter_lo']
+    scale_jitter_up: float = _DEFAULTS['scale_jitter_up']
+    pos_dist_thresh: float = _DEFAULTS['pos_dist_thresh']
+    location_refinement: bool = _DEFAULTS['location_refinement']
+    locref_stdev: float = _DEFAULTS['locref_stdev']
+    locref_loss_weight: float = _DEFAULTS['locref_loss_weight']
+    locref_huber_loss: bool = _DEFAULTS['locref_huber_loss']
+    pairwise_predict: bool = _DEFAULTS['pairwise_predict']
+    pairwise_huber_loss: bool = _DEFAULTS['pairwise_huber_loss']
+    pairwise_loss_weight: float = _DEFAULTS['pairwise_loss_weight']
+    pairwise_stats_fn: str = _DEFAULTS['pairwise_stats_fn']
+    pairwise_stats_collect: bool = _DEFAULTS['pairwise_stats_collect']
+    pairwise_model_dir: str = _DEFAULTS['pairwise_model_dir']
+    tensorflow_pairwise_order: bool = _DEFAULTS['tensorflow_pairwise_order']
+    sparse_graph: tuple[tuple[int, int], ...] = _DEFAULTS['sparse_graph']
+    intermediate_supervision: bool = _DEFAULTS['intermediate_supervision']
+    intermediate_supervision_layer: int = _DEFAULTS['intermediate_supervision_layer']
+    mirror: bool = _DEFAULTS['mirror']
+    crop: bool = _DEFAULTS['crop']
+    crop_pad: int = _DEFAULTS['crop_pad']
+    max_input_size: int = _DEFAULTS['max_input_size']
+    multi_step: tuple[tuple[float, int], ...] = _DEFAULTS['multi_step']
+    display_iters: int = _DEFAULTS['display_iters']
+    save_iters: int = _DEFAULTS['save_iters']
+    batch_size: int = _DEFAULTS['batch_size']
+    mean_pixel: tuple[float, float, float] = _DEFAULTS['mean_pixel']
+    weigh_part_predictions: bool = _DEFAULTS['weigh_part_predictions']
+    weigh_negatives: bool = _DEFAULTS['weigh_negatives']
+    fg_fraction: float = _DEFAULTS['fg_fraction']
+    weigh_only_present_joints: bool = _DEFAULTS['weigh_only_present_joints']
+    optimizer: str = _DEFAULTS['optimizer']
+    weight_decay: float = _DEFAULTS['weight_decay']
+    regularize: bool = _DEFAULTS['regularize']
+    snapshot_prefix: str = _DEFAULTS['snapshot_prefix']
+    log_dir: str = _DEFAULTS['log_dir']
+    dataset: str = _DEFAULTS['dataset']
+    dataset_type: str = _DEFAULTS['dataset_type']
+    dataset_phase: str = _DEFAULTS['dataset_phase']
+    dataset_ann: str = _DEFAULTS['dataset_ann']
+    coco_only_images_with_people: bool = _DEFAULTS['coco_only_images_with_people']
+    use_gt_segm: bool = _DEFAULTS['use_gt_segm']
+    nms_radius: float = _DEFAULTS['nms_radius']
+    det_min_score: float = _DEFAULTS['det_min_score']
+    scmap_threshold: float = _DEFAULTS['scmap_threshold']
+    shuffle: bool = _DEFAULTS['shuffle']
+    video: bool = _DEFAULTS['video']
+    video_batch: bool = _DEFAULTS['video_batch']
+    scoremap_dir: str = _DEFAULTS['scoremap_dir']
+    seed: int = _DEFAULTS['seed']
+    keypoint_format: Optional[str] = _DEFAULTS['keypoint_format']
+    precision: str = _DEFAULTS['precision']
+    momentum: float = _DEFAULTS['momentum']
+    train_batchnorm: bool = _DEFAULTS['train_batchnorm']
+    distribute: str = _DEFAULTS['distribute']
+    input_workers: int = _DEFAULTS['input_workers']
+    min_person_parts: int = _DEFAULTS['min_person_parts']
+    edge_gate_stds: float = _DEFAULTS['edge_gate_stds']
+    edge_offset_gate_px: Optional[float] = _DEFAULTS['edge_offset_gate_px']
+    edge_offset_gate_rel: float = _DEFAULTS['edge_offset_gate_rel']
+    source: str = dataclasses.field(default="<defaults>", compare=False)
+    config_dir: Optional[str] = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self):
         values, problems = _validate({k: getattr(self, k) for k in _KEYS}, self.config_dir)
@@ -448,25 +524,6 @@ class _PoseConfigMethods:
     def mirror_map(self) -> tuple[int, ...]:
         """Per joint, the index of its mirror image (itself unless in a group of two)."""
         return mirror_joints_map(self.all_joints, self.require_joints())
-
-
-assert not set(_KEYS) & set(dir(_PoseConfigMethods)), "a config key shadows a PoseConfig method"
-
-PoseConfig = dataclasses.make_dataclass(
-    "PoseConfig",
-    [(k.name, k.type.annotation, dataclasses.field(default=_DEFAULTS[k.name])) for k in CONFIG_KEYS]
-    + [("source", str, dataclasses.field(default="<defaults>", compare=False)),
-       ("config_dir", Optional[str], dataclasses.field(default=None, compare=False))],
-    bases=(_PoseConfigMethods,),
-    frozen=True,
-    kw_only=True,
-)
-PoseConfig.__module__ = __name__
-PoseConfig.__doc__ = """The frozen, validated configuration: one attribute per key of CONFIG_KEYS.
-
-``source`` names where it came from (for messages) and ``config_dir`` is the folder of the loaded
-file (None otherwise); neither takes part in equality. Building one validates it.
-"""
 
 
 def mirror_joints_map(all_joints, num_joints: int) -> tuple[int, ...]:

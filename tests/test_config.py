@@ -358,3 +358,21 @@ def test_hostile_yaml_is_a_clear_config_error(tmp_path, text, says):
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert says in str(err.value) and str(path) in str(err.value)
+
+
+def test_pose_config_fields_are_the_key_table_in_order_with_its_types_and_defaults():
+    """PoseConfig's fields are written out for readers and type checkers; the table stays the one
+    source of names, types and defaults."""
+    import dataclasses
+    import typing
+
+    from posecut.config import CONFIG_KEYS, PoseConfig
+
+    fields = [f for f in dataclasses.fields(PoseConfig) if f.compare]
+    assert [f.name for f in fields] == [k.name for k in CONFIG_KEYS]
+    hints = typing.get_type_hints(PoseConfig)
+    assert {k.name: hints[k.name] for k in CONFIG_KEYS} == {k.name: k.type.annotation
+                                                            for k in CONFIG_KEYS}
+    defaults = PoseConfig()
+    assert all(getattr(defaults, k.name) == k.type.parse(k.default) for k in CONFIG_KEYS
+               if k.default is not None)

@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from dataset.synthetic.body import FORMAT, JOINTS
+from dataset.coco_writer import person_category
+from dataset.synthetic.body import FORMAT
 from dataset.synthetic.scene import _check_size, render_scene
 from lib.errors import DatasetError
 
@@ -31,15 +32,6 @@ def _annotations(keypoints, boxes, areas, image_id, first_id):
             "bbox": [float(b) for b in box], "area": float(area), "iscrowd": 0,
         })
     return records
-
-
-def _category():
-    """The COCO person category with coco17 keypoint names and the 1-based skeleton."""
-    return {
-        "id": 1, "name": "person", "supercategory": "person",
-        "keypoints": list(JOINTS),
-        "skeleton": [[a + 1, b + 1] for a, b in FORMAT.skeleton],
-    }
 
 
 def generate_dataset(out_dir, num_images: int, height: int, width: int, people=(1, 12),
@@ -82,7 +74,7 @@ def generate_dataset(out_dir, num_images: int, height: int, width: int, people=(
         "licenses": [],
         "images": images,
         "annotations": annotations,
-        "categories": [_category()],
+        "categories": [person_category(FORMAT)],
     }
     json_path = os.path.join(out_dir, "person_keypoints.json")
     with open(json_path, "w", encoding="utf-8") as f:
