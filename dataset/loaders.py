@@ -3,8 +3,11 @@
 Kinds are DeeperCut's ``dataset_type`` values: ``default`` (a ``dataset.mat``), ``coco`` (a COCO
 keypoint JSON or root folder, any registered keypoint format) and ``mpii`` (MPII JSON records;
 a ``.mat`` path is read as DeeperCut's MPII ``dataset.mat`` in the ``mpii14`` layout, which is
-what ``dataset_type: mpii`` meant in DeeperCut). ``load_dataset_from_config`` is the thin layer
-that takes the values from a loaded config.
+what ``dataset_type: mpii`` meant in DeeperCut); and every other layout the dataset generator
+reads (``dataset.sources``: ``aic``, ``crowdpose``, ``deeplabcut``, ...), through the same reader
+and joint mapping as ``posecut convert-dataset``: read, map to the config's keypoint format (or
+keep the file's), records. ``load_dataset_from_config`` is the thin layer that takes the values
+from a loaded config.
 """
 from __future__ import annotations
 
@@ -13,9 +16,13 @@ import os
 from typing import Callable, NamedTuple, Optional
 
 from dataset.coco import load_coco
+from dataset.conversion import convert, image_records
 from dataset.deepercut_mat import load_deepercut_mat
+from dataset.joint_mappings import get_mapping, identity_mapping
+from dataset.keypoint_formats import get_format
 from dataset.mpii import load_mpii_json
 from dataset.records import Dataset
+from dataset.sources.kinds import SOURCES, read_source
 from lib.errors import ConfigError, DatasetError
 
 __all__ = ["LoadOptions", "load_dataset", "load_dataset_from_config", "register_loader", "registered_loaders"]
@@ -49,8 +56,30 @@ def _mpii(path: str, o: LoadOptions) -> Dataset:
     return load_mpii_json(path, keypoint_format=o.keypoint_format, num_joints=o.num_joints)
 
 
+def _converted(kind: str) -> Callable[[str, LoadOptions], Dataset]:
+    """The loader of the conversion layout ``kind``: its reader, then the joint mapping to the
+    keypoint format asked for (the file's own when none is), as ImageRecords."""
+
+    def load(path: str, o: LoadOptions) -> Dataset:
+        declared = o.keypoint_format if SOURCES[kind].default_format is None else None
+        source = read_source(kind, path, declared)
+        target = get_format(o.keypoint_format) if o.keypoint_format else source.format
+        if o.num_joints is not None and o.num_joints != target.num_joints:
+            raise DatasetError(f"{source.path}: num_joints: expected {target.num_joints}, the joint count "
+                               f"of keypoint format {target.name!r}, got {o.num_joints}")
+        mapping = (identity_mapping(source.format) if target.joints == source.format.joints
+                   else get_mapping(source.format, target))
+        conversion = convert(source, mapping)
+        skipped = tuple(f"{s.record}: {s.reason}" for s in conversion.skipped)
+        return Dataset(tuple(image_records(conversion)), target.name, source.path,
+                       target.num_joints, skipped)
+
+    return load
+
+
 _LOADERS: dict[str, Callable[[str, LoadOptions], Dataset]] = {
-    "default": _default, "coco": _coco, "mpii": _mpii}
+    "default": _default, "coco": _coco, "mpii": _mpii,
+    **{kind: _converted(kind) for kind in SOURCES if kind not in ("coco", "mpii")}}
 
 
 def register_loader(kind: str, loader: Callable[[str, LoadOptions], Dataset], replace: bool = False) -> None:

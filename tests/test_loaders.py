@@ -526,3 +526,55 @@ def test_image_record_checks_and_custom_regions(tmp_path):
     mask = striped.ignore_mask()
     assert mask[:, 2].all() and mask[5:7, 5:7].all() and mask.sum() == 10 + 4
     assert striped != record and record == ImageRecord("a.png", 3, 10, 12, np.ones((1, 4, 3)))
+
+
+MOUSE_YAML = """name: mouse
+joints: [snout, left_ear, right_ear, tail_base]
+flip_pairs: [[1, 2]]
+skeleton: [[0, 1], [0, 2], [0, 3]]
+"""
+
+
+def test_a_deeplabcut_table_trains_through_the_converters_reader(tmp_path):
+    """dataset_type: deeplabcut reads the labelled frames with the generator's reader: one
+    reader per layout for training and conversion."""
+    folder = tmp_path / "labeled-data" / "video1"
+    for name in ("img001.png", "img002.png"):
+        _image(folder / name, 48, 64)
+    csv = folder / "CollectedData_alex.csv"
+    csv.write_text("scorer,alex,alex,alex,alex\nbodyparts,snout,snout,tail_base,tail_base\n"
+                   "coords,x,y,x,y\nlabeled-data/video1/img001.png,10.5,20,30,40\n"
+                   "labeled-data/video1/img002.png,,,12,13\nlabeled-data/video1/gone.png,1,2,3,4\n")
+    (tmp_path / "mouse.yaml").write_text(MOUSE_YAML)
+    cfg = config_from_dict({"dataset": str(csv), "dataset_type": "deeplabcut",
+                            "keypoint_format": "mouse.yaml"}, config_dir=str(tmp_path))
+    data = load_dataset_from_config(cfg)
+    assert (data.format_name, data.num_joints, len(data.records)) == ("mouse", 4, 2)
+    first, second = data.records
+    assert (first.height, first.width) == (48, 64) and first.image_path == str(folder / "img001.png")
+    np.testing.assert_array_equal(first.joints[0], [[10.5, 20, 2], [0, 0, 0], [0, 0, 0], [30, 40, 2]])
+    np.testing.assert_array_equal(second.joints[0, 3], [12, 13, 2])
+    assert len(data.skipped) == 1 and "gone.png" in data.skipped[0]
+
+
+def test_a_crowdpose_file_trains_as_coco17_through_the_joint_mapping(tmp_path):
+    names = ["left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
+             "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+             "right_ankle", "head", "neck"]
+    _image(tmp_path / "a.jpg", 40, 50)
+    keypoints = [v for k in range(14) for v in (k + 1.0, 2 * k + 1.0, 2)]
+    (tmp_path / "crowd.json").write_text(json.dumps({
+        "images": [{"id": 5, "file_name": "a.jpg", "height": 40, "width": 50}],
+        "annotations": [{"id": 1, "image_id": 5, "category_id": 1, "iscrowd": 0,
+                         "keypoints": keypoints, "num_keypoints": 14, "bbox": [0, 0, 20, 30]}],
+        "categories": [{"id": 1, "name": "person", "keypoints": names}]}))
+    own = load_dataset("crowdpose", tmp_path / "crowd.json")
+    assert (own.format_name, own.records[0].joints.shape) == ("crowdpose14", (1, 14, 3))
+    coco = load_dataset("crowdpose", tmp_path / "crowd.json", keypoint_format="coco17")
+    (record,) = coco.records
+    assert coco.format_name == "coco17" and record.joints.shape == (1, 17, 3)
+    # coco17 joint 5 (left_shoulder) is crowdpose joint 0; the nose has no source
+    np.testing.assert_array_equal(record.joints[0, 5], [1, 1, 2])
+    np.testing.assert_array_equal(record.joints[0, 0], [0, 0, 0])
+    with pytest.raises(DatasetError, match="num_joints: expected 17"):
+        load_dataset("crowdpose", tmp_path / "crowd.json", keypoint_format="coco17", num_joints=14)
