@@ -1,6 +1,7 @@
 """Inference: the network built from a spec, its weights restored, a compiled forward pass."""
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -10,13 +11,23 @@ from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from
 from lib.errors import CheckpointError
 
 
+def prediction_outputs(raw) -> dict:
+    """The raw head outputs as prediction reads them, with DeeperCut's names: 'part_prob' the
+    sigmoid of 'part_pred', and 'locref' and 'pairwise_pred' as they are (still normalised).
+    The one place the sigmoid is taken: the predictor, the SavedModel and the TFLite model."""
+    out = {"part_prob": keras.ops.sigmoid(raw["part_pred"])}
+    out.update({name: raw[name] for name in ("locref", "pairwise_pred") if name in raw})
+    return out
+
+
 def compile_forward(model, jit_compile=False):
-    """A tf.function over the model for images of any size (float32 or uint8, N x H x W x 3)."""
+    """A tf.function over the model for images of any size (float32 or uint8, N x H x W x 3),
+    giving its prediction_outputs."""
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)],
                  jit_compile=jit_compile)
     def forward(images):
-        return model(images, training=False)
+        return prediction_outputs(model(images, training=False))
 
     def run(images):
         images = np.asarray(images)
@@ -43,12 +54,7 @@ class PosePredictor:
     forward: object
 
     def __call__(self, image):
-        raw = self.forward(image)
-        outputs = {"part_prob": tf.sigmoid(raw["part_pred"]).numpy()}
-        for name in ("locref", "pairwise_pred"):
-            if name in raw:
-                outputs[name] = raw[name].numpy()
-        return outputs
+        return {name: value.numpy() for name, value in self.forward(image).items()}
 
 
 def setup_pose_prediction(cfg, weights=None, fold=True, jit_compile=False, untrained=False):

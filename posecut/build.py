@@ -13,6 +13,7 @@ from dataset.pairwise_stats import load_pairwise_stats
 from dataset.pipeline import SampleSettings, training_dataset
 from dataset.targets import target_settings_from_config
 from lib.errors import ConfigError
+from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
 from multiperson.graph import edge_gates
 from multiperson.pairwise import load_spatial_model
 from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePersonPredictor,
@@ -22,8 +23,8 @@ from nnet.pose_net import spec_from_config
 from nnet.predict import setup_pose_prediction
 from nnet.train import Trainer, run_training, train_settings_from_config
 
-__all__ = ["check_training_config", "grouping_assets_from_config", "setup_multiperson_prediction",
-           "setup_prediction", "train"]
+__all__ = ["check_training_config", "grouping_assets_from_config", "outputs_source",
+           "setup_multiperson_prediction", "setup_prediction", "train"]
 
 
 def setup_prediction(cfg, weights=None):
@@ -64,6 +65,17 @@ def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=N
     network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
     return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
                                 assets.settings, assets.gates)
+
+
+def outputs_source(cfg, weights, means, stds, oracle: bool = False, seed: int = 0):
+    """record -> raw outputs at the config's global_scale: of the network with ``weights``, or
+    with ``oracle`` of the record's ground truth (its targets with noise, seeded by ``seed`` and
+    the image id), normalised by the pairwise statistics ``means``, ``stds``."""
+    if oracle:
+        targets = target_settings_from_config(cfg.replace(location_refinement=True,
+                                                          pairwise_predict=True))
+        return oracle_outputs_fn(targets, means, stds, seed=seed, scale=cfg.global_scale)
+    return network_outputs_fn(setup_pose_prediction(cfg, weights), cfg.global_scale)
 
 
 def check_training_config(cfg):

@@ -222,17 +222,9 @@ def _load_stats(cfg, settings):
 
 def _outputs_source(cfg, args, stats):
     """record -> outputs of the network (--weights) or of the oracle (--oracle)."""
-    from dataset.targets import target_settings_from_config
-    from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
-    from nnet.predict import setup_pose_prediction
+    from posecut.build import outputs_source
 
-    if args.oracle:
-        targets = target_settings_from_config(cfg.replace(location_refinement=True,
-                                                          pairwise_predict=True))
-        return oracle_outputs_fn(targets, stats.means, stats.stds, seed=args.seed,
-                                 scale=cfg.global_scale)
-    network = setup_pose_prediction(cfg, args.weights)
-    return network_outputs_fn(network, cfg.global_scale)
+    return outputs_source(cfg, args.weights, stats.means, stats.stds, args.oracle, args.seed)
 
 
 def _records(cfg, path, max_images):

@@ -23,7 +23,7 @@ from lib.people_op import load as load_people_op
 from multiperson.assemble import People
 from multiperson.graph import graph_arrays
 from nnet.pose_net import is_resnet
-from nnet.predict import setup_pose_prediction
+from nnet.predict import prediction_outputs, setup_pose_prediction
 from posecut.build import grouping_assets_from_config
 from posecut.config import load_config, save_config
 
@@ -63,21 +63,17 @@ def _argmax_person(prob, locref, stride: float, locref_stdev: float):
 
 class _Serving(tf.Module):
     """The network and its grouping behind fixed signatures: people, and the raw outputs."""
-    def __init__(self, model, names, cfg, grouping):
+
+    def __init__(self, model, cfg, grouping):
         super().__init__()
         self.model = model
-        self.names = names
         self.scale = float(cfg.global_scale)
         self.stride = float(cfg.stride)
         self.locref_stdev = float(cfg.locref_stdev)
         self.grouping = grouping
 
     def _outputs(self, image):
-        raw = self.model(image[None], training=False)
-        out = {"part_prob": tf.sigmoid(raw["part_pred"])}
-        for name in self.names:
-            out[name] = raw[name]
-        return out
+        return prediction_outputs(self.model(image[None], training=False))
 
     @tf.function(input_signature=[_IMAGE])
     def network(self, image):
@@ -91,8 +87,8 @@ class _Serving(tf.Module):
                                            self.locref_stdev)
         else:
             args, attrs = self.grouping
-            poses, scores = load_people_op().posecut_people(out["part_prob"], out["locref"],
-                                                  out["pairwise_pred"], *args, **attrs)
+            poses, scores = load_people_op().posecut_people(
+                out["part_prob"], out["locref"], out["pairwise_pred"], *args, **attrs)
         if self.scale != 1.0:
             poses = tf.concat([poses[..., :2] / self.scale, poses[..., 2:]], axis=-1)
         return {"poses": poses, "scores": scores}
@@ -124,20 +120,17 @@ def _grouping(cfg):
 
 
 def _network(cfg, weights, portable=False):
-    """The folded network of a config with its weights (nnet.predict.setup_pose_prediction's),
-    and the names of its optional heads; ``portable`` computes in float32 whatever the
-    config's precision (TFLite has no bfloat16 kernels)."""
-    predictor = setup_pose_prediction(cfg.replace(precision="float32") if portable else cfg,
-                                      weights)
-    heads = [n for n in ("locref", "pairwise_pred") if n in predictor.spec.head_channels()]
-    return predictor.model, heads
+    """The folded network of a config with its weights (nnet.predict.setup_pose_prediction's);
+    ``portable`` computes in float32 whatever the config's precision (TFLite has no bfloat16
+    kernels)."""
+    return setup_pose_prediction(cfg.replace(precision="float32") if portable else cfg,
+                                 weights).model
 
 
 def export_saved_model(cfg, weights, out_dir) -> str:
     """Write the SavedModel of a loaded config and its weights (with its grouping assets)."""
     grouping = _grouping(cfg) if cfg.pairwise_predict else None
-    model, heads = _network(cfg, weights)
-    module = _Serving(model, heads, cfg, grouping)
+    module = _Serving(_network(cfg, weights), cfg, grouping)
     out_dir = os.fspath(out_dir)
     tf.saved_model.save(module, out_dir, signatures={"serving_default": module.people,
                                                      "network": module.network})
@@ -196,18 +189,16 @@ def export_tflite(cfg, weights, path, height: int, width: int) -> str:
 
     It computes in float32 whatever the config's precision (``precision: auto`` picks bfloat16
     on CPUs with avx512_bf16, which TFLite's kernels lack). Its one input is a (1, height,
-    width, 3) float32 image; its outputs are the raw heads
-    ('part_pred', 'locref', 'pairwise_pred'); ``tflite_forward`` runs it like PosePredictor.
+    width, 3) float32 image; its outputs are nnet.predict.prediction_outputs ('part_prob',
+    'locref', 'pairwise_pred'); ``tflite_forward`` runs it like PosePredictor.
     """
-
-
     if is_resnet(cfg.net_type):
         raise CheckpointError(f"{cfg.source}: net_type: TFLite export is for the light "
                               f"mobilenet_v2_* backbones, got {cfg.net_type}")
-    model, heads = _network(cfg, weights, portable=True)
+    model = _network(cfg, weights, portable=True)
     image = keras.Input((height, width, 3), batch_size=1, name="image")
     raw = model(image)
-    fixed = keras.Model(image, {name: raw[name] for name in ["part_pred", *heads]})
+    fixed = keras.Model(image, prediction_outputs(raw))
     with tempfile.TemporaryDirectory() as folder:
         fixed.export(folder, format="tf_saved_model", verbose=False)
         data = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
@@ -224,9 +215,6 @@ def tflite_forward(path):
     (name,) = runner.get_input_details()
 
     def run(image):
-        out = runner(**{name: np.asarray(image, np.float32)[None]})
-        result = {"part_prob": 1.0 / (1.0 + np.exp(-out.pop("part_pred")))}
-        result.update(out)
-        return result
+        return runner(**{name: np.asarray(image, np.float32)[None]})
 
     return run
