@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from dataset.jsonfile import is_integer, numbers, read_json, require
+from dataset.jsonfile import is_integer, numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import get_format, registered_formats
 from dataset.records import Dataset, ImageRecord, Region, SkipLog, find_image, joint_layout
 from lib.errors import DatasetError
@@ -80,13 +80,7 @@ def image_entry(image: Any, index: int, where: str = "") -> tuple[Any, str, int,
     image_id = require(image, "id", (int, str), at, "an integer or string image id")
     at = f"{prefix}image id {image_id}"
     file_name = require(image, "file_name", str, at, "the image's file name")
-    size = []
-    for key in ("height", "width"):
-        value = require(image, key, (int, float), at, "a positive integer number of pixels")
-        if not is_integer(value) or value < 1:
-            raise DatasetError(f"{at}: {key}: expected a positive integer number of pixels, got {value!r}")
-        size.append(int(value))
-    return image_id, file_name, size[0], size[1]
+    return (image_id, file_name, *pixel_size(image, at))
 
 
 def _segmentation(ann: dict, at: str, height: int, width: int, origin: str) -> Optional[Region]:

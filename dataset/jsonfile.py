@@ -9,7 +9,7 @@ import numpy as np
 
 from lib.errors import DatasetError
 
-__all__ = ["is_integer", "numbers", "read_json", "require"]
+__all__ = ["is_integer", "numbers", "pixel_size", "read_json", "require"]
 
 _NUMBER_TYPES = {int, float}
 
@@ -71,3 +71,15 @@ def is_integer(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
+def pixel_size(entry, where: str) -> tuple[int, int]:
+    """(height, width) of an image entry's ``height`` and ``width``: positive whole numbers of
+    pixels (COCO's and OCHuman's image entries alike)."""
+    size = []
+    for key in ("height", "width"):
+        value = require(entry, key, (int, float), where, "a positive integer number of pixels")
+        if not is_integer(value) or value < 1:
+            raise DatasetError(f"{where}: {key}: expected a positive integer number of pixels, got {value!r}")
+        size.append(int(value))
+    return size[0], size[1]

@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-from dataset.jsonfile import is_integer, numbers, read_json, require
+from dataset.jsonfile import numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import KeypointFormat
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
 from dataset.sources.coco_style import keypoint_rows
@@ -73,15 +73,10 @@ def _image(entry, k: int, names: list, pick: list, fmt: KeypointFormat) -> tuple
     else:
         name = require(entry, "file_name", str, where, "the image's file name")
     where = f"images[{k}] ({name})"
-    size = []
-    for key in ("height", "width"):
-        value = require(entry, key, (int, float), where, "a positive integer number of pixels")
-        if not is_integer(value) or value < 1:
-            raise DatasetError(f"{where}: {key}: expected a positive integer number of pixels, got {value!r}")
-        size.append(int(value))
+    size = pixel_size(entry, where)
     anns = require(entry, "annotations", list, where, "a list of person annotations")
     people = [_person(ann, f"{where}, annotations[{a}]", names, pick, fmt) for a, ann in enumerate(anns)]
-    return name, (size[0], size[1]), people
+    return name, size, people
 
 
 def read_ochuman_native(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
