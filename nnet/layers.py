@@ -59,6 +59,32 @@ class FrozenBatchNorm(layers.Layer):
                 "update_statistics": self.update_statistics, "momentum": self.momentum}
 
 
+def recompute_batchnorm(model, batches) -> int:
+    """Set the moving statistics of every BatchNorm that learns them (``update_statistics``) to
+    the mean of its batch statistics over ``batches`` (images N x H x W x 3), with the weights as
+    they are; returns how many layers were set.
+
+    The moving averages lag behind weights that still change fast, so a snapshot saved with them
+    predicts far worse than the network trained (an early one can put every joint in a corner);
+    statistics recomputed for the current weights ("precise BatchNorm") match them. Each pass
+    runs the model in training mode with the momentum that makes the update an arithmetic mean.
+    """
+    layers_ = [layer for layer in model._flatten_layers(include_self=False)
+               if isinstance(layer, FrozenBatchNorm) and layer.update_statistics]
+    if not layers_ or not batches:
+        return 0
+    momenta = [layer.momentum for layer in layers_]
+    try:
+        for count, images in enumerate(batches, start=1):
+            for layer in layers_:
+                layer.momentum = (count - 1) / count
+            model(images, training=True)
+    finally:
+        for layer, momentum in zip(layers_, momenta):
+            layer.momentum = momentum
+    return len(layers_)
+
+
 class ConvFactory:
     """Creates convolution (+ frozen BatchNorm + activation) units named by their TF-slim scope.
 

@@ -2,6 +2,7 @@
 
 ``train(cfg)`` is the thin edge that reads the config; the pieces below take plain values.
 """
+import collections
 import contextlib
 import logging
 import signal
@@ -15,6 +16,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights
+from nnet.layers import recompute_batchnorm
 from nnet.losses import (pose_losses, regularized_kernels,
                          weight_decay_loss)
 from nnet.pose_net import build_pose_net
@@ -38,6 +40,9 @@ class TrainSettings:
     init_weights: str = ""
     seed: int = 42
     distribute: str = "none"
+    batchnorm_batches: int = 8
+    """With BatchNorm statistics learned in training, the recent batches their values are
+    recomputed from at every save (nnet.layers.recompute_batchnorm); 0 keeps the moving averages."""
 
     @property
     def max_iters(self):
@@ -54,7 +59,8 @@ def train_settings_from_config(cfg):
         snapshot_prefix=cfg.resolve_path(cfg.snapshot_prefix),
         log_dir=cfg.resolve_path(cfg.log_dir),
         init_weights=cfg.resolve_path(cfg.init_weights) if cfg.init_weights else "",
-        seed=int(cfg.seed), distribute=cfg.distribute)
+        seed=int(cfg.seed), distribute=cfg.distribute,
+        batchnorm_batches=int(cfg.batchnorm_batches))
 
 
 def learning_rate_schedule(multi_step):
@@ -112,6 +118,8 @@ class Trainer:
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, settings.snapshot_prefix + "_state", max_to_keep=2)
         self._step_fn = None
+        learns = spec.train_batchnorm and settings.batchnorm_batches > 0
+        self._recent = collections.deque(maxlen=settings.batchnorm_batches if learns else 0)
 
     def current_step(self):
         """The number of optimisation steps taken so far."""
@@ -158,8 +166,21 @@ class Trainer:
             self._step_fn = step_fn
         return self._step_fn(batch)
 
+    def remember(self, batch):
+        """Keep the images of a training batch for the BatchNorm statistics of the next save
+        (only while the network learns its statistics; the oldest is dropped)."""
+        if self._recent.maxlen:
+            local = self.strategy.experimental_local_results(batch["inputs"])
+            self._recent.append(tf.concat(local, axis=0) if len(local) > 1 else local[0])
+
     def save(self):
-        """Write the training state (for resume) and a slim-named weights snapshot."""
+        """Write the training state (for resume) and a slim-named weights snapshot; BatchNorm
+        statistics learned in training are first recomputed for the weights being saved."""
+        if self._recent:
+            with self.strategy.scope():
+                count = recompute_batchnorm(self.model, list(self._recent))
+            log.info("BatchNorm statistics of %d layers recomputed from the last %d batches",
+                     count, len(self._recent))
         step = self.current_step()
         self.manager.save(checkpoint_number=step)
         prefix = save_weights(self.model, f"{self.settings.snapshot_prefix}-{step}")
@@ -223,6 +244,7 @@ def _train_loop(trainer, dataset, writer, bar, history, start, began):
     try:
         for batch in dataset:
             terms = {k: float(v) for k, v in trainer.train_step(batch).items()}
+            trainer.remember(batch)
             step = trainer.current_step()
             for k, v in terms.items():
                 window.setdefault(k, []).append(v)

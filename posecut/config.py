@@ -268,6 +268,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("train_batchnorm", BOOL, False, None,
        "normalise by batch statistics in training and update the moving ones (for training from "
        "scratch); DeeperCut keeps them frozen"),
+    _K("batchnorm_batches", INT, 8, _at_least(0),
+       "with train_batchnorm, each snapshot's BatchNorm statistics are recomputed from the last "
+       "this many training batches for the weights it saves (the moving averages lag behind "
+       "early in training); 0 saves the moving averages"),
     _K("distribute", STR, "none", _one_of("none", "mirrored", "multi_worker"),
        "tf.distribute strategy for training: none, mirrored (all local GPUs) or multi_worker (TF_CONFIG)"),
     _K("input_workers", INT, 0, _at_least(0),
@@ -482,6 +486,7 @@ class PoseConfig:
     precision: str = _DEFAULTS['precision']
     momentum: float = _DEFAULTS['momentum']
     train_batchnorm: bool = _DEFAULTS['train_batchnorm']
+    batchnorm_batches: int = _DEFAULTS['batchnorm_batches']
     distribute: str = _DEFAULTS['distribute']
     input_workers: int = _DEFAULTS['input_workers']
     min_person_parts: int = _DEFAULTS['min_person_parts']

@@ -126,3 +126,23 @@ def test_output_grid_does_not_move_with_the_image_size(net_type):
         a = model(image, training=False)["part_pred"].numpy()
         b = model(padded, training=False)["part_pred"].numpy()
         np.testing.assert_allclose(b[:, :6, :6], a[:, :6, :6], atol=1e-4)
+
+
+def test_recomputed_batchnorm_statistics_are_the_mean_of_the_batches():
+    from nnet.layers import FrozenBatchNorm, recompute_batchnorm
+
+    image = keras.Input((None, None, 3))
+    learns = FrozenBatchNorm(1e-5, update_statistics=True, momentum=0.99, name="learns")
+    frozen = FrozenBatchNorm(1e-5, name="frozen")
+    model = keras.Model(image, frozen(learns(image)))
+    rng = np.random.default_rng(1)
+    batches = [rng.normal(m, s, (2, 4, 5, 3)).astype(np.float32) for m, s in ((1, 2), (5, 1))]
+    assert recompute_batchnorm(model, batches) == 1
+    np.testing.assert_allclose(np.asarray(learns.moving_mean),
+                               np.mean([b.mean(axis=(0, 1, 2)) for b in batches], axis=0),
+                               rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(learns.moving_variance),
+                               np.mean([b.var(axis=(0, 1, 2)) for b in batches], axis=0),
+                               rtol=1e-4)
+    assert learns.momentum == 0.99 and np.all(np.asarray(frozen.moving_mean) == 0)
+    assert recompute_batchnorm(model, []) == 0
