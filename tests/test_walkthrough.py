@@ -28,3 +28,25 @@ def test_own_data_walkthrough_from_annotations_to_people(tmp_path):
         results = json.load(handle)
     assert all(len(r["keypoints"]) == 51 for r in results)
     assert len([n for n in os.listdir(own / "predict") if n.endswith(".png")]) == 3
+
+
+@pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, ".venv", "bin", "posecut")),
+                    reason="the walkthrough runs the installed .venv/bin commands")
+def test_own_animal_walkthrough_from_labelled_frames_to_a_filtered_video(tmp_path):
+    env = dict(os.environ, WORK=str(tmp_path / "animal"), NUM="12", STEPS="2", SIZE="96",
+               SECONDS_OF_VIDEO="1", TF_CPP_MIN_LOG_LEVEL="3")
+    run = subprocess.run(["bash", os.path.join(ROOT, "demo", "train_own_animal.sh")], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    work = tmp_path / "animal"
+    with open(work / "errors.json", encoding="utf-8") as handle:
+        errors = json.load(handle)
+    assert sorted(os.path.basename(p) for p in errors) == ["test.json", "train.json"]
+    assert sum(e["images"] for e in errors.values()) == 12
+    assert all(len(e["all"]["per_joint"]) == 5 for e in errors.values())
+    assert "the checkpoint predicts 17 joints, the config has 5" in run.stderr
+    with open(work / "predict" / "video_poses.csv", encoding="utf-8") as handle:
+        rows = handle.read().splitlines()
+    assert rows[0].split(",")[3:6] == ["snout_x", "snout_y", "snout_likelihood"]
+    assert len(rows) == 1 + 25  # one subject in each of the 25 frames
+    assert (work / "predict" / "video_poses.mp4").is_file()
