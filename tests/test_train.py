@@ -123,7 +123,8 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, records):
         "records = [t.Record(p, np.load(p + '.npy')) for p in sys.argv[3:]]\n"
         "s = TrainSettings(multi_step=((0.01, 6),), optimizer='adam', display_iters=3,\n"
         "                  save_iters=100, snapshot_prefix=sys.argv[2] + '/snapshot',\n"
-        "                  log_dir=sys.argv[2] + '/log', distribute='mirrored')\n"
+        "                  log_dir=sys.argv[2] + '/log', distribute='mirrored',\n"
+        "                  batchnorm_batches=1)\n"
         "spec = t.SPEC.__class__(**{**t.SPEC.__dict__, 'train_batchnorm': True})\n"
         "trainer = Trainer(spec, t.LOSSES, s)\n"
         "assert trainer.strategy.num_replicas_in_sync == 2, trainer.strategy.num_replicas_in_sync\n"
@@ -188,17 +189,16 @@ def test_init_weights_from_a_model_of_other_joints_takes_what_fits(tmp_path, cap
     assert "the checkpoint predicts 17 joints, the config has 4" in warning
 
 
-@pytest.mark.parametrize("recompute", [True, False])
-def test_an_early_snapshot_predicts_as_trained_with_recomputed_batchnorm(tmp_path, records,
-                                                                          recompute):
+def test_an_early_snapshot_predicts_as_trained_with_recomputed_batchnorm(tmp_path, records):
     """train_batchnorm: the moving averages lag behind the weights early in training, so a
-    snapshot saved with them scores a training batch far worse in inference mode than the
-    network did in training; statistics recomputed at the save close that gap."""
+    snapshot saved with them scored a training batch twice as badly in inference mode as the
+    network did in training (0.547 against 0.274 here); statistics recomputed at the save close
+    that gap (0.281 against 0.274 when written)."""
     tf.keras.utils.set_random_seed(0)
     spec = builders.spec("mobilenet_v2_0.35", 2, location_refinement=True, train_batchnorm=True)
     settings = TrainSettings(multi_step=((0.01, 12),), optimizer="adam", display_iters=12,
                              save_iters=12, snapshot_prefix=str(tmp_path / "snapshot"),
-                             log_dir=str(tmp_path / "log"), batchnorm_batches=4 * recompute)
+                             log_dir=str(tmp_path / "log"), batchnorm_batches=4)
     run_training(Trainer(spec, LOSSES, settings), dataset_factory(records), progress=False)
     model = build_pose_net(spec)
     load_weights(model, str(tmp_path / "snapshot-12"), spec)
@@ -209,7 +209,4 @@ def test_an_early_snapshot_predicts_as_trained_with_recomputed_batchnorm(tmp_pat
                                  LOSSES)["part_loss"])
 
     inference, trained = part_loss(False), part_loss(True)
-    if recompute:  # 0.281 against 0.274 when written
-        assert inference < 1.1 * trained
-    else:  # 0.547 against 0.274
-        assert inference > 1.5 * trained
+    assert inference < 1.1 * trained
