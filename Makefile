@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(VENV)/bin/python demo/demo_multiperson.py
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -n auto --maxprocesses 4 tests
+	$(VENV)/bin/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal tests
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_forward.py
