@@ -134,13 +134,16 @@ def edge_features(xy, grid_xy, offsets, part, first, second) -> np.ndarray:
 
 
 def save_spatial_model(model: SpatialModel, folder: str) -> list[str]:
-    """Write one DeeperCut ``spatial_model_cidx_<k+1>_<m+1>.mat`` per fitted pair; return the paths."""
+    """Write one DeeperCut ``spatial_model_cidx_<k+1>_<m+1>.mat`` per fitted pair; return the paths.
+
+    ``log_reg.w`` is a 1 x 9 row, as liblinear writes it and DeeperCut reads it (the first row
+    of ``w``); ``X_min`` and ``X_max`` are 1 x 8 rows."""
     os.makedirs(folder, exist_ok=True)
     paths = []
     for k, m in model.pairs():
         path = os.path.join(folder, f"spatial_model_cidx_{k + 1}_{m + 1}.mat")
         sio.savemat(path, {"spatial_model": {
-            "log_reg": {"w": model.weights[k, m][:, None]},
+            "log_reg": {"w": model.weights[k, m][None]},
             "training_opts": {"X_min": model.x_min[k, m][None], "X_max": model.x_max[k, m][None]},
         }})
         paths.append(path)

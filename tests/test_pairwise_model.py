@@ -93,8 +93,8 @@ def test_save_and_load_round_trip(tmp_path):
 
 
 def test_loads_matlab_structs_with_column_and_cell_wrapped_fields(tmp_path):
-    """MATLAB writes the struct spatial_model.log_reg.w (9 x 1) and training_opts.X_min/X_max
-    (1 x 8); a field wrapped in a 1 x 1 cell loads the same."""
+    """liblinear writes log_reg.w as a 1 x 9 row (what we write); a 9 x 1 column, and a field
+    wrapped in a 1 x 1 cell, load the same."""
     w, lo, hi = np.arange(9.0), np.arange(8.0), np.arange(8.0) + 3
     cell = np.empty((1, 1), dtype=object)
     cell[0, 0] = hi[None]
@@ -106,6 +106,37 @@ def test_loads_matlab_structs_with_column_and_cell_wrapped_fields(tmp_path):
     np.testing.assert_allclose(model.weights[1, 2], w)
     np.testing.assert_allclose(model.x_min[1, 2], lo)
     np.testing.assert_allclose(model.x_max[1, 2], hi)
+
+
+def _deepercut_probability(path, features):
+    """DeeperCut's reading of a spatial model file, re-implemented from its description: loadmat
+    without squeezing, the first row of log_reg.w as the 9 weights (bias last), X_min and X_max
+    as rows; the probability of each row of ``features`` (E, 8)."""
+    data = sio.loadmat(path)["spatial_model"]
+    w = data["log_reg"][0, 0]["w"][0, 0][0, :]
+    x_min = data["training_opts"][0, 0]["X_min"][0, 0]
+    x_max = data["training_opts"][0, 0]["X_max"][0, 0]
+    scaled = (features - x_min) / (x_max - x_min)
+    return 1 / (1 + np.exp(-np.dot(np.hstack([scaled, np.ones((len(scaled), 1))]), w)))
+
+
+def test_deepercut_reads_the_spatial_models_we_write(tmp_path):
+    rng = np.random.default_rng(5)
+    lo = rng.random(8)
+    model = SpatialModel.empty(3).with_pair(0, 2, rng.normal(size=9), lo, lo + 1 + rng.random(8))
+    save_spatial_model(model, tmp_path)
+    assert sio.loadmat(tmp_path / "spatial_model_cidx_1_3.mat")["spatial_model"]["log_reg"][
+        0, 0]["w"][0, 0].shape == (1, 9)
+    n = 6
+    part = np.array([0, 0, 0, 2, 2, 2])
+    xy = rng.uniform(0, 100, (n, 2))
+    offsets = rng.normal(0, 30, (n, 3, 2))
+    first, second = np.array([0, 1, 2]), np.array([3, 4, 5])
+    features = edge_features(xy, xy + 1.0, offsets, part, first, second)
+    want = ref.edge_probabilities(load_spatial_model(tmp_path, 3), xy, xy + 1.0, offsets, part,
+                                  first, second)
+    np.testing.assert_allclose(_deepercut_probability(tmp_path / "spatial_model_cidx_1_3.mat",
+                                                      features), want, rtol=1e-9)
 
 
 def test_load_errors_name_the_file(tmp_path):
