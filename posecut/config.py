@@ -183,6 +183,9 @@ class ConfigKey(NamedTuple):
 
 
 _K = ConfigKey
+COCO_FORMAT = "coco17"
+"""The joints a config with ``dataset_type: coco`` and nothing else about its joints has: as in
+DeeperCut, whose MSCOCO data set fixed COCO's 17 joints and their left/right groups."""
 _JOINT_GROUPS = _list_of(_list_of(INT))
 _PAIR = _fixed(INT, INT)
 
@@ -390,8 +393,11 @@ def _validate(values: dict, config_dir: Optional[str] = None) -> tuple[dict, lis
     if not failed & {"scale_jitter_lo", "scale_jitter_up"} and out["scale_jitter_lo"] > out["scale_jitter_up"]:
         problems.append(("scale_jitter_lo", f"expected <= scale_jitter_up={out['scale_jitter_up']}, "
                                             f"got {out['scale_jitter_lo']}"))
-    if not failed & {"num_joints", "all_joints", "keypoint_format"}:
+    if not failed & {"num_joints", "all_joints", "keypoint_format", "dataset_type"}:
         out.update({k: () for k in failed & {"all_joints_names", "sparse_graph"}})
+        if (out["dataset_type"] == "coco" and out["keypoint_format"] is None
+                and out["num_joints"] is None and not out["all_joints"]):
+            out["keypoint_format"] = COCO_FORMAT  # DeeperCut's MSCOCO class fixed these joints
         problems += _check_joints(out, config_dir)
     return out, problems
 
@@ -558,23 +564,33 @@ def config_from_dict(d: dict, source: str = "<dict>", config_dir: Optional[str] 
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml's safe loader, except that a key given twice in one mapping is an error (yaml would
-    keep the last value silently)."""
+    """yaml's safe loader, except that a key given twice in one mapping with different values is
+    an error (yaml would keep the last value silently)."""
 
     def construct_mapping(self, node, deep=False):
         seen = {}
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             line = key_node.start_mark.line + 1
             try:
                 if key in seen:
+                    first_line, first_node = seen[key]
+                    if self._same(first_node, value_node):
+                        continue  # said twice alike, as DeeperCut's pose_cfg_multi.yaml does
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"{key}: given twice (lines {seen[key]} and {line}); keep one",
-                        key_node.start_mark)
-                seen[key] = line
+                        None, None, f"{key}: given twice with different values (lines "
+                                    f"{first_line} and {line}); keep one", key_node.start_mark)
+                seen[key] = (line, value_node)
             except TypeError:
                 continue  # an unhashable key: the constructor below reports it
         return super().construct_mapping(node, deep=deep)
+
+    def _same(self, a, b) -> bool:
+        """Whether two value nodes hold the same value."""
+        try:
+            return self.construct_object(a, deep=True) == self.construct_object(b, deep=True)
+        except yaml.YAMLError:
+            return False
 
 
 def load_config(path: str | os.PathLike) -> PoseConfig:

@@ -344,8 +344,8 @@ def _laughs(key):
 
 @pytest.mark.parametrize("text, says", [
     ("net_type: resnet_50\nstride: 8\nnet_type: resnet_101\n",
-     "net_type: given twice (lines 1 and 3)"),
-    ("{stride: 8, stride: 4}\n", "stride: given twice (lines 1 and 1)"),
+     "net_type: given twice with different values (lines 1 and 3)"),
+    ("{stride: 8, stride: 4}\n", "stride: given twice with different values (lines 1 and 1)"),
     ("global_scale: .inf\n", "global_scale: expected float (finite); got inf"),
     ("stride: .nan\n", "stride: expected float (finite); got nan"),
     ("mean_pixel: [1.0, .inf, 2.0]\n", "mean_pixel: expected [float, float, float] (finite)"),
@@ -376,3 +376,47 @@ def test_pose_config_fields_are_the_key_table_in_order_with_its_types_and_defaul
     defaults = PoseConfig()
     assert all(getattr(defaults, k.name) == k.type.parse(k.default) for k in CONFIG_KEYS
                if k.default is not None)
+
+
+DEEPERCUT_MULTI = """dataset_type: coco
+
+global_scale: 1.0
+init_weights: models/coco/coco-resnet-101
+
+location_refinement: true
+locref_stdev: 7.2801
+net_type: resnet_101
+
+sparse_graph: [[0, 1], [0, 2], [1, 2], [2, 4], [5, 6], [6, 8], [5, 7], [8, 10], [7, 9],
+               [6, 12], [5, 11], [11, 12], [12, 14], [11, 13], [14, 16], [13, 15]]
+
+scmap_threshold: 0.0
+
+pairwise_predict: true
+pairwise_stats_fn: models/coco/pairwise/pairwise_stats.mat
+pairwise_model_dir: models/coco/pairwise/ 
+
+max_input_size: 850
+pos_dist_thresh: 17
+
+nms_radius: 5.0
+det_min_score: 0.2
+"""
+
+
+def test_deepercuts_multi_person_demo_config_loads_as_it_is(tmp_path):
+    """DeeperCut's demo/pose_cfg_multi.yaml names no joints: dataset_type coco meant COCO's 17
+    and their left/right groups there, and does here; an older copy repeats all_joints_names
+    with the same value, which is harmless."""
+    path = tmp_path / "pose_cfg_multi.yaml"
+    path.write_text(DEEPERCUT_MULTI)
+    cfg = load_config(path)
+    assert (cfg.num_joints, cfg.keypoint_format, len(cfg.sparse_graph)) == (17, "coco17", 16)
+    assert cfg.mirror_map[1:5] == (2, 1, 4, 3) and cfg.pairwise_model_dir.strip().endswith("pairwise/")
+    older = ("num_joints: 17\nall_joints_names: [nose, eye]\nall_joints: [[0], [2, 1]]\n"
+             "all_joints_names: [nose, eye]\n")
+    path.write_text(older.replace("num_joints: 17", "num_joints: 3"))
+    assert load_config(path).all_joints_names == ("nose", "eye")
+    path.write_text(DEEPERCUT_MULTI.replace("dataset_type: coco", "dataset_type: default"))
+    with pytest.raises(ConfigError, match="sparse_graph: given without num_joints"):
+        load_config(path)
