@@ -50,6 +50,9 @@ pairwise_loss_weight: 0.1
 pairwise_stats_fn: pairwise_stats.mat
 pairwise_model_dir: pairwise_model
 det_min_score: 0.25
+edge_gate_stds: 4.0
+edge_offset_gate_px: 48.0
+min_person_parts: 3
 optimizer: adam
 batch_size: 8
 multi_step: [[0.0005, $STEPS]]

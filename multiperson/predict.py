@@ -1,4 +1,5 @@
 """Image in, people out: network, detections, pairwise probabilities, multicut, assembly."""
+import math
 import time
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -52,12 +53,13 @@ class MultiPersonSettings:
 
 def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
     """The settings of a loaded config; an empty sparse_graph with a keypoint_format uses the
-    format's default graph (pairs at most four skeleton edges apart)."""
+    format's default graph (pairs at most four skeleton edges apart), and nms_radius is rounded
+    up to whole cells, as DeeperCut's suppression grid was."""
     joints = cfg.require_joints()
     graph = cfg.sparse_graph
     if not graph and cfg.keypoint_format:
         graph = default_sparse_graph(get_format(cfg.keypoint_format).skeleton, joints)
-    return MultiPersonSettings(head_layout_from_config(cfg), cfg.nms_radius,
+    return MultiPersonSettings(head_layout_from_config(cfg), float(math.ceil(cfg.nms_radius)),
                                cfg.det_min_score, part_pair_mask(graph, joints),
                                cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds,
                                None if cfg.edge_offset_gate_px is None else

@@ -189,7 +189,8 @@ DeeperCut, whose MSCOCO data set fixed COCO's 17 joints and their left/right gro
 _JOINT_GROUPS = _list_of(_list_of(INT))
 _PAIR = _fixed(INT, INT)
 
-# The one table of keys. DeeperCut's keys keep their original meaning and default; ours come last.
+# The one table of keys. DeeperCut's keys keep their original meaning and default; ours come last,
+# with defaults that behave as DeeperCut did (our own configs opt into the gates).
 CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("stride", FLOAT, 8.0, _positive, "output stride of the network: pixels per scoremap cell"),
     _K("net_type", STR, "resnet_101", _one_of(*NET_TYPES), "backbone network"),
@@ -252,7 +253,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "COCO annotation file prefix: person_keypoints or image_info"),
     _K("coco_only_images_with_people", BOOL, True, None, "use only COCO images that show people"),
     _K("use_gt_segm", BOOL, False, None, "use COCO ground-truth segmentations to mask unlabelled people"),
-    _K("nms_radius", FLOAT, 5.0, _positive, "radius in scoremap cells of the non-maximum suppression of parts"),
+    _K("nms_radius", FLOAT, 5.0, _positive,
+       "radius in scoremap cells of the non-maximum suppression of parts, rounded up to whole "
+       "cells as DeeperCut does"),
     _K("det_min_score", FLOAT, 0.1, _unit, "part detections scoring lower are dropped"),
     _K("scmap_threshold", FLOAT, 0.1, _unit, "scoremap values below this are ignored"),
     _K("shuffle", BOOL, True, None, "shuffle the training data"),
@@ -279,12 +282,13 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "tf.distribute strategy for training: none, mirrored (all local GPUs) or multi_worker (TF_CONFIG)"),
     _K("input_workers", INT, 0, _at_least(0),
        "parallel calls decoding and augmenting training images; 0 lets tf.data choose"),
-    _K("min_person_parts", INT, 3, _at_least(1),
-       "people (clusters of the multicut) with fewer distinct parts are dropped"),
-    _K("edge_gate_stds", FLOAT, 4.0, _at_least(0),
+    _K("min_person_parts", INT, 1, _at_least(1),
+       "people (clusters of the multicut) with fewer distinct parts are dropped; 1 keeps them "
+       "all (DeeperCut)"),
+    _K("edge_gate_stds", FLOAT, 0.0, _at_least(0),
        "candidates farther apart than the length of their parts' mean offset plus this many "
        "times its std's get no edge; 0 links every distance (DeeperCut)"),
-    _K("edge_offset_gate_px", _optional(FLOAT), 48.0,
+    _K("edge_offset_gate_px", _optional(FLOAT), None,
        lambda v: None if v is None or v >= 0 else f"expected >= 0 or null, got {v!r}",
        "two candidates of different parts get an edge only if an actual offset between them "
        "misses the predicted one by at most this many pixels plus edge_offset_gate_rel times "

@@ -111,7 +111,7 @@ def test_defaults_are_deepercuts():
         "use_gt_segm": False, "nms_radius": 5.0, "det_min_score": 0.1, "scmap_threshold": 0.1, "shuffle": True,
         "video": False, "video_batch": False, "scoremap_dir": "test", "seed": 42, "keypoint_format": None,
         "precision": "auto", "momentum": 0.9, "train_batchnorm": False, "batchnorm_batches": 8, "distribute": "none", "input_workers": 0,
-        "min_person_parts": 3, "edge_gate_stds": 4.0, "edge_offset_gate_px": 48.0, "edge_offset_gate_rel": 0.5, "num_joints": None, "all_joints": [], "all_joints_names": [],
+        "min_person_parts": 1, "edge_gate_stds": 0.0, "edge_offset_gate_px": None, "edge_offset_gate_rel": 0.5, "num_joints": None, "all_joints": [], "all_joints_names": [],
     }
     assert cfg.to_dict() == expected
     assert isinstance(cfg.stride, float) and isinstance(cfg.max_input_size, int)

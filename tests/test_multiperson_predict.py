@@ -61,10 +61,13 @@ def test_every_person_is_recovered_from_oracle_outputs(fitted):
     assert found >= 0.8 * total
 
 
-def test_settings_from_config_use_the_format_graph():
+def test_settings_from_config_use_the_format_graph_and_deepercuts_defaults():
+    """A config without our keys groups as DeeperCut did: the NMS radius rounded up to whole
+    cells (DeeperCut's grid), no distance or offset gate, every cluster kept."""
     cfg = config_from_dict({"num_joints": 17, "keypoint_format": "coco17", "nms_radius": 2.5})
     settings = multiperson_settings_from_config(cfg)
-    assert settings.nms_radius == 2.5 and settings.min_person_parts == 3
+    assert settings.nms_radius == 3.0 and settings.min_person_parts == 1
+    assert settings.edge_gate_stds == 0.0 and settings.offset_gate is None
     assert settings.pair_mask[5, 9] and not settings.pair_mask[0, 16]
     assert multiperson_settings_from_config(cfg.replace(keypoint_format=None)).pair_mask.all()
 
