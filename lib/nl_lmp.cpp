@@ -1170,6 +1170,56 @@ void split_components(int n, const double* node_costs, int64_t m, const int64_t*
 // Work (nodes plus edges) a second thread must have before it pays for its start.
 constexpr int64_t kWorkPerThread = 3000;
 
+// The root of v in a union-find forest, with path halving.
+int find(std::vector<int>& parent, int v) {
+    while (parent[v] != v) v = parent[v] = parent[parent[v]];
+    return v;
+}
+
+// Splits every cluster into the pieces its inner edges connect, drops the pieces whose
+// objective f is not negative, and renumbers the clusters in order of their smallest node;
+// returns E. A cluster of two pieces with no edge between them has f = f(A) + f(B), and
+// min(0, f(A) + f(B)) >= min(0, f(A)) + min(0, f(B)): splitting never raises E, and a person
+// made of parts that share no edge (a lone wrist beside a lower body) is two people, or fewer.
+double split_disconnected(int n, const double* node_costs, int64_t m, const int64_t* edges,
+                          const double* edge_costs, uint8_t* active, int32_t* cluster) {
+    std::vector<int> parent(n);
+    std::iota(parent.begin(), parent.end(), 0);
+    for (int64_t e = 0; e < m; ++e) {
+        const int u = static_cast<int>(edges[2 * e]), v = static_cast<int>(edges[2 * e + 1]);
+        if (cluster[u] >= 0 && cluster[u] == cluster[v]) {
+            const int a = find(parent, u), b = find(parent, v);
+            if (a != b) parent[std::max(a, b)] = std::min(a, b);
+        }
+    }
+    std::vector<double> f(n, 0.0);
+    for (int v = 0; v < n; ++v) {
+        if (cluster[v] >= 0) f[find(parent, v)] += node_costs[v];
+    }
+    for (int64_t e = 0; e < m; ++e) {
+        const int u = static_cast<int>(edges[2 * e]), v = static_cast<int>(edges[2 * e + 1]);
+        if (cluster[u] >= 0 && cluster[u] == cluster[v]) f[find(parent, u)] += edge_costs[e];
+    }
+    std::vector<int32_t> id(n, -1);
+    int32_t next = 0;
+    double total = 0.0;
+    for (int v = 0; v < n; ++v) {
+        if (cluster[v] < 0) continue;
+        const int root = find(parent, v);
+        if (!(f[root] < 0.0)) {
+            active[v] = 0;
+            cluster[v] = -1;
+            continue;
+        }
+        if (id[root] < 0) {
+            id[root] = next++;
+            total += f[root];
+        }
+        cluster[v] = id[root];
+    }
+    return total;
+}
+
 }  // namespace
 
 double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
@@ -1209,14 +1259,13 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
     while (static_cast<int>(lent.size()) < count) lent.emplace_back(new Workspace);
     std::vector<uint8_t> local_active(parts.node_start[k]);
     std::vector<int32_t> local_cluster(parts.node_start[k]);
-    std::vector<double> value(k, 0.0);
     threads::run(count, [&](int t) {
         for (int c : assigned[t]) {
             const int64_t nb = parts.node_start[c], eb = parts.edge_start[c];
-            value[c] = solve_one(*lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
-                                 parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
-                                 parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb,
-                                 options, local_active.data() + nb, local_cluster.data() + nb);
+            solve_one(*lent[t], static_cast<int>(parts.node_start[c + 1] - nb),
+                      parts.node_costs.data() + nb, parts.edge_start[c + 1] - eb,
+                      parts.local_edges.data() + 2 * eb, parts.edge_costs.data() + eb, options,
+                      local_active.data() + nb, local_cluster.data() + nb);
         }
     });
     for (auto& kept : lent) {
@@ -1228,7 +1277,6 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
     // its cost is negative.
     std::vector<int32_t> first_id(parts.node_start[k], -1);
     int32_t next = 0;
-    double total = 0.0;
     std::vector<int64_t> seen(k, 0);
     for (int v = 0; v < n; ++v) {
         const int c = parts.of_node[v];
@@ -1236,7 +1284,6 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
             const bool on = node_costs[v] < 0.0;
             active[v] = on ? 1 : 0;
             cluster[v] = on ? next++ : -1;
-            if (on) total += node_costs[v];
             continue;
         }
         const int64_t i = parts.node_start[c] + seen[c]++;
@@ -1249,8 +1296,7 @@ double solve(int64_t num_nodes, const double* node_costs, int64_t num_edges,
         if (id < 0) id = next++;
         cluster[v] = id;
     }
-    for (int c = 0; c < k; ++c) total += value[c];
-    return total;
+    return split_disconnected(n, node_costs, num_edges, edges, edge_costs, active, cluster);
 }
 
 }  // namespace nl_lmp

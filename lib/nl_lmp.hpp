@@ -88,7 +88,8 @@ Issue check_edges(int64_t num_nodes, const int64_t* edges, int64_t num_edges);
 // Solves the problem; the input must have passed the checks above.
 // Writes active[v] (1 active, 0 suppressed) and cluster[v] (clusters of active
 // nodes numbered 0, 1, ... in order of their smallest node, -1 for suppressed
-// nodes) and returns E of that labelling.
+// nodes) and returns E of that labelling. Every cluster is connected by the
+// edges inside it (a disconnected one is split, which never raises E).
 double solve(int64_t num_nodes, const double* node_costs,
              int64_t num_edges, const int64_t* edges, const double* edge_costs,
              const Options& options, uint8_t* active, int32_t* cluster);

@@ -356,3 +356,30 @@ def test_invalid_costs():
         multicut.solve_costs([0.0] * 3, [(0, 1), (1, 2)], [0.0, np.nan])
     with pytest.raises(MulticutError, match="max_rounds"):
         multicut.solve([0.5], [], [], max_rounds=-1)
+
+
+def _disconnected_clusters(edges, active, cluster):
+    """How many clusters the edges inside them do not connect (scipy's components)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    inside = (cluster[edges[:, 0]] >= 0) & (cluster[edges[:, 0]] == cluster[edges[:, 1]])
+    n = len(cluster)
+    graph = coo_matrix((np.ones(inside.sum()), (edges[inside, 0], edges[inside, 1])), (n, n))
+    _, piece = connected_components(graph, directed=False)
+    return sum(len(set(piece[cluster == c])) > 1 for c in range(cluster.max() + 1))
+
+
+def test_every_cluster_is_connected_by_the_edges_inside_it():
+    """A person whose parts share no edge (a lone wrist beside a lower body) is split: splitting
+    never raises E, and the objective reported is that of the labelling returned."""
+    rng = np.random.default_rng(11)
+    problems = [random_problem(rng, int(rng.integers(5, 40)), 0.15) for _ in range(150)]
+    problems += [multicut_problems.make_problem(people, seed=seed)[:3]
+                 for people in (1, 5, 20) for seed in range(10)]
+    for node_prob, edges, edge_prob in problems:
+        result = multicut.solve(node_prob, edges, edge_prob)
+        check_labelling(result, len(node_prob))
+        assert _disconnected_clusters(edges, result.active, result.cluster) == 0
+        assert result.objective == pytest.approx(
+            energy(node_prob, edges, edge_prob, result.active, result.cluster), abs=1e-9)
