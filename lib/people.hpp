@@ -65,9 +65,15 @@ inline int64_t pair_index(int64_t first, int64_t second, int64_t joints) {
     return (joints - 1) * first + second - (first < second ? 1 : 0);
 }
 
+// What went wrong, empty if nothing did.
+struct Problem {
+    std::string message;
+};
+
 // The candidates of every part: NMS peaks, refined positions (cell centres without locref) and
-// de-normalised offsets (zeros without a pairwise map).
-inline void extract(const Outputs& o, const Settings& s, Candidates& out) {
+// de-normalised offsets (zeros without a pairwise map). A NaN refinement or offset read at a
+// candidate is a problem naming the output and the cell.
+inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
     const int joints = o.joints;
     nms::Peaks peaks;
     nms::suppress(o.part_prob, o.height, o.width, joints, s.nms_radius, s.det_min_score, peaks);
@@ -86,8 +92,12 @@ inline void extract(const Outputs& o, const Settings& s, Candidates& out) {
         out.grid_xy[2 * i + 1] = gy;
         out.xy[2 * i] = gx;
         out.xy[2 * i + 1] = gy;
+        const std::string where = " at (row, col, part) = (" + std::to_string(cell / o.width) +
+                                  ", " + std::to_string(cell % o.width) + ", " +
+                                  std::to_string(k) + ")";
         if (o.locref != nullptr) {
             const float* r = o.locref + (cell * joints + k) * 2;
+            if (std::isnan(r[0]) || std::isnan(r[1])) return {"locref: NaN" + where};
             out.xy[2 * i] += static_cast<double>(r[0] * s.locref_stdev);
             out.xy[2 * i + 1] += static_cast<double>(r[1] * s.locref_stdev);
         }
@@ -98,10 +108,12 @@ inline void extract(const Outputs& o, const Settings& s, Candidates& out) {
             const int64_t c = pair_index(k, m, joints);
             const float* raw = o.pairwise + (cell * channels + c) * 2;
             double* dst = out.offsets.data() + (i * joints + m) * 2;
+            if (std::isnan(raw[0]) || std::isnan(raw[1])) return {"pairwise_pred: NaN" + where};
             dst[0] = static_cast<double>(raw[0]) * o.stds[2 * c] + o.means[2 * c];
             dst[1] = static_cast<double>(raw[1]) * o.stds[2 * c + 1] + o.means[2 * c + 1];
         }
     }
+    return {};
 }
 
 // People of the clusters (cluster >= 0) of the candidates: per part the score-weighted mean
@@ -154,11 +166,6 @@ inline void assemble(const Candidates& c, const int32_t* cluster, int joints, in
     }
 }
 
-// What went wrong, empty if nothing did.
-struct Problem {
-    std::string message;
-};
-
 // Seconds per stage of one call, as multiperson.predict.STAGES names them.
 struct Timings {
     double nms = 0.0, pairwise = 0.0, solver = 0.0, assembly = 0.0;
@@ -201,7 +208,8 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
         }
     }
     Candidates c;
-    extract(o, s, c);
+    const Problem bad = extract(o, s, c);
+    if (!bad.message.empty()) return bad;
     t.nms = detail::lap(start);
     pairwise::Problem p;
     p.n = static_cast<int64_t>(c.part.size());

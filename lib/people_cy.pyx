@@ -45,8 +45,8 @@ cdef extern from "people.hpp" nogil:
         vector[int32_t] part
         vector[double] xy, grid_xy, score, offsets
 
-    void c_extract "posecut::people::extract"(const Outputs& o, const Settings& s,
-                                              Candidates& out) except +
+    Problem c_extract "posecut::people::extract"(const Outputs& o, const Settings& s,
+                                                 Candidates& out) except +
     void c_assemble "posecut::people::assemble"(const Candidates& c, const int32_t* cluster,
                                                 int joints, int min_parts, People& out) except +
 
@@ -131,8 +131,11 @@ def candidates(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
     s.locref_stdev = locref_stdev
     s.nms_radius = nms_radius
     s.det_min_score = det_min_score
+    cdef Problem problem
     with nogil:
-        c_extract(o, s, c)
+        problem = c_extract(o, s, c)
+    if problem.message.size():
+        raise ValueError(problem.message.decode())
     cdef Py_ssize_t n = c.part.size(), j = o.joints
     part = np.asarray(<int32_t[:n]> c.part.data()).copy() if n else np.zeros(0, np.int32)
     xy = np.asarray(<double[:2 * n]> c.xy.data()).reshape(n, 2).copy() if n else np.zeros((0, 2))

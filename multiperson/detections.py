@@ -69,6 +69,14 @@ def statistics(means, stds, num_joints: int, caller: str) -> tuple[np.ndarray, n
     if means.shape != shape or stds.shape != shape:
         raise ValueError(f"{caller}: expected pairwise means and stds of shape {shape}, got "
                          f"{means.shape} and {stds.shape}")
+    for name, values in (("means", means), ("stds", stds)):
+        if not np.isfinite(values).all():
+            raise ValueError(f"{caller}: pairwise {name}: expected finite numbers, got "
+                             f"{values[~np.isfinite(values)][0]} at row "
+                             f"{int(np.argwhere(~np.isfinite(values))[0, 0])}")
+    if (stds <= 0).any():
+        raise ValueError(f"{caller}: pairwise stds: expected positive numbers, got "
+                         f"{stds[stds <= 0][0]} at row {int(np.argwhere(stds <= 0)[0, 0])}")
     return means, stds
 
 

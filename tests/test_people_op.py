@@ -116,3 +116,22 @@ def test_build_is_skipped_while_the_library_is_newer_than_its_sources():
     before = os.path.getmtime(path)
     assert people_op.build() == path and os.path.getmtime(path) == before
     assert path == people_op.library_path()
+
+
+def test_nan_outputs_and_statistics_are_named_not_lost(bundled):
+    """NaN in the outputs at a candidate, or in the statistics, is an error naming the argument
+    (they used to give no people and no error)."""
+    settings, stats, model, gates = bundled
+    raw = _raw_outputs(2, 160, 160, stats, settings, seed=5)
+    people = people_from_raw_outputs(raw, stats.means, stats.stds, model, settings, None, gates)
+    assert len(people.poses) >= 1
+    for name in ("locref", "pairwise_pred"):
+        bad = dict(raw, **{name: np.full_like(raw[name], np.nan)})
+        with pytest.raises(ValueError, match=rf"{name}: NaN at \(row, col, part\)"):
+            people_from_raw_outputs(bad, stats.means, stats.stds, model, settings, None, gates)
+    means = stats.means.copy()
+    means[3, 1] = np.nan
+    with pytest.raises(ValueError, match="pairwise means: expected finite numbers, got nan at row 3"):
+        people_from_raw_outputs(raw, means, stats.stds, model, settings, None, gates)
+    with pytest.raises(ValueError, match="pairwise stds: expected positive numbers"):
+        people_from_raw_outputs(raw, stats.means, stats.stds * 0, model, settings, None, gates)
