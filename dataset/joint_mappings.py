@@ -158,8 +158,11 @@ def load_mapping(path, source: Optional[KeypointFormat] = None,
             data = yaml.safe_load(f)
     except OSError as err:
         raise FormatError(f"{path}: cannot read joint mapping file: {err.strerror or err}") from None
-    except yaml.YAMLError as err:
-        raise FormatError(f"{path}: not valid YAML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise FormatError(f"{path}: expected a UTF-8 text (YAML) file; byte {err.start} is "
+                          f"{err.object[err.start]:#04x}") from None
+    except (yaml.YAMLError, RecursionError) as err:
+        raise FormatError(f"{path}: not valid YAML: {str(err)[:300]}") from None
     return _check(data, path, source, target)
 
 

@@ -236,8 +236,8 @@ def _parse(text: str, source: str) -> KeypointFormat:
     """Parse YAML text of one format declaration; ``source`` names it in error messages."""
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise FormatError(f"{source}: not valid YAML: {err}") from None
+    except (yaml.YAMLError, RecursionError) as err:
+        raise FormatError(f"{source}: not valid YAML: {str(err)[:300]}") from None
     return _check(data, source)
 
 
@@ -250,6 +250,9 @@ def load_format(path: str | Path) -> KeypointFormat:
         raise FormatError(
             f"{path}: cannot read keypoint format file: {err.strerror or err}"
         ) from None
+    except UnicodeDecodeError as err:
+        raise FormatError(f"{path}: expected a UTF-8 text (YAML) file; byte {err.start} is "
+                          f"{err.object[err.start]:#04x}") from None
     return _parse(text, str(path))
 
 

@@ -313,6 +313,21 @@ def test_missing_file_is_a_format_error(tmp_path):
         load_format(path)
 
 
+def test_a_file_that_is_not_utf8_or_nests_too_deep_is_a_format_error(tmp_path):
+    from dataset.joint_mappings import load_mapping
+
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(USER_YAML.replace("l_foot", "l_fo\xf6t").encode("latin-1"))
+    with pytest.raises(FormatError, match=r"latin.yaml: expected a UTF-8 text \(YAML\) file"):
+        load_format(latin)
+    with pytest.raises(FormatError, match=r"latin.yaml: expected a UTF-8 text \(YAML\) file"):
+        load_mapping(latin)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 50000 + "]" * 50000)
+    with pytest.raises(FormatError, match="deep.yaml: not valid YAML"):
+        load_format(deep)
+
+
 def test_sigmas_are_optional_with_the_stated_default(tmp_path):
     path = tmp_path / "tripod.yaml"
     path.write_text(USER_YAML.replace("sigmas: [0.05, 0.05, 0.1]\n", ""))
