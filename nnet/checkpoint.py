@@ -95,7 +95,7 @@ def load_weights(model, path, spec=None, allow_missing=()):
     if missing or mismatched:
         raise CheckpointError(_mismatch_message(prefix, missing, mismatched, stored, spec))
     for name in loaded:
-        wanted[name].assign(reader.get_tensor(name).astype(wanted[name].dtype))
+        wanted[name].assign(_tensor(reader, prefix, name).astype(wanted[name].dtype))
     if left_out:
         log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
                     "holds them with another shape):\n%s", prefix, len(left_out),
@@ -105,6 +105,17 @@ def load_weights(model, path, spec=None, allow_missing=()):
         log.info("%s: %d checkpoint variables not used by this network (first: %s)",
                  prefix, len(unused), unused[0])
     return loaded
+
+
+def _tensor(reader, prefix, name):
+    """One stored variable; a truncated or damaged data file, or one missing beside its index, is a
+    CheckpointError naming the checkpoint and the variable."""
+    try:
+        return reader.get_tensor(name)
+    except (tf.errors.OpError, IndexError, ValueError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CheckpointError(f"{prefix}: {name}: cannot read the stored values; the data file is "
+                              f"missing, truncated or damaged ({first[:200]})") from None
 
 
 def _mismatch_message(prefix, missing, mismatched, stored, spec):

@@ -101,3 +101,19 @@ def test_a_corrupt_checkpoint_is_a_checkpoint_error(tmp_path):
     (tmp_path / "broken.index").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="cannot read checkpoint"):
         load_weights(build_pose_net(SPEC), prefix, SPEC)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing"])
+def test_a_damaged_data_file_is_a_checkpoint_error_naming_it(saved, tmp_path, damage):
+    import shutil
+
+    _, prefix = saved
+    for part in ("index", "data-00000-of-00001"):
+        shutil.copy(f"{prefix}.{part}", tmp_path / f"w.{part}")
+    data = tmp_path / "w.data-00000-of-00001"
+    if damage == "truncated":
+        data.write_bytes(data.read_bytes()[:1000])
+    else:
+        data.unlink()
+    with pytest.raises(CheckpointError, match=r"w: .*(cannot read|data file)"):
+        load_weights(build_pose_net(SPEC), str(tmp_path / "w"), SPEC)
