@@ -1,4 +1,5 @@
-"""demo/train_own_data.sh, the README's own-data walkthrough, runs from end to end (tiny)."""
+"""The README's walkthroughs (demo/train_own_data.sh, demo/train_own_animal.sh) run from end to
+end, tiny."""
 import json
 import os
 import subprocess
@@ -9,15 +10,24 @@ from conftest import ROOT
 from dataset.coco_eval import COCO_METRICS
 
 
-@pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, ".venv", "bin", "posecut")),
-                    reason="the walkthrough runs the installed .venv/bin commands")
-def test_own_data_walkthrough_from_annotations_to_people(tmp_path):
-    env = dict(os.environ, WORK=str(tmp_path / "own"), NUM_TRAIN="6", NUM_VAL="3", STEPS="2",
-               SIZE="128", TF_CPP_MIN_LOG_LEVEL="3")
-    run = subprocess.run(["bash", os.path.join(ROOT, "demo", "train_own_data.sh")], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=600)
+installed = pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, ".venv", "bin", "posecut")),
+                               reason="the walkthroughs run the installed .venv/bin commands")
+
+
+def walkthrough(script, work, **sizes):
+    """Run demo/``script`` with its work folder and sizes; the finished run."""
+    env = dict(os.environ, WORK=str(work), TF_CPP_MIN_LOG_LEVEL="3",
+               **{k: str(v) for k, v in sizes.items()})
+    run = subprocess.run(["bash", os.path.join(ROOT, "demo", script)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    return run
+
+
+@installed
+def test_own_data_walkthrough_from_annotations_to_people(tmp_path):
     own = tmp_path / "own"
+    walkthrough("train_own_data.sh", own, NUM_TRAIN=6, NUM_VAL=3, STEPS=2, SIZE=128)
     with open(own / "metrics.json", encoding="utf-8") as handle:
         metrics = json.load(handle)
     # two training steps: the figures are noise, but every one of COCO's is there
@@ -30,15 +40,10 @@ def test_own_data_walkthrough_from_annotations_to_people(tmp_path):
     assert len([n for n in os.listdir(own / "predict") if n.endswith(".png")]) == 3
 
 
-@pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, ".venv", "bin", "posecut")),
-                    reason="the walkthrough runs the installed .venv/bin commands")
+@installed
 def test_own_animal_walkthrough_from_labelled_frames_to_a_filtered_video(tmp_path):
-    env = dict(os.environ, WORK=str(tmp_path / "animal"), NUM="12", STEPS="2", SIZE="96",
-               SECONDS_OF_VIDEO="1", TF_CPP_MIN_LOG_LEVEL="3")
-    run = subprocess.run(["bash", os.path.join(ROOT, "demo", "train_own_animal.sh")], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     work = tmp_path / "animal"
+    run = walkthrough("train_own_animal.sh", work, NUM=12, STEPS=2, SIZE=96, SECONDS_OF_VIDEO=1)
     with open(work / "errors.json", encoding="utf-8") as handle:
         errors = json.load(handle)
     assert sorted(os.path.basename(p) for p in errors) == ["test.json", "train.json"]
