@@ -9,7 +9,7 @@ every run gives the same ids. Records that cannot be used are reported and skipp
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -92,6 +92,15 @@ def box_from_joints(joints: np.ndarray, height: int, width: int,
     return float(x0), float(y0), float(max(0.0, x1 - x0)), float(max(0.0, y1 - y0))
 
 
+def _outside(joints, height: int, width: int) -> np.ndarray:
+    """Which labelled joints lie outside the image (beyond its pixels' edges by more than a
+    pixel): a typo or another image's coordinates, never a place to teach the network."""
+    joints = np.asarray(joints)
+    x, y = joints[:, 0], joints[:, 1]
+    return (joints[:, 2] > 0) & ((x < -1) | (y < -1) | (x > width) | (y > height)
+                                 | ~np.isfinite(x) | ~np.isfinite(y))
+
+
 def _size(image, keep_missing: bool) -> tuple[int, int]:
     """(height, width) of a source image; DatasetError (the reason to skip) when unusable."""
     if image.path is None:
@@ -117,7 +126,7 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
     all_people = [p for i in source.images for p in i.people]
     keep_ann_ids = bool(all_people) and all(p.source_id is not None for p in all_people) \
         and len({p.source_id for p in all_people}) == len(all_people)
-    images, seen, next_ann = [], {}, 1
+    images, seen, next_ann, dropped = [], {}, 1, []
     for position, image in enumerate(source.images, start=1):
         try:
             height, width = _size(image, keep_missing_images)
@@ -131,6 +140,12 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
         seen[key] = image.label
         people = []
         for person in image.people:
+            outside = _outside(person.joints, height, width)
+            if outside.any():
+                joints = person.joints.copy()
+                joints[outside] = 0.0
+                person = replace(person, joints=joints)
+                dropped.append((person.label, int(outside.sum())))
             bbox = person.bbox or box_from_joints(person.joints, height, width, margin)
             if bbox is None:
                 report.skip(person.label, "no labelled joint and no box: nothing says where this person is")
@@ -143,6 +158,10 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
         image_id = image.source_id if keep_image_ids else position
         path = image.path or image.file_name
         images.append(OutputImage(image_id, path, height, width, people, image.path is not None))
+    if dropped:
+        report.note(f"{sum(n for _, n in dropped)} labelled joints of {len(dropped)} people lay "
+                    f"outside their image and were dropped (made unlabelled); the first: "
+                    f"{dropped[0][0]}")
     notes = list(source.notes) + report.notes
     return Conversion(source, mapping, images, list(source.skipped) + report.skipped, notes)
 

@@ -590,3 +590,21 @@ def test_models_dataset_generator_script_runs_the_command(samples, root, tmp_pat
     with pytest.raises(SystemExit) as exit_:
         runpy.run_path(script, run_name="__main__")
     assert exit_.value.code == 0 and len(json.loads(out.read_text())["annotations"]) == 5
+
+
+def test_joints_outside_the_image_are_dropped_and_reported(tmp_path, capsys):
+    """A labelled joint far outside its image (a typo, another image's coordinates) is made
+    unlabelled and the report says how many, instead of training on it."""
+    table = ("scorer,alex,alex,alex,alex,alex,alex\n"
+             "bodyparts,snout,snout,left_ear,left_ear,tail_base,tail_base\n"
+             "coords,x,y,x,y,x,y\n"
+             "labeled-data/video1/img001.png,10,20,-50,-20,30,40\n"
+             "labeled-data/video1/img002.png,50000,90000,12,13,,\n"
+             "labeled-data/video1/img003.png,2,3,64,48,30,40\n")
+    csv, fmt = _dlc_project(tmp_path, table)
+    doc = _convert(tmp_path, csv, "deeplabcut", "--format", fmt)
+    rows = [_rows(a) for a in doc["annotations"]]
+    assert rows[0][1].tolist() == [0, 0, 0] and rows[0][0].tolist() == [10, 20, 2]
+    assert rows[1][0].tolist() == [0, 0, 0] and rows[1][1].tolist() == [12, 13, 2]
+    assert rows[2][1].tolist() == [64, 48, 2]  # on the image's edge: kept
+    assert "2 labelled joints of 2 people lay outside their image" in capsys.readouterr().out
