@@ -23,3 +23,7 @@ class DatasetError(PosecutError, ValueError):
 
 class CheckpointError(PosecutError, ValueError):
     """A checkpoint does not match the network it is loaded into."""
+
+
+class WriteError(PosecutError, OSError):
+    """A result cannot be written (disk full, no permission); the message says what was kept."""

@@ -32,9 +32,14 @@ def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -
     """
     part = np.ascontiguousarray(part, np.int32).reshape(-1)
     n = len(part)
-    xy = np.ascontiguousarray(xy, np.float64).reshape(n, 2)
-    score = np.ascontiguousarray(score, np.float64).reshape(n)
-    cluster = np.ascontiguousarray(cluster, np.int32).reshape(n)
+    arrays = {}
+    for name, values, dtype, shape in (("xy", xy, np.float64, (n, 2)), ("score", score, np.float64, (n,)),
+                                       ("cluster", cluster, np.int32, (n,))):
+        arrays[name] = np.ascontiguousarray(values, dtype)
+        if arrays[name].shape != shape:
+            raise ValueError(f"assemble_people: {name}: expected shape {shape} for {n} candidates, "
+                             f"got {arrays[name].shape}")
+    xy, score, cluster = arrays["xy"], arrays["score"], arrays["cluster"]
     if n and (part.min() < 0 or part.max() >= num_joints):
         raise ValueError(f"assemble_people: parts must lie in [0, {num_joints})")
     return People(*assemble(part, xy, score, cluster, int(num_joints), int(min_parts)))

@@ -44,8 +44,9 @@ def raw_arrays(raw, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarra
     network lacks comes back empty. Shapes that disagree are a ValueError naming ``caller``."""
     j = num_joints
     prob = np.asarray(raw["part_prob"], np.float32)
-    if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j:
-        raise ValueError(f"{caller}: part_prob: expected shape (1, h, w, {j}), got {prob.shape}")
+    if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j or min(prob.shape[1:3]) < 1:
+        raise ValueError(f"{caller}: part_prob: expected shape (1, h, w, {j}) with h, w >= 1, "
+                         f"got {prob.shape}")
     h, w = prob.shape[1:3]
     arrays = [np.ascontiguousarray(prob[0])]
     for name, channels in (("locref", 2 * j), ("pairwise_pred", 2 * j * (j - 1))):

@@ -20,7 +20,7 @@ from nnet.layers import recompute_batchnorm
 from nnet.losses import (pose_losses, regularized_kernels,
                          weight_decay_loss)
 from nnet.pose_net import build_pose_net
-from lib.errors import CheckpointError
+from lib.errors import CheckpointError, WriteError
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,7 @@ class Trainer:
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, settings.snapshot_prefix + "_state", max_to_keep=2)
         self._step_fn = None
+        self.last_snapshot = None
         learns = spec.train_batchnorm and settings.batchnorm_batches > 0
         self._recent = collections.deque(maxlen=settings.batchnorm_batches if learns else 0)
 
@@ -182,8 +183,16 @@ class Trainer:
             log.info("BatchNorm statistics of %d layers recomputed from the last %d batches",
                      count, len(self._recent))
         step = self.current_step()
-        self.manager.save(checkpoint_number=step)
-        prefix = save_weights(self.model, f"{self.settings.snapshot_prefix}-{step}")
+        target = f"{self.settings.snapshot_prefix}-{step}"
+        try:
+            self.manager.save(checkpoint_number=step)
+            prefix = save_weights(self.model, target)
+        except (OSError, tf.errors.OpError) as err:
+            reason = getattr(err, "strerror", None) or str(err).splitlines()[0]
+            kept = self.last_snapshot or "none in this run"
+            raise WriteError(f"{target}: cannot write the snapshot ({reason}); the last snapshot "
+                             f"written is {kept}") from None
+        self.last_snapshot = prefix
         log.info("saved %s", prefix)
         return prefix
 
@@ -269,6 +278,9 @@ def _train_loop(trainer, dataset, writer, bar, history, start, began):
                 last_saved = step
             if step >= settings.max_iters:
                 break
+    except WriteError:
+        last_saved = trainer.current_step()  # no second try on a full disk
+        raise
     finally:
         bar.close()
         if trainer.current_step() != last_saved:

@@ -49,6 +49,10 @@ def test_the_compiled_assembly_is_the_numpy_reference(min_parts):
     np.testing.assert_allclose(got.scores, want.scores, rtol=1e-12)
 
 
-def test_parts_outside_the_joints_are_refused():
+def test_parts_outside_the_joints_and_shapes_that_disagree_are_refused():
     with pytest.raises(ValueError, match=r"parts must lie in \[0, 2\)"):
         assemble_people([0, 2], np.zeros((2, 2)), np.ones(2), [0, 0], 2, 1)
+    with pytest.raises(ValueError, match=r"assemble_people: score: expected shape \(2,\)"):
+        assemble_people([0, 1], np.zeros((2, 2)), np.ones(3), [0, 0], 2, 1)
+    with pytest.raises(ValueError, match=r"assemble_people: xy: expected shape \(2, 2\)"):
+        assemble_people([0, 1], np.zeros((2, 3)), np.ones(2), [0, 0], 2, 1)

@@ -77,6 +77,9 @@ def test_outputs_that_disagree_are_refused():
     with pytest.raises(ValueError, match=r"extract_detections: locref: expected shape \(1, 10, 12, 6\)"):
         extract_detections(dict(raw, locref=raw["locref"][..., 1:]), means, stds, 8.0, 1.0, 1.0,
                            0.1)
+    with pytest.raises(ValueError, match=r"part_prob: expected shape \(1, h, w, 3\) with h, w >= 1"):
+        extract_detections({"part_prob": np.zeros((1, 0, 0, 3), np.float32)}, None, None, 8.0,
+                           1.0, 1.0, 0.1)
     with pytest.raises(ValueError, match="need the pairwise statistics"):
         extract_detections(raw, None, None, 8.0, 1.0, 1.0, 0.1)
     with pytest.raises(ValueError, match=r"means and stds of shape \(6, 2\)"):

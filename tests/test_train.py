@@ -210,3 +210,28 @@ def test_an_early_snapshot_predicts_as_trained_with_recomputed_batchnorm(tmp_pat
 
     inference, trained = part_loss(False), part_loss(True)
     assert inference < 1.1 * trained
+
+
+def test_a_full_disk_ends_training_naming_the_last_snapshot_kept(tmp_path, records, monkeypatch):
+    import errno
+
+    import nnet.train as train_module
+    from lib.errors import WriteError
+
+    writes = []
+
+    def full_after_one(model, prefix):
+        if writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writes.append(prefix)
+        return save_weights(model, prefix)
+
+    from nnet.checkpoint import save_weights
+    monkeypatch.setattr(train_module, "save_weights", full_after_one)
+    tf.keras.utils.set_random_seed(0)
+    trainer = make_trainer(tmp_path, steps=4, save_iters=2)
+    with pytest.raises(WriteError) as err:
+        run_training(trainer, dataset_factory(records), progress=False)
+    message = str(err.value)
+    assert "snapshot-4: cannot write the snapshot (No space left on device)" in message
+    assert message.endswith(f"the last snapshot written is {tmp_path / 'snapshot-2'}")
