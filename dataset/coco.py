@@ -16,7 +16,8 @@ import numpy as np
 
 from dataset.jsonfile import is_integer, numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import get_format, registered_formats
-from dataset.records import Dataset, ImageRecord, Region, SkipLog, find_image, joint_layout
+from dataset.records import (Dataset, ImageRecord, Region, SkipLog, find_image, joint_layout,
+                             leaves_folder)
 from lib.errors import DatasetError
 
 __all__ = ["image_entry", "infer_format", "load_coco", "locate_coco"]
@@ -248,6 +249,9 @@ def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Option
                                                        height, width, count, joints_from)
         if only_images_with_people and not has_people:
             continue
+        if leaves_folder(file_name):
+            raise DatasetError(f"{json_path}: image id {image_id}: file_name: {file_name!r} climbs "
+                               f"out of the image folder (..); not read")
         image_path, found = find_image([os.path.join(folder, file_name) for folder in folders])
         if not found:
             skips.missing(f"image id {image_id}", image_path)

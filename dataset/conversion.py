@@ -16,7 +16,7 @@ import numpy as np
 
 from dataset.image_size import read_image_size
 from dataset.joint_mappings import JointMapping
-from dataset.records import ImageRecord
+from dataset.records import ImageRecord, leaves_folder
 from dataset.sources.base import Report, SourceData
 from lib.errors import DatasetError
 
@@ -104,6 +104,9 @@ def _outside(joints, height: int, width: int) -> np.ndarray:
 def _size(image, keep_missing: bool) -> tuple[int, int]:
     """(height, width) of a source image; DatasetError (the reason to skip) when unusable."""
     if image.path is None:
+        if leaves_folder(image.file_name):
+            raise DatasetError(f"file_name {image.file_name}: climbs out of the image folder (..); "
+                               f"not read")
         if keep_missing and image.size is not None:
             return image.size
         hint = "" if image.size is None else " (--keep-missing-images keeps it with the size the file gives)"

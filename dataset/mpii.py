@@ -25,7 +25,7 @@ import scipy.io as sio
 
 from dataset.jsonfile import read_json, require
 from dataset.keypoint_formats import get_format
-from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout
+from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout, leaves_folder
 from dataset.sources.mpii import entry_joints
 from lib.errors import DatasetError
 
@@ -116,6 +116,8 @@ def load_mpii_json(path, *, keypoint_format: Optional[str] = None, num_joints: O
         at = f"{json_path}: record {index}"
         name = require(entry, "image", str, at, "the image's file name")
         joints = _person(entry, at)
+        if leaves_folder(name):
+            raise DatasetError(f"{at}: image: {name!r} climbs out of the image folder (..); not read")
         image_path, found = find_image([os.path.join(folder, name) for folder in folders])
         if not found:
             skips.missing(f"record {index}", image_path)

@@ -210,6 +210,15 @@ def joint_layout(keypoint_format: Optional[str], num_joints: Optional[int],
     return fmt.name, fmt.num_joints
 
 
+def leaves_folder(name: str) -> bool:
+    """Whether a relative image name climbs out of the folder it is joined to (``..``): an
+    annotation file must not point the reader at any file of the machine. Absolute names are
+    taken as the annotation's author wrote them."""
+    if os.path.isabs(name):
+        return False
+    return os.path.normpath(name).split(os.sep)[0] == os.pardir
+
+
 def find_image(candidates: Sequence[str]) -> tuple[str, bool]:
     """(path, found): the first candidate that is a file, else the first candidate and False."""
     for path in candidates:

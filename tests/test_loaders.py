@@ -578,3 +578,31 @@ def test_a_crowdpose_file_trains_as_coco17_through_the_joint_mapping(tmp_path):
     np.testing.assert_array_equal(record.joints[0, 0], [0, 0, 0])
     with pytest.raises(DatasetError, match="num_joints: expected 17"):
         load_dataset("crowdpose", tmp_path / "crowd.json", keypoint_format="coco17", num_joints=14)
+
+
+def test_image_names_that_climb_out_of_the_folder_are_not_read(tmp_path):
+    """An annotation's ../../etc/passwd is refused, in training and in conversion, before any
+    file outside the image folder is opened; absolute names stay the author's choice."""
+    from dataset.records import leaves_folder
+    from dataset.sources.kinds import read_source
+    from dataset.conversion import convert
+    from dataset.joint_mappings import identity_mapping
+
+    assert leaves_folder("../../etc/passwd") and leaves_folder("a/../../b.png")
+    assert not leaves_folder("a/../b.png") and not leaves_folder("/data/x.png")
+    secret = tmp_path / "secret.png"
+    _image(secret, 8, 8)
+    folder = tmp_path / "set" / "deeper"
+    folder.mkdir(parents=True)
+    doc = {"images": [{"id": 1, "file_name": "../../secret.png", "height": 8, "width": 8}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                            "keypoints": [4, 4, 2] + [0] * 48, "num_keypoints": 1,
+                            "bbox": [0, 0, 8, 8]}],
+           "categories": [{"id": 1, "name": "person"}]}
+    path = folder / "ann.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DatasetError, match=r"image id 1: file_name: '../../secret.png' climbs out"):
+        load_dataset("coco", path, keypoint_format="coco17")
+    source = read_source("coco", path, "coco17")
+    conversion = convert(source, identity_mapping(source.format))
+    assert conversion.images == [] and "climbs out of the image folder" in conversion.skipped[0].reason

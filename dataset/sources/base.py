@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
-from dataset.records import find_image
+from dataset.records import find_image, leaves_folder
 from lib.errors import DatasetError
 
 __all__ = ["Report", "Skipped", "SourceData", "SourceImage", "SourcePerson", "first_file", "image_folders",
@@ -107,10 +107,15 @@ def image_folders(annotation_path: str, images: Optional[str]) -> list[str]:
 
 def first_file(candidates: Sequence[str]) -> Optional[str]:
     """The absolute path of the first candidate that is a file, or None."""
-    path, found = find_image(list(candidates))
+    candidates = list(candidates)
+    if not candidates:
+        return None
+    path, found = find_image(candidates)
     return path if found else None
 
 
 def locate(names: Sequence[str], folders: Sequence[str]) -> Optional[str]:
-    """The first existing file among every folder joined with every name (names may be absolute)."""
-    return first_file([os.path.join(folder, name) for name in names for folder in folders])
+    """The first existing file among every folder joined with every name (names may be absolute;
+    a relative name that climbs out of the folder is never looked for)."""
+    return first_file([os.path.join(folder, name) for name in names if not leaves_folder(name)
+                       for folder in folders])
