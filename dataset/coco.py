@@ -8,6 +8,7 @@ annotation, labelled or not, as in DeeperCut. The ``area`` field is never needed
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections import defaultdict
 from typing import Any, Optional
@@ -17,8 +18,10 @@ import numpy as np
 from dataset.jsonfile import is_integer, numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import get_format, registered_formats
 from dataset.records import (Dataset, ImageRecord, Region, SkipLog, find_image, joint_layout,
-                             leaves_folder)
+                             leaves_folder, outside_image)
 from lib.errors import DatasetError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["image_entry", "infer_format", "load_coco", "locate_coco"]
 
@@ -181,15 +184,20 @@ def _group(anns: list, image_ids: set, where: str) -> dict:
 
 def _people(anns: list, where: str, image_id, height: int, width: int, num_joints: Optional[int],
             joints_from: str):
-    """(joints (P, J, 3), person segmentations, ignore regions, has_people) of one image."""
+    """(joints (P, J, 3), person segmentations, ignore regions, has_people, labelled joints
+    outside the image, made unlabelled) of one image."""
     people, segments, ignore = [], [], []
-    has_people = False
+    has_people, dropped = False, 0
     for ann in anns:
         at = f"{where}: image id {image_id}: annotation id {ann['id']}"
         crowd = ann.get("iscrowd", 0)
         if crowd not in (0, 1):
             raise DatasetError(f"{at}: iscrowd: expected 0 or 1, got {crowd!r}")
         rows = None if crowd else _keypoints(ann, at, num_joints, joints_from)
+        if rows is not None:
+            outside = outside_image(rows, height, width)
+            rows[outside] = 0.0
+            dropped += int(outside.sum())
         has_people = has_people or not crowd
         if rows is not None and (rows[:, 2] > 0).any():
             people.append(rows)
@@ -203,7 +211,7 @@ def _people(anns: list, where: str, image_id, height: int, width: int, num_joint
                                f"of this {reason}; found neither")
         ignore.append(region)
     joints = np.stack(people) if people else np.zeros((0, num_joints or 0, 3))
-    return joints, tuple(segments), tuple(ignore), has_people
+    return joints, tuple(segments), tuple(ignore), has_people, dropped
 
 
 def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Optional[int] = None,
@@ -243,10 +251,11 @@ def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Option
         raise DatasetError(f"{json_path}: image id {dup!r}: id: expected unique image ids, this one repeats")
     groups = _group(anns, set(ids), json_path)
     skips = SkipLog(json_path)
-    records = []
+    records, dropped = [], 0
     for image_id, file_name, height, width in entries:
-        joints, segments, ignore, has_people = _people(groups.get(image_id, []), json_path, image_id,
-                                                       height, width, count, joints_from)
+        joints, segments, ignore, has_people, outside = _people(
+            groups.get(image_id, []), json_path, image_id, height, width, count, joints_from)
+        dropped += outside
         if only_images_with_people and not has_people:
             continue
         if leaves_folder(file_name):
@@ -257,5 +266,8 @@ def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Option
             skips.missing(f"image id {image_id}", image_path)
             continue
         records.append(ImageRecord(image_path, image_id, height, width, joints, ignore, segments))
+    if dropped:
+        log.warning("%s: %d labelled joints lay outside their image and were made unlabelled",
+                    json_path, dropped)
     skipped = skips.summary(len(records) + len(skips.paths))
     return Dataset(tuple(records), format_name, json_path, count, skipped)

@@ -16,7 +16,7 @@ import numpy as np
 
 from dataset.image_size import read_image_size
 from dataset.joint_mappings import JointMapping
-from dataset.records import ImageRecord, leaves_folder
+from dataset.records import ImageRecord, leaves_folder, outside_image
 from dataset.sources.base import Report, SourceData
 from lib.errors import DatasetError
 
@@ -92,15 +92,6 @@ def box_from_joints(joints: np.ndarray, height: int, width: int,
     return float(x0), float(y0), float(max(0.0, x1 - x0)), float(max(0.0, y1 - y0))
 
 
-def _outside(joints, height: int, width: int) -> np.ndarray:
-    """Which labelled joints lie outside the image (beyond its pixels' edges by more than a
-    pixel): a typo or another image's coordinates, never a place to teach the network."""
-    joints = np.asarray(joints)
-    x, y = joints[:, 0], joints[:, 1]
-    return (joints[:, 2] > 0) & ((x < -1) | (y < -1) | (x > width) | (y > height)
-                                 | ~np.isfinite(x) | ~np.isfinite(y))
-
-
 def _size(image, keep_missing: bool) -> tuple[int, int]:
     """(height, width) of a source image; DatasetError (the reason to skip) when unusable."""
     if image.path is None:
@@ -143,7 +134,7 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
         seen[key] = image.label
         people = []
         for person in image.people:
-            outside = _outside(person.joints, height, width)
+            outside = outside_image(person.joints, height, width)
             if outside.any():
                 joints = person.joints.copy()
                 joints[outside] = 0.0

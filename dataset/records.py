@@ -210,6 +210,15 @@ def joint_layout(keypoint_format: Optional[str], num_joints: Optional[int],
     return fmt.name, fmt.num_joints
 
 
+def outside_image(joints, height: int, width: int) -> np.ndarray:
+    """Which labelled joints (J, 3) lie outside an H x W image, beyond its pixels' edges by more
+    than a pixel: a typo or another image's coordinates, never a place to teach the network."""
+    joints = np.asarray(joints)
+    x, y = joints[:, 0], joints[:, 1]
+    return (joints[:, 2] > 0) & ((x < -1) | (y < -1) | (x > width) | (y > height)
+                                 | ~np.isfinite(x) | ~np.isfinite(y))
+
+
 def leaves_folder(name: str) -> bool:
     """Whether a relative image name climbs out of the folder it is joined to (``..``): an
     annotation file must not point the reader at any file of the machine. Absolute names are

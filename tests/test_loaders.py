@@ -606,3 +606,18 @@ def test_image_names_that_climb_out_of_the_folder_are_not_read(tmp_path):
     source = read_source("coco", path, "coco17")
     conversion = convert(source, identity_mapping(source.format))
     assert conversion.images == [] and "climbs out of the image folder" in conversion.skipped[0].reason
+
+
+def test_coco_joints_outside_the_image_are_made_unlabelled(tmp_path, caplog):
+    _image(tmp_path / "a.png", 40, 50)
+    keypoints = [10, 10, 2, -50, -20, 2, 50000, 90000, 1, 49, 39, 2] + [0] * 39
+    doc = {"images": [{"id": 1, "file_name": "a.png", "height": 40, "width": 50}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                            "keypoints": keypoints, "num_keypoints": 4, "bbox": [0, 0, 50, 40]}],
+           "categories": [{"id": 1, "name": "person"}]}
+    (tmp_path / "ann.json").write_text(json.dumps(doc))
+    with caplog.at_level(logging.WARNING):
+        (record,) = load_dataset("coco", tmp_path / "ann.json", keypoint_format="coco17").records
+    np.testing.assert_array_equal(record.joints[0, :4], [[10, 10, 2], [0, 0, 0], [0, 0, 0],
+                                                         [49, 39, 2]])
+    assert "2 labelled joints lay outside their image" in caplog.text
