@@ -62,6 +62,21 @@ struct Pending {
     double ex2[kSize], ey2[kSize], cross2[kSize], dot2[kSize];
     int64_t slot[kSize];    // index into Edges::prob
     int32_t weights[kSize]; // index into Model::coef / 8 (k * J + m)
+
+    // Queues a pair from its actual offsets r1 (i's cell to j) and r2 (j's cell to i) and the
+    // predicted ones o1, o2; returns its index among the pending pairs.
+    int add(double rx1, double ry1, const double* o1, double rx2, double ry2, const double* o2) {
+        const int e = count++;
+        ex1[e] = rx1 - o1[0];
+        ey1[e] = ry1 - o1[1];
+        cross1[e] = rx1 * o1[1] - ry1 * o1[0];
+        dot1[e] = rx1 * o1[0] + ry1 * o1[1];
+        ex2[e] = rx2 - o2[0];
+        ey2[e] = ry2 - o2[1];
+        cross2[e] = rx2 * o2[1] - ry2 * o2[0];
+        dot2[e] = rx2 * o2[0] + ry2 * o2[1];
+        return e;
+    }
 };
 
 // DeeperCut's eight features (two distances, two angles and their exp(-x)) of pending pairs,
@@ -151,15 +166,7 @@ inline void build_rows(const Problem& p, const std::vector<int64_t>& block_start
                         if (ex2 * ex2 + ey2 * ey2 > tol2 * tol2) continue;
                     }
                 }
-                const int e = pending.count++;
-                pending.ex1[e] = ex1;
-                pending.ey1[e] = ey1;
-                pending.cross1[e] = rx1 * oi[1] - ry1 * oi[0];
-                pending.dot1[e] = rx1 * oi[0] + ry1 * oi[1];
-                pending.ex2[e] = ex2;
-                pending.ey2[e] = ey2;
-                pending.cross2[e] = rx2 * oj[1] - ry2 * oj[0];
-                pending.dot2[e] = rx2 * oj[0] + ry2 * oj[1];
+                const int e = pending.add(rx1, ry1, oi, rx2, ry2, oj);
                 pending.slot[e] = static_cast<int64_t>(out.prob.size());
                 pending.weights[e] = k * joints + m;
                 out.first.push_back(i);
@@ -261,19 +268,8 @@ inline void edge_features(const Problem& p, const int64_t* first, const int64_t*
             const int k = p.part[i], m = p.part[j];
             const double* oi = p.offsets + (i * joints + m) * 2;
             const double* oj = p.offsets + (j * joints + k) * 2;
-            const double rx1 = p.xy[2 * j] - p.grid_xy[2 * i];  // actual offset i -> j
-            const double ry1 = p.xy[2 * j + 1] - p.grid_xy[2 * i + 1];
-            const double rx2 = p.xy[2 * i] - p.grid_xy[2 * j];  // actual offset j -> i
-            const double ry2 = p.xy[2 * i + 1] - p.grid_xy[2 * j + 1];
-            const int slot = pending.count++;
-            pending.ex1[slot] = rx1 - oi[0];
-            pending.ey1[slot] = ry1 - oi[1];
-            pending.cross1[slot] = rx1 * oi[1] - ry1 * oi[0];
-            pending.dot1[slot] = rx1 * oi[0] + ry1 * oi[1];
-            pending.ex2[slot] = rx2 - oj[0];
-            pending.ey2[slot] = ry2 - oj[1];
-            pending.cross2[slot] = rx2 * oj[1] - ry2 * oj[0];
-            pending.dot2[slot] = rx2 * oj[0] + ry2 * oj[1];
+            pending.add(p.xy[2 * j] - p.grid_xy[2 * i], p.xy[2 * j + 1] - p.grid_xy[2 * i + 1], oi,
+                        p.xy[2 * i] - p.grid_xy[2 * j], p.xy[2 * i + 1] - p.grid_xy[2 * j + 1], oj);
         }
         detail::features(pending, f);
         for (int slot = 0; slot < pending.count; ++slot) {

@@ -92,12 +92,15 @@ inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
         out.grid_xy[2 * i + 1] = gy;
         out.xy[2 * i] = gx;
         out.xy[2 * i + 1] = gy;
-        const std::string where = " at (row, col, part) = (" + std::to_string(cell / o.width) +
-                                  ", " + std::to_string(cell % o.width) + ", " +
-                                  std::to_string(k) + ")";
+        // Where a NaN was read, for the message (built only then).
+        const auto nan_at = [&](const char* output) -> Problem {
+            return {std::string(output) + ": NaN at (row, col, part) = (" +
+                    std::to_string(cell / o.width) + ", " + std::to_string(cell % o.width) +
+                    ", " + std::to_string(k) + ")"};
+        };
         if (o.locref != nullptr) {
             const float* r = o.locref + (cell * joints + k) * 2;
-            if (std::isnan(r[0]) || std::isnan(r[1])) return {"locref: NaN" + where};
+            if (std::isnan(r[0]) || std::isnan(r[1])) return nan_at("locref");
             out.xy[2 * i] += static_cast<double>(r[0] * s.locref_stdev);
             out.xy[2 * i + 1] += static_cast<double>(r[1] * s.locref_stdev);
         }
@@ -108,7 +111,7 @@ inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
             const int64_t c = pair_index(k, m, joints);
             const float* raw = o.pairwise + (cell * channels + c) * 2;
             double* dst = out.offsets.data() + (i * joints + m) * 2;
-            if (std::isnan(raw[0]) || std::isnan(raw[1])) return {"pairwise_pred: NaN" + where};
+            if (std::isnan(raw[0]) || std::isnan(raw[1])) return nan_at("pairwise_pred");
             dst[0] = static_cast<double>(raw[0]) * o.stds[2 * c] + o.means[2 * c];
             dst[1] = static_cast<double>(raw[1]) * o.stds[2 * c + 1] + o.means[2 * c + 1];
         }
