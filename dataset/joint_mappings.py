@@ -20,7 +20,7 @@ from typing import Optional, Union
 import numpy as np
 import yaml
 
-from dataset.keypoint_formats import KeypointFormat, get_format
+from dataset.keypoint_formats import KeypointFormat, get_format, read_yaml_file
 from lib.errors import DatasetError, FormatError
 
 __all__ = ["JointMapping", "VisibilityTable", "available_mappings", "get_mapping", "identity_mapping",
@@ -153,16 +153,7 @@ def load_mapping(path, source: Optional[KeypointFormat] = None,
                  target: Optional[KeypointFormat] = None) -> JointMapping:
     """Load and validate a mapping YAML file; ``source``/``target`` stand for unregistered formats."""
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except OSError as err:
-        raise FormatError(f"{path}: cannot read joint mapping file: {err.strerror or err}") from None
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: expected a UTF-8 text (YAML) file; byte {err.start} is "
-                          f"{err.object[err.start]:#04x}") from None
-    except (yaml.YAMLError, RecursionError) as err:
-        raise FormatError(f"{path}: not valid YAML: {str(err)[:300]}") from None
+    data = read_yaml_file(path, "joint mapping")
     return _check(data, path, source, target)
 
 

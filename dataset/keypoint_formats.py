@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -32,6 +33,7 @@ __all__ = [
     "get_format",
     "is_format_file",
     "load_format",
+    "read_yaml_file",
     "register_format",
     "registered_formats",
 ]
@@ -232,28 +234,31 @@ def _check(data, source: str) -> KeypointFormat:
     )
 
 
-def _parse(text: str, source: str) -> KeypointFormat:
-    """Parse YAML text of one format declaration; ``source`` names it in error messages."""
+def _parse(text: str, source: str) -> Any:
+    """The YAML data of ``text``; FormatError naming ``source`` when it is not valid YAML."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except (yaml.YAMLError, RecursionError) as err:
         raise FormatError(f"{source}: not valid YAML: {str(err)[:300]}") from None
-    return _check(data, source)
+
+
+def read_yaml_file(path, what: str) -> Any:
+    """The YAML data of a user's file (a keypoint format, a joint mapping); FormatError naming the
+    file when it cannot be read, is not UTF-8 or not valid YAML. ``what`` names the kind of file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as err:
+        raise FormatError(f"{path}: cannot read {what} file: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise FormatError(f"{path}: expected a UTF-8 text (YAML) file; byte {err.start} is "
+                          f"{err.object[err.start]:#04x}") from None
+    return _parse(text, os.fspath(path))
 
 
 def load_format(path: str | Path) -> KeypointFormat:
     """Load and validate a user's keypoint format from a YAML file (not registered)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise FormatError(
-            f"{path}: cannot read keypoint format file: {err.strerror or err}"
-        ) from None
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: expected a UTF-8 text (YAML) file; byte {err.start} is "
-                          f"{err.object[err.start]:#04x}") from None
-    return _parse(text, str(path))
+    return _check(read_yaml_file(path, "keypoint format"), os.fspath(path))
 
 
 @functools.cache
@@ -264,7 +269,8 @@ def _bundled() -> dict[str, KeypointFormat]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        fmt = _parse(entry.read_text(encoding="utf-8"), f"dataset/formats/{entry.name}")
+        source = f"dataset/formats/{entry.name}"
+        fmt = _check(_parse(entry.read_text(encoding="utf-8"), source), source)
         if fmt.name != entry.name[: -len(".yaml")]:
             raise FormatError(
                 f"dataset/formats/{entry.name}: field 'name' is {fmt.name!r}, "
