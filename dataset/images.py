@@ -23,11 +23,13 @@ memory; downscale it first."""
 
 
 def _decode(path):
-    """The first image of the file as imageio decodes it, and its colour mode where known."""
+    """The first image of the file as imageio decodes it, CMYK converted to RGB."""
     try:
         image = np.asarray(iio.imread(path, index=0))
-        mode = iio.immeta(path, index=0).get("mode") if image.ndim == 3 else None
-        if mode == "CMYK":
+        # four channels are RGBA or CMYK; only the file's mode tells which (a second header read,
+        # so it is asked only then)
+        four = image.ndim == 3 and image.shape[2] == 4
+        if four and iio.immeta(path, index=0).get("mode") == "CMYK":
             image = np.asarray(iio.imread(path, index=0, mode="RGB"))
     except Exception as err:  # imageio raises many types for undecodable data
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__

@@ -56,10 +56,6 @@ class HeadLayout:
         """Number of ordered joint pairs J(J-1), each with two pairwise channels."""
         return self.num_joints * (self.num_joints - 1)
 
-    def pairs(self) -> np.ndarray:
-        """(J(J-1), 2): the ordered pair of each pairwise channel pair, in channel order."""
-        return pair_list(self.num_joints)
-
     def grid(self, height: int, width: int) -> tuple[int, int]:
         """Output size (h, w) for an H x W input."""
         return grid_size(height, width, self.stride)

@@ -39,7 +39,6 @@ def test_the_layout_comes_from_the_config_with_its_defaults():
     assert full.channels() == {"part_pred": 4, "locref": 8, "pairwise_pred": 24,
                                "part_pred_interm": 4}
     assert "part_pred_interm" not in full.channels(intermediate=False)
-    np.testing.assert_array_equal(full.pairs(), pair_list(4))
 
 
 @pytest.mark.parametrize("field, value", [("num_joints", 0), ("stride", 0.0), ("locref_stdev", -1.0)])
