@@ -16,7 +16,7 @@ import numpy as np
 
 from dataset.image_size import read_image_size
 from dataset.joint_mappings import JointMapping
-from dataset.records import ImageRecord, leaves_folder, outside_image
+from dataset.records import ImageRecord, box_region, leaves_folder, outside_image, segmentation_region
 from dataset.sources.base import Report, SourceData
 from lib.errors import DatasetError
 
@@ -52,6 +52,8 @@ class OutputImage:
     width: int
     people: list
     found: bool = True
+    source_id: Any = None
+    """The source's own id of the image (an integer or a string), or None."""
 
 
 @dataclass
@@ -92,16 +94,20 @@ def box_from_joints(joints: np.ndarray, height: int, width: int,
     return float(x0), float(y0), float(max(0.0, x1 - x0)), float(max(0.0, y1 - y0))
 
 
-def _size(image, keep_missing: bool) -> tuple[int, int]:
-    """(height, width) of a source image; DatasetError (the reason to skip) when unusable."""
+def _size(image, keep_missing: bool, read_sizes: bool) -> tuple[int, int]:
+    """(height, width) of a source image, from its header unless ``read_sizes`` is false and the
+    source gives one; DatasetError (the reason to skip) when unusable."""
     if image.path is None:
         if leaves_folder(image.file_name):
             raise DatasetError(f"file_name {image.file_name}: climbs out of the image folder (..); "
                                f"not read")
         if keep_missing and image.size is not None:
             return image.size
-        hint = "" if image.size is None else " (--keep-missing-images keeps it with the size the file gives)"
+        hint = ("" if image.size is None else
+                " (convert-dataset --keep-missing-images keeps it with the size the file gives)")
         raise DatasetError(f"image file {image.file_name} not found{hint}")
+    if not read_sizes and image.size is not None:
+        return tuple(image.size)
     size = read_image_size(image.path)
     if image.size is not None and tuple(image.size) != size:
         raise DatasetError(f"size: the annotations give {image.size[1]} x {image.size[0]} pixels (width x "
@@ -109,21 +115,36 @@ def _size(image, keep_missing: bool) -> tuple[int, int]:
     return size
 
 
+def _segmentation_box(person, height: int, width: int) -> Optional[tuple[float, float, float, float]]:
+    """x, y, w, h around a person's segmentation, or None when it has none."""
+    region = segmentation_region(person.segmentation, person.label, height, width, person.label)
+    if region is None:
+        return None
+    from pycocotools import mask as mask_utils
+
+    return tuple(float(v) for v in mask_utils.toBbox(region.rle(height, width)))
+
+
 def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: bool = False,
-            margin: float = DEFAULT_MARGIN) -> Conversion:
-    """Map ``source`` through ``mapping`` (whose source format must be the source's)."""
+            margin: float = DEFAULT_MARGIN, read_sizes: bool = True) -> Conversion:
+    """Map ``source`` through ``mapping`` (whose source format must be the source's).
+
+    ``read_sizes`` false trusts the sizes the source gives instead of reading every image's
+    header (training from a large COCO file).
+    """
     if mapping.source.joints != source.format.joints:
         raise DatasetError(f"{source.path}: the joint mapping {mapping.origin} reads format {mapping.source.name!r}, "
                            f"the file is in {source.format.name!r}")
     report = Report(source.path)
-    keep_image_ids = bool(source.images) and all(i.source_id is not None for i in source.images)
+    keep_image_ids = bool(source.images) and all(isinstance(i.source_id, int) and not isinstance(i.source_id, bool)
+                                                 for i in source.images)
     all_people = [p for i in source.images for p in i.people]
     keep_ann_ids = bool(all_people) and all(p.source_id is not None for p in all_people) \
         and len({p.source_id for p in all_people}) == len(all_people)
     images, seen, next_ann, dropped = [], {}, 1, []
     for position, image in enumerate(source.images, start=1):
         try:
-            height, width = _size(image, keep_missing_images)
+            height, width = _size(image, keep_missing_images, read_sizes)
         except DatasetError as err:
             report.skip(image.label, str(err))
             continue
@@ -140,9 +161,11 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
                 joints[outside] = 0.0
                 person = replace(person, joints=joints)
                 dropped.append((person.label, int(outside.sum())))
-            bbox = person.bbox or box_from_joints(person.joints, height, width, margin)
+            bbox = (person.bbox or box_from_joints(person.joints, height, width, margin)
+                    or _segmentation_box(person, height, width))
             if bbox is None:
-                report.skip(person.label, "no labelled joint and no box: nothing says where this person is")
+                report.skip(person.label, "no labelled joint, box or segmentation: nothing says where "
+                                          "this person is")
                 continue
             ann_id = person.source_id if keep_ann_ids else next_ann
             next_ann += 1
@@ -151,7 +174,8 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
                                        person.segmentation))
         image_id = image.source_id if keep_image_ids else position
         path = image.path or image.file_name
-        images.append(OutputImage(image_id, path, height, width, people, image.path is not None))
+        images.append(OutputImage(image_id, path, height, width, people, image.path is not None,
+                                  image.source_id))
     if dropped:
         report.note(f"{sum(n for _, n in dropped)} labelled joints of {len(dropped)} people lay "
                     f"outside their image and were dropped (made unlabelled); the first: "
@@ -161,12 +185,27 @@ def convert(source: SourceData, mapping: JointMapping, *, keep_missing_images: b
 
 
 def image_records(conversion: Conversion) -> list[ImageRecord]:
-    """The converted images as ImageRecords (people with labelled target joints only)."""
+    """The converted images as ImageRecords: people with labelled target joints (with their
+    segmentations), and crowds and people without labelled joints as areas the loss ignores
+    (their segmentation, else their box). Ids are the source's where every image has one."""
+    source_ids = bool(conversion.images) and all(i.source_id is not None for i in conversion.images)
     records = []
     for image in conversion.images:
-        joints = [p.joints for p in image.people if not p.iscrowd and p.num_keypoints]
+        joints, segments, ignore = [], [], []
+        for person in image.people:
+            label = f"{image.path}: annotation id {person.ann_id}"
+            kind = ("crowd" if person.iscrowd else "person" if person.num_keypoints
+                    else "person without labelled keypoints")
+            origin = f"{label} ({kind})"
+            region = segmentation_region(person.segmentation, label, image.height, image.width, origin)
+            if kind == "person":
+                joints.append(person.joints)
+                segments.append(region)
+            else:
+                ignore.append(region or box_region(person.bbox, origin))
         array = np.stack(joints) if joints else np.zeros((0, conversion.mapping.target.num_joints, 3))
-        records.append(ImageRecord(os.path.abspath(image.path) if image.found else image.path, image.image_id,
-                                   image.height, image.width, array))
+        records.append(ImageRecord(os.path.abspath(image.path) if image.found else image.path,
+                                   image.source_id if source_ids else image.image_id,
+                                   image.height, image.width, array, tuple(ignore),
+                                   tuple(segments) if any(s is not None for s in segments) else ()))
     return records
-

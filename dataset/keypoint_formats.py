@@ -315,6 +315,13 @@ def get_format(name: str) -> KeypointFormat:
     return registry[name]
 
 
+def unnamed_format(joints: tuple) -> KeypointFormat:
+    """A format known only by its joint names (a file or config that names no registered one):
+    no flip pairs, no skeleton, and COCO's median body sigma for every joint."""
+    names = tuple(str(j) for j in joints)
+    return KeypointFormat("", f"{len(names)} joints named by the data", names, (), (), (0.072,) * len(names))
+
+
 def register_format(fmt: KeypointFormat, replace: bool = False) -> KeypointFormat:
     """Validate ``fmt`` and make it available to :func:`get_format` under ``fmt.name``.
 

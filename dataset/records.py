@@ -14,10 +14,12 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
+from dataset.jsonfile import is_integer, numbers
 from dataset.keypoint_formats import get_format
 from lib.errors import DatasetError, FormatError
 
-__all__ = ["Dataset", "ImageRecord", "Region", "SkipLog", "find_image", "joint_layout"]
+__all__ = ["Dataset", "ImageRecord", "Region", "SkipLog", "box_region", "find_image", "joint_layout",
+           "leaves_folder", "outside_image", "segmentation_region"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,50 @@ class Region:
         from pycocotools import mask as mask_utils
 
         return mask_utils.decode(self.rle(height, width)).astype(bool)
+
+
+def segmentation_region(seg: Any, at: str, height: int, width: int, origin: str) -> Optional[Region]:
+    """A COCO ``segmentation`` value (polygons or RLE) of an H x W image as a Region, or None when
+    empty; DatasetError naming ``at`` and the field when malformed."""
+    if seg is None or seg == [] or seg == {}:
+        return None
+    if isinstance(seg, list):
+        polygons = []
+        for k, poly in enumerate(seg):
+            coords = numbers(poly, at, f"segmentation[{k}]",
+                             expected="a polygon: a flat list of x, y numbers")
+            if len(coords) % 2:
+                raise DatasetError(f"{at}: segmentation[{k}]: expected an even number of coordinates "
+                                   f"(x, y pairs), got {len(coords)}")
+            if len(coords) >= 6:  # fewer than three corners enclose no pixel
+                polygons.append(tuple(float(c) for c in coords))
+        return Region("polygons", tuple(polygons), origin) if polygons else None
+    if isinstance(seg, dict):
+        counts = seg.get("counts")
+        size = seg.get("size")
+        if not (isinstance(size, list) and len(size) == 2 and all(is_integer(s) for s in size)):
+            raise DatasetError(f"{at}: segmentation.size: expected [height, width] of the RLE, got {size!r}")
+        if [int(s) for s in size] != [height, width]:
+            raise DatasetError(f"{at}: segmentation.size: expected [{height}, {width}] (the image's height "
+                               f"and width), got {size}")
+        if isinstance(counts, list):
+            runs = numbers(counts, at, "segmentation.counts", expected="a list of run lengths")
+            if (runs < 0).any() or (runs != np.round(runs)).any() or runs.sum() != height * width:
+                raise DatasetError(f"{at}: segmentation.counts: expected non-negative integer run lengths "
+                                   f"adding up to {height} x {width} = {height * width} pixels")
+            return Region("rle", (tuple(int(r) for r in runs), (height, width)), origin)
+        if isinstance(counts, str):
+            return Region("rle", (counts, (height, width)), origin)
+        raise DatasetError(f"{at}: segmentation.counts: expected a compressed RLE string or a list of run "
+                           f"lengths, got {type(counts).__name__}")
+    raise DatasetError(f"{at}: segmentation: expected a list of polygons or an RLE object, "
+                       f"got {type(seg).__name__}")
+
+
+def box_region(bbox: Optional[Sequence[float]], origin: str) -> Optional[Region]:
+    """An x, y, width, height box (already checked) as a Region, or None when there is none."""
+    return None if bbox is None else Region("box", tuple(float(b) for b in bbox), origin)
+
 
 
 @dataclass(frozen=True, eq=False)

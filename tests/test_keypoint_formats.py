@@ -343,3 +343,12 @@ def test_get_format_reads_a_yaml_file_as_well_as_a_name(tmp_path):
     assert "tripod" not in registered_formats()  # read, not registered
     with pytest.raises(FormatError, match="absent.yaml"):
         get_format(str(tmp_path / "absent.yaml"))
+
+
+def test_an_unnamed_format_keeps_the_names_and_mirrors_nothing():
+    from dataset.keypoint_formats import unnamed_format
+
+    fmt = unnamed_format(("snout", "tail"))
+    assert fmt.joints == ("snout", "tail") and fmt.num_joints == 2 and fmt.name == ""
+    np.testing.assert_array_equal(fmt.flip_index, [0, 1])
+    assert fmt.skeleton == () and fmt.sigmas_array().shape == (2,) and (fmt.sigmas_array() > 0).all()

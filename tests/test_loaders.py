@@ -3,6 +3,7 @@ import copy
 import json
 import logging
 import os
+import re
 
 import imageio.v3 as iio
 import numpy as np
@@ -332,10 +333,13 @@ def test_missing_images_are_logged_skipped_and_counted(tmp_path, caplog):
         cases = [(load_dataset("coco", coco, keypoint_format="coco17"), str(tmp_path / "coco" / "a.png"), 0),
                  (load_dataset("default", tmp_path / "mat" / "dataset.mat"), records[0].image_path, 2),
                  (load_dataset("mpii", mpii), str(tmp_path / "mpii" / "gone.jpg"), 1)]
+    coco_data = cases.pop(0)[0]
+    assert coco_data.records == () and coco_data.skipped[0].startswith("image id 1 (a.png): image file a.png not found")
+    assert "image id 1 (a.png): image file a.png not found" in caplog.text
     for data, missing, left in cases:
         assert data.num_skipped == 1 and data.skipped == (missing,) and len(data.records) == left
         assert f"image file not found: {missing}; record skipped" in caplog.text
-    assert cases[2][0].records[0].image_path == str(tmp_path / "mpii" / "images" / "here.jpg")
+    assert cases[1][0].records[0].image_path == str(tmp_path / "mpii" / "images" / "here.jpg")
     assert "skipped 1 of 3 records whose image file is missing" in caplog.text
 
 
@@ -344,20 +348,19 @@ def test_missing_images_are_logged_skipped_and_counted(tmp_path, caplog):
 
 
 COCO_ERRORS = [
-    (lambda d: d["images"][0].pop("file_name"), r"image id 1: file_name: missing"),
-    (lambda d: d["images"][0].update(height=12.5), r"image id 1: height: expected a positive integer"),
-    (lambda d: d["images"].append(dict(d["images"][0])), r"image id 1: id: expected unique image ids"),
-    (lambda d: d.pop("images"), r"images: missing; expected a list of image entries"),
-    (lambda d: d["annotations"][0].pop("keypoints"), r"image id 1: annotation id 7: keypoints: missing"),
+    (lambda d: d["images"][0].pop("file_name"), r"images\[0\]: image id 1: file_name: missing"),
+    (lambda d: d["images"][0].update(height=12.5), r"images\[0\]: image id 1: height: expected a positive integer"),
+    (lambda d: d["images"].insert(0, dict(d["images"][0], file_name="b.png")),
+     r"images\[1\]: image id 1 repeats images\[0\]"),
     (lambda d: d["annotations"][0]["keypoints"].pop(), r"annotation id 7: keypoints: expected 51 numbers "
-                                                       r"\(17 joints x 3, from keypoint format 'coco17'\), got 50"),
+                                                       r"\(17 joints x 3: x, y, v\), got 50"),
     (lambda d: d["annotations"][0]["keypoints"].__setitem__(3, "12"),
      r"annotation id 7: keypoints\[3\]: expected a number, got '12'"),
     (lambda d: d["annotations"][0]["keypoints"].__setitem__(4, None),
      r"annotation id 7: keypoints\[4\]: expected a number, got None"),
     (lambda d: d["annotations"][0]["keypoints"].__setitem__(5, 3),
-     r"annotation id 7: keypoints\[5\]: expected visibility 0, 1 or 2 for joint 1, got 3"),
-    (lambda d: d["annotations"][0].update(image_id=99), r"annotation id 7: image_id: expected the id of an image"),
+     r"annotation id 7: keypoints of joint 1: expected a coco visibility code \(0, 1, 2\), got 3"),
+    (lambda d: d["annotations"][0].update(image_id=99), r"annotation id 7: image_id: 99 is not the id"),
     (lambda d: d["annotations"][0].pop("id"), r"annotations\[0\]: id: missing"),
     (lambda d: d["annotations"][1].update(iscrowd=2), r"annotation id 8: iscrowd: expected 0 or 1, got 2"),
     (lambda d: d["annotations"][1]["segmentation"].update(size=[10, 10]),
@@ -367,21 +370,31 @@ COCO_ERRORS = [
     (lambda d: d["annotations"][2].update(segmentation=[[1, 2, "x", 4, 5, 6]]),
      r"annotation id 9: segmentation\[0\]\[2\]: expected a number"),
     (lambda d: d["annotations"][2].update(segmentation="polygon"), r"annotation id 9: segmentation: expected a list"),
-    (lambda d: d["annotations"][3].pop("bbox"), r"annotation id 10: segmentation, bbox: expected one of them"),
+    (lambda d: d["annotations"][3].pop("bbox"), r"annotation id 10: no labelled joint, box or segmentation"),
     (lambda d: d["annotations"][3].update(bbox=[1, 2, 3]), r"annotation id 10: bbox: expected \[x, y, width"),
-    (lambda d: d.update(annotations={}), r"annotations: expected a list of annotations"),
 ]
 
 
 @pytest.mark.parametrize("mutate, message", COCO_ERRORS)
-def test_coco_errors_name_file_record_and_field(tmp_path, mutate, message):
+def test_a_malformed_coco_record_is_skipped_naming_record_and_field(tmp_path, mutate, message, caplog):
+    """One bad image entry or annotation costs its image, reported with the record and the field;
+    the other images of the file still load."""
     path = _coco(tmp_path)
     data = json.loads(open(path).read())
+    good = {"id": 2, "file_name": "good.png", "height": H, "width": W}
+    _image(tmp_path / "good.png", H, W)
     mutate(data)
+    data["images"].append(good)
+    data["annotations"].append({"id": 70, "image_id": 2, "iscrowd": 0, "keypoints": [5, 5, 2] + [0] * 48,
+                                "bbox": [0, 0, 10, 10]})
     with open(path, "w") as f:
         json.dump(data, f)
-    with pytest.raises(DatasetError, match=r"person_keypoints\.json: .*" + message):
-        load_coco(path, keypoint_format="coco17")
+    with caplog.at_level(logging.WARNING):
+        loaded = load_coco(path, keypoint_format="coco17")
+    image_kept = any(s in message for s in ("no labelled joint", "image_id: 99", "annotations\\[0\\]"))
+    assert [r.image_id for r in loaded.records] == ([1, 2] if image_kept else [2])
+    assert loaded.num_skipped >= 1 and any(re.search(message, s) for s in loaded.skipped), loaded.skipped
+    assert re.search(r"person_keypoints\.json: .*" + message, caplog.text)
 
 
 def test_coco_file_and_option_errors(tmp_path):
@@ -399,10 +412,16 @@ def test_coco_file_and_option_errors(tmp_path):
         load_coco(path, keypoint_format="cocoo")
     with pytest.raises(DatasetError, match=r"num_joints: expected 17, the joint count of keypoint format 'coco17'"):
         load_coco(path, keypoint_format="coco17", num_joints=14)
-    with pytest.raises(DatasetError, match=r"annotation id 7: keypoints: expected 42 numbers \(14 joints x 3"):
-        load_coco(path, keypoint_format="crowdpose14")
+    with pytest.raises(DatasetError, match=r"bad\.json: images: missing; expected a list"):
+        bad.write_text(json.dumps({"annotations": []}))
+        load_coco(bad)
+    with pytest.raises(DatasetError, match=r"annotations: expected a list of person annotations, got dict"):
+        bad.write_text(json.dumps({"images": [], "annotations": {}}))
+        load_coco(bad, keypoint_format="coco17")
+    skipped = load_coco(path, keypoint_format="crowdpose14")
+    assert skipped.records == () and "annotation id 7: keypoints: expected 42 numbers (14 joints" in skipped.skipped[0]
     data = load_coco(path)  # names k0..k16 match no format: the count comes from the category
-    assert data.format_name is None and data.num_joints == 17
+    assert data.format_name is None and data.num_joints == 17 and len(data.records) == 1
 
 
 MPII_ERRORS = [
@@ -601,8 +620,8 @@ def test_image_names_that_climb_out_of_the_folder_are_not_read(tmp_path):
            "categories": [{"id": 1, "name": "person"}]}
     path = folder / "ann.json"
     path.write_text(json.dumps(doc))
-    with pytest.raises(DatasetError, match=r"image id 1: file_name: '../../secret.png' climbs out"):
-        load_dataset("coco", path, keypoint_format="coco17")
+    refused = load_dataset("coco", path, keypoint_format="coco17")
+    assert refused.records == () and "file_name ../../secret.png: climbs out" in refused.skipped[0]
     source = read_source("coco", path, "coco17")
     conversion = convert(source, identity_mapping(source.format))
     assert conversion.images == [] and "climbs out of the image folder" in conversion.skipped[0].reason
@@ -620,4 +639,4 @@ def test_coco_joints_outside_the_image_are_made_unlabelled(tmp_path, caplog):
         (record,) = load_dataset("coco", tmp_path / "ann.json", keypoint_format="coco17").records
     np.testing.assert_array_equal(record.joints[0, :4], [[10, 10, 2], [0, 0, 0], [0, 0, 0],
                                                          [49, 39, 2]])
-    assert "2 labelled joints lay outside their image" in caplog.text
+    assert "2 labelled joints of 1 people lay outside their image" in caplog.text

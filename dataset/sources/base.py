@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
@@ -46,7 +46,8 @@ class SourceImage:
     path: Optional[str]
     people: list
     size: Optional[tuple[int, int]] = None
-    source_id: Optional[int] = None
+    source_id: Optional[Union[int, str]] = None
+    """The source's id of the image (written only when every image has an integer one)."""
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,18 @@ that person would teach the person as background.
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from dataset.coco import image_entry
 from dataset.joint_mappings import visibility_table
-from dataset.jsonfile import numbers, read_json, require
+from dataset.jsonfile import numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import KeypointFormat
+from dataset.records import segmentation_region
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
 from lib.errors import DatasetError
 
-__all__ = ["WHOLEBODY_PARTS", "keypoint_rows", "read_coco_style", "read_cocowholebody"]
+__all__ = ["WHOLEBODY_PARTS", "image_entry", "keypoint_rows", "read_coco_style", "read_cocowholebody"]
 
 # COCO-WholeBody's lists in cocowholebody133 order: field, joints, visibility layout, valid flag.
 WHOLEBODY_PARTS = (
@@ -33,6 +33,17 @@ WHOLEBODY_PARTS = (
 KeypointReader = Callable[[dict, str], np.ndarray]
 
 
+def image_entry(image: Any, index: int, where: str = "") -> tuple[Any, str, int, int]:
+    """(id, file_name, height, width) of entry ``index`` of a COCO file's ``images``; the one check
+    of an image entry, for training and conversion alike. ``where`` prefixes messages."""
+    prefix = f"{where}: " if where else ""
+    at = f"{prefix}images[{index}]"
+    image_id = require(image, "id", (int, str), at, "an integer or string image id")
+    at = f"{prefix}image id {image_id}"
+    file_name = require(image, "file_name", str, at, "the image's file name")
+    return (image_id, file_name, *pixel_size(image, at))
+
+
 def keypoint_rows(values, count: int, layout: str, where: str, field: str = "keypoints") -> np.ndarray:
     """(count, 3) x, y, COCO v from a flat x, y, v list whose codes follow ``layout``."""
     flat = numbers(values, where, field, 3 * count, f"{3 * count} numbers ({count} joints x 3: x, y, v)")
@@ -42,11 +53,16 @@ def keypoint_rows(values, count: int, layout: str, where: str, field: str = "key
     return rows
 
 
+def _called(fmt: KeypointFormat) -> str:
+    """How messages name a format."""
+    return f"keypoint format {fmt.name!r}" if fmt.name else f"the {fmt.num_joints} joints the data names"
+
+
 def _person_categories(data: dict, path: str, expected: tuple, fmt: KeypointFormat) -> Optional[set]:
     """Ids of the person categories (None: no categories, every annotation is a person).
 
-    A category that lists keypoint names must list ``expected``: other names mean the file is
-    in another layout than the one declared.
+    A category that lists keypoint names must list ``expected`` (unless empty): other names mean
+    the file is in another layout than the one declared.
     """
     categories = data.get("categories")
     if categories is None:
@@ -58,18 +74,20 @@ def _person_categories(data: dict, path: str, expected: tuple, fmt: KeypointForm
         if not isinstance(cat, dict):
             raise DatasetError(f"{path}: categories[{k}]: expected an object, got {type(cat).__name__}")
         names = cat.get("keypoints")
-        if isinstance(names, list) and names and tuple(names) != expected:
+        if expected and isinstance(names, list) and names and tuple(names) != expected:
             raise DatasetError(
-                f"{path}: categories[{k}].keypoints: expected the joints of keypoint format {fmt.name!r} "
+                f"{path}: categories[{k}].keypoints: expected the joints of {_called(fmt)} "
                 f"({len(expected)}: {', '.join(expected[:6])}, ...), got {len(names)} names "
-                f"({', '.join(map(str, names[:6]))}, ...); give the --from / --format that matches the file")
+                f"({', '.join(map(str, names[:6]))}, ...); give the keypoint format that matches the file")
         if isinstance(names, list) or cat.get("name") == "person":
             ids.add(cat.get("id"))
     return ids or None
 
 
-def _person(ann: dict, where: str, fmt: KeypointFormat, read_keypoints: KeypointReader) -> SourcePerson:
-    """One annotation as a SourcePerson; DatasetError naming the field when unusable."""
+def _person(ann: dict, where: str, fmt: KeypointFormat, read_keypoints: KeypointReader,
+            size: tuple[int, int]) -> SourcePerson:
+    """One annotation of an image of ``size`` (H, W) as a SourcePerson; DatasetError naming the
+    field when unusable."""
     crowd = ann.get("iscrowd", 0)
     if crowd not in (0, 1) or isinstance(crowd, bool):
         raise DatasetError(f"{where}: iscrowd: expected 0 or 1, got {crowd!r}")
@@ -90,6 +108,7 @@ def _person(ann: dict, where: str, fmt: KeypointFormat, read_keypoints: Keypoint
     segmentation = ann.get("segmentation")
     if segmentation in ([], {}, [[]]):
         segmentation = None
+    segmentation_region(segmentation, where, *size, where)
     ann_id = ann["id"]
     return SourcePerson(joints, where, bbox, area, int(crowd), segmentation,
                         ann_id if isinstance(ann_id, int) else None)
@@ -97,12 +116,16 @@ def _person(ann: dict, where: str, fmt: KeypointFormat, read_keypoints: Keypoint
 
 def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
                     layout: str = "coco", read_keypoints: Optional[KeypointReader] = None,
-                    category_joints: Optional[tuple] = None, data=None) -> SourceData:
-    """Read a COCO-style keypoint JSON whose ``keypoints`` are in ``fmt``, with COCO visibility.
+                    category_joints: Optional[tuple] = None, data=None,
+                    folders: Optional[Sequence[str]] = None) -> SourceData:
+    """Read a COCO-style keypoint JSON whose ``keypoints`` are in ``fmt``, with COCO visibility:
+    the one parser of such files, for conversion and training alike.
 
     ``read_keypoints(annotation, where)`` reads other layouts (COCO-WholeBody), and
-    ``category_joints`` are the names the person category must list (default: ``fmt``'s joints);
-    ``data`` is the file's parsed JSON when the caller has read it already.
+    ``category_joints`` are the names the person category must list (default: ``fmt``'s joints;
+    empty: any); ``data`` is the file's parsed JSON when the caller has read it already;
+    ``folders`` are where to look for images (default: see image_folders). A file without
+    ``annotations`` (COCO's image info) gives images without people.
     """
     path = os.path.abspath(path)
     report = Report(path)
@@ -111,11 +134,17 @@ def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None
         raise DatasetError(f"{path}: expected a COCO object with images, annotations and categories, "
                            f"got {type(data).__name__}")
     entries = require(data, "images", list, path, "a list of image entries")
-    anns = require(data, "annotations", list, path, "a list of person annotations")
-    person_ids = _person_categories(data, path, category_joints or fmt.joints, fmt)
+    anns = data.get("annotations", [])
+    if not isinstance(anns, list):
+        raise DatasetError(f"{path}: annotations: expected a list of person annotations, "
+                           f"got {type(anns).__name__}")
+    if "annotations" not in data:
+        report.note("no annotations: every image is without people")
+    person_ids = _person_categories(data, path, fmt.joints if category_joints is None else category_joints,
+                                    fmt)
     read_keypoints = read_keypoints or (lambda ann, where: keypoint_rows(ann["keypoints"], fmt.num_joints,
                                                                          layout, where))
-    folders = image_folders(path, images)
+    folders = image_folders(path, images) if folders is None else list(folders)
 
     order, info = [], {}
     for k, entry in enumerate(entries):
@@ -150,7 +179,7 @@ def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None
             report.skip(where, f"image_id: {image_id!r} is not the id of a usable image in images")
             continue
         try:
-            people[image_id].append(_person(ann, where, fmt, read_keypoints))
+            people[image_id].append(_person(ann, where, fmt, read_keypoints, info[image_id][2]))
         except DatasetError as err:
             bad.setdefault(image_id, f"{where}: {reason(err, where)}")
     if other_categories:
@@ -163,8 +192,7 @@ def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None
         if image_id in bad:
             report.skip(label, bad[image_id])
             continue
-        result.append(SourceImage(label, name, locate([name], folders), people[image_id], size,
-                                  image_id if isinstance(image_id, int) else None))
+        result.append(SourceImage(label, name, locate([name], folders), people[image_id], size, image_id))
     return SourceData(path, layout, fmt, result, report.skipped, report.notes)
 
 
