@@ -96,8 +96,8 @@ def _format(data: Any, json_path: str, keypoint_format: Optional[str], num_joint
     the first annotation. A format the config names is taken at its word: the category's names
     may be spelled otherwise, as long as the count of keypoints fits."""
     format_name, count = joint_layout(keypoint_format, num_joints, json_path)
-    if format_name is not None:
-        return get_format(format_name), format_name, False
+    if format_name is not None:  # the name a format file declares is not registered: read the file
+        return get_format(keypoint_format), format_name, False
     categories = data.get("categories")
     if count is None:
         format_name, count = infer_format(categories)

@@ -640,3 +640,19 @@ def test_coco_joints_outside_the_image_are_made_unlabelled(tmp_path, caplog):
     np.testing.assert_array_equal(record.joints[0, :4], [[10, 10, 2], [0, 0, 0], [0, 0, 0],
                                                          [49, 39, 2]])
     assert "2 labelled joints of 1 people lay outside their image" in caplog.text
+
+
+def test_a_coco_file_in_the_users_own_format_file_loads(tmp_path):
+    """A keypoint_format given as a YAML path (the own-data walkthrough) reads the file, not a
+    registered name."""
+    (tmp_path / "critter.yaml").write_text("name: critter\njoints: [snout, left_paw, right_paw]\n"
+                                           "flip_pairs: [[1, 2]]\nskeleton: [[0, 1], [0, 2]]\n")
+    _image(tmp_path / "a.png", H, W)
+    doc = {"images": [{"id": 1, "file_name": "a.png", "height": H, "width": W}],
+           "annotations": [{"id": 1, "image_id": 1, "iscrowd": 0, "keypoints": [5, 6, 2, 7, 8, 2, 0, 0, 0],
+                            "bbox": [0, 0, 20, 20]}],
+           "categories": [{"id": 1, "name": "critter", "keypoints": ["snout", "left_paw", "right_paw"]}]}
+    (tmp_path / "all.json").write_text(json.dumps(doc))
+    data = load_dataset("coco", tmp_path / "all.json", keypoint_format=str(tmp_path / "critter.yaml"))
+    assert data.format_name == "critter" and data.num_joints == 3
+    np.testing.assert_array_equal(data.records[0].joints[0], [[5, 6, 2], [7, 8, 2], [0, 0, 0]])
