@@ -38,6 +38,41 @@ def draw_people(image, poses, skeleton, min_score=0.0, thickness=None, colors=No
     return out
 
 
+def track_colors(track_ids):
+    """An RGB colour per track id that never changes along a video: the palette by id, so a person
+    keeps its colour whoever else enters or leaves."""
+    return [_PALETTE[int(t) % len(_PALETTE)] if int(t) < len(_PALETTE) else
+            tuple(round(255 * c) for c in colorsys.hsv_to_rgb((int(t) * 0.618034) % 1.0, 0.85, 0.95))
+            for t in track_ids]
+
+
+def track_centres(poses, min_score=0.0):
+    """(K, 2) mean of each person's joints scoring above ``min_score`` (NaN for none): the point a
+    trail follows."""
+    poses = np.asarray(poses, np.float64).reshape(len(poses), -1, 3)
+    shown = poses[:, :, 2] > min_score
+    counts = shown.sum(axis=1)
+    sums = (poses[:, :, :2] * shown[:, :, None]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts[:, None] > 0, sums / counts[:, None], np.nan)
+
+
+def draw_tracks(image, track_ids, poses, skeleton, trails=None, min_score=0.0):
+    """A copy of the RGB ``image`` with each person (K, J, 3) drawn in its track's colour and, from
+    ``trails`` (track id -> list of recent (x, y) centres, oldest first), a fading trail."""
+    colors = track_colors(track_ids)
+    out = draw_people(image, poses, skeleton, min_score, colors=colors)
+    size = max(1, round(min(image.shape[:2]) / 240))
+    for track, color in zip(track_ids, colors):
+        points = [p for p in (trails or {}).get(int(track), ()) if np.isfinite(p).all()]
+        for k in range(1, len(points)):
+            weight = k / len(points)
+            shade = tuple(int(round(255 + (c - 255) * weight)) for c in color)
+            cv2.line(out, tuple(np.round(points[k - 1]).astype(int)), tuple(np.round(points[k]).astype(int)),
+                     shade, size, cv2.LINE_AA)
+    return out
+
+
 def scoremap_overlay(image, scmap):
     """The image dimmed, with the max over joints of a score map (h, w, J) upsampled in red."""
     height, width = image.shape[:2]

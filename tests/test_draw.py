@@ -63,3 +63,33 @@ def test_writing_into_a_missing_folder_names_the_path(tmp_path):
     with pytest.raises(OSError, match="missing"):
         save_multi_person_figure(tmp_path / "missing" / "m.png", np.zeros((8, 8, 3), np.uint8),
                                  np.zeros((0, 2, 3)), [], "none")
+
+
+def test_track_colors_follow_the_id_not_the_order():
+    from multiperson.draw import track_colors
+
+    first, second = track_colors([3, 12]), track_colors([12, 40, 3])
+    assert first[0] == second[2] and first[1] == second[0]
+    assert len(set(track_colors(range(30)))) == 30
+    assert all(isinstance(v, int) and 0 <= v <= 255 for c in track_colors(range(30)) for v in c)
+
+
+def test_track_centres_average_the_shown_joints():
+    from multiperson.draw import track_centres
+
+    poses = np.array([[[0, 0, 0.9], [10, 4, 0.8], [100, 100, 0.1]], [[5, 5, 0.0], [6, 6, 0.0], [7, 7, 0.0]]])
+    centres = track_centres(poses, min_score=0.5)
+    np.testing.assert_allclose(centres[0], [5, 2])
+    assert np.isnan(centres[1]).all()
+
+
+def test_draw_tracks_draws_the_person_and_its_trail_in_its_colour():
+    from multiperson.draw import draw_tracks, track_colors
+
+    image = np.zeros((60, 80, 3), np.uint8)
+    pose = np.array([[[40, 10, 1.0], [40, 40, 1.0]]])
+    out = draw_tracks(image, [7], pose, [(0, 1)], trails={7: [(5.0, 55.0), (25.0, 55.0), (45.0, 55.0)]})
+    color = np.array(track_colors([7])[0])
+    assert (out[25, 40] == color).all()                      # the limb, in the track's colour
+    assert out[55, 35].any() and not out[55, 60].any()       # the trail runs where the person was
+    assert (image == 0).all()                                # the input is untouched
