@@ -31,6 +31,8 @@ EXPECTED_JOINTS = {
     "halpe26": 26,
     "halpe136": 136,
     "cocowholebody133": 133,
+    "posetrack18": 17,
+    "posetrack15": 15,
 }
 BUNDLED = sorted(EXPECTED_JOINTS)
 

@@ -15,6 +15,7 @@ from dataset.sources.coco_style import read_coco_style, read_cocowholebody
 from dataset.sources.deeplabcut import read_deeplabcut_csv
 from dataset.sources.mpii import read_deepercut_mat, read_mpii_json
 from dataset.sources.ochuman_native import read_ochuman_native
+from dataset.sources.posetrack import read_posetrack_source
 from lib.errors import DatasetError
 
 __all__ = ["SOURCES", "SourceKind", "keypoint_format", "read_source"]
@@ -51,6 +52,10 @@ SOURCES = {
                                 "DeeperCut's dataset.mat; format: --format, else mpii14 (DeeperCut's MPII)"),
     "deeplabcut": SourceKind(read_deeplabcut_csv, None, False,
                              "DeepLabCut labeled-data CSV; --format names the keypoint format (required)"),
+    "posetrack": SourceKind(read_posetrack_source, "posetrack18", False,
+                            "PoseTrack 2017 (annolist) or 2018 (COCO-like, track_id) video annotations, labelled "
+                            "frames only; format: the file's (posetrack15 for 2017, the joints the 2018 category "
+                            "names)"),
 }
 
 
