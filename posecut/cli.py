@@ -434,6 +434,31 @@ def cmd_predict(args):
     return 0
 
 
+def cmd_evaluate_tracks(args):
+    import json
+
+    from dataset.coco_eval import format_metrics_table
+    from multiperson.track_metrics import format_tracking_table
+    from posecut.track_eval import evaluate_track_files
+
+    result = evaluate_track_files(args.ground_truth, args.predictions, args.threshold)
+    print(format_tracking_table(result.tracking))
+    print()
+    print(format_metrics_table(result.ap, "per-frame keypoint AP (labelled frames)"))
+    if args.output:
+        total = result.tracking.total
+        with open(args.output, "w", encoding="utf-8") as f:
+            json.dump({"tracking": {row.name: row._asdict() for row in (*result.tracking.joints, total)},
+                       "ap": result.ap, "skipped": result.skipped}, f, indent=1, default=float)
+        print(f"wrote {args.output}")
+    if result.skipped:
+        print(f"skipped {len(result.skipped)}:", file=sys.stderr)
+        for reason in result.skipped:
+            print(f"  {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_split(args):
     _existing(args.annotations, "a COCO keypoint JSON to split")
     from dataset.split import write_split
@@ -581,6 +606,16 @@ def build_parser(command=None):
                               "filterpredictions")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
+    tracks = sub.add_parser("evaluate-tracks",
+                            help="PoseTrack tracking metrics (MOTA per joint, MOTP, precision, "
+                                 "recall, ID switches, IDF1) and per-frame AP of tracking results")
+    tracks.add_argument("ground_truth", help="PoseTrack 2017/2018 JSON, or a folder of them")
+    tracks.add_argument("predictions", help="results in PoseTrack JSON (as `posecut track` writes), "
+                                            "or a folder of them; videos pair by file name")
+    tracks.add_argument("--threshold", type=float, default=0.5,
+                        help="a joint matches within this many head sizes (default %(default)s, PCKh)")
+    tracks.add_argument("--output", help="also write the figures as JSON here")
+    tracks.set_defaults(func=cmd_evaluate_tracks)
     split = sub.add_parser("split", help="a held-out split of a COCO keypoint JSON by image, "
                                          "fixed by the seed: train.json and test.json")
     split.add_argument("annotations", help="COCO keypoint JSON")
