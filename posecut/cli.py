@@ -7,6 +7,7 @@ import argparse
 import difflib
 import os
 import sys
+import time
 
 from lib.errors import PosecutError
 
@@ -348,15 +349,147 @@ BUNDLED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
                              "models", "synthetic_multi")
 
 
-def cmd_predict(args):
-    from posecut.config import load_config
-    from posecut.inputs import list_inputs
-
+def _predict_config(args):
+    """(config path, weights) of predict and track: --config, else ./pose_cfg.yaml, else the
+    bundled model's (with its weights)."""
     bundled = os.path.join(BUNDLED_MODEL, "pose_cfg.yaml")
     config = args.config or (DEFAULT_CONFIG if os.path.isfile(DEFAULT_CONFIG) else bundled)
     weights = args.weights
     if weights is None and os.path.abspath(config) == bundled:
         weights = os.path.join(BUNDLED_MODEL, "model", "weights")
+    return config, weights
+
+
+def cmd_fit_temporal(args):
+    from posecut.config import load_config
+    from posecut.track_eval import posetrack_files
+    from posecut.tracking_run import temporal_model_path, track_settings_from_config
+
+    cfg = load_config(_config_path(args.config))
+    if not cfg.pairwise_predict:
+        raise PosecutError(f"{cfg.source}: pairwise_predict: tracking groups part candidates with the "
+                           f"pairwise head (true), got false")
+    clips = [f for path in args.clips for f in posetrack_files(path)]
+    settings = track_settings_from_config(cfg)
+    out = temporal_model_path(cfg, args.output)
+    _network_or_oracle(cfg, args)
+    _start_tensorflow(args)
+    from multiperson.temporal_model import save_temporal_model
+    from posecut.build import grouping_assets_from_config
+    from posecut.tracking_run import fit_temporal_on_clips
+
+    assets = grouping_assets_from_config(cfg)
+    outputs = _outputs_source(cfg, args, assets)
+    radius = args.match_radius or cfg.pos_dist_thresh
+    model, count, skipped = fit_temporal_on_clips(clips, outputs, assets, settings, radius, args.images,
+                                                  cfg.seed)
+    save_temporal_model(model, out)
+    print(f"fitted the temporal model on {count} temporal edges of {len(clips) - len(skipped)} clips "
+          f"({'oracle' if args.oracle else 'network'} outputs, max_gap {settings.max_gap}, "
+          f"{'with' if settings.flow else 'without'} optical flow); written to {out}")
+    if skipped:
+        print(f"skipped {len(skipped)} of {len(clips)} clips:", file=sys.stderr)
+        for reason in skipped:
+            print(f"  {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_track(args):
+    from posecut.config import load_config
+    from posecut.inputs import VIDEO_EXTENSIONS
+    from posecut.tracking_run import TRACKERS, temporal_model_path, track_settings_from_config
+
+    config, weights = _predict_config(args)
+    cfg = load_config(_config_path(config))
+    if not cfg.pairwise_predict:
+        raise PosecutError(f"{cfg.source}: pairwise_predict: tracking follows several people with the "
+                           f"pairwise head (true), got false; for one animal or person per frame use "
+                           f"`posecut predict VIDEO --filter-window 5`")
+    if not cfg.keypoint_format:
+        raise PosecutError(f"{cfg.source}: keypoint_format: tracking writes PoseTrack JSON, which names "
+                           f"the joints; give the keypoint format")
+    for path in args.inputs:
+        if not (os.path.isdir(path) or (os.path.isfile(path) and path.lower().endswith(VIDEO_EXTENSIONS))):
+            raise PosecutError(f"{path}: expected a video file ({', '.join(VIDEO_EXTENSIONS)}) or a "
+                               f"folder of frames")
+    settings = track_settings_from_config(cfg)
+    weights = _weights(cfg, weights)
+    model_path = None
+    if args.tracker == TRACKERS[0]:
+        model_path = temporal_model_path(cfg, args.temporal_model)
+        _existing(model_path, "the fitted temporal model: posecut fit-temporal writes it; or use "
+                              "--tracker oks")
+    _start_tensorflow(args)
+    import imageio.v2 as iio2
+    from tqdm import tqdm
+
+    from dataset.keypoint_formats import get_format
+    from dataset.posetrack import write_posetrack
+    from dataset.tracks import TrackedVideo
+    from lib.errors import DatasetError
+    from multiperson.draw import draw_tracks, track_centres
+    from multiperson.temporal_model import load_temporal_model
+    from posecut.build import grouping_assets_from_config, setup_pose_prediction
+    from posecut.predict_files import distinct_stems
+    from posecut.tracking_run import frame_source, make_tracker, sigmas_of, track_frames
+
+    assets = grouping_assets_from_config(cfg)
+    network = setup_pose_prediction(cfg, weights)
+    model = load_temporal_model(model_path) if model_path else None
+    skeleton = get_format(cfg.keypoint_format).skeleton
+    os.makedirs(args.output, exist_ok=True)
+    skipped = []
+    for path, stem in zip(args.inputs, distinct_stems(args.inputs)):
+        tracker = make_tracker(args.tracker, assets, settings, sigmas_of(cfg), model)
+        writer, names, people, trails, size = None, [], [], {}, None
+        seconds = 0.0
+        try:
+            frames, fps, count = frame_source(path)
+            if not args.no_draw:
+                writer = iio2.get_writer(os.path.join(args.output, f"{stem}_tracks.mp4"), format="FFMPEG",
+                                         fps=fps, codec="libx264", macro_block_size=1, quality=7)
+            start = time.perf_counter()
+            for name, frame, found in tqdm(track_frames(frames, network, tracker, cfg.global_scale),
+                                           desc=os.path.basename(path), unit="frame", total=count,
+                                           disable=args.no_progress):
+                seconds += time.perf_counter() - start
+                names.append(name)
+                people.append(found)
+                size = size or frame.shape[:2]
+                if writer is not None:
+                    for track, centre in zip(found.track_ids, track_centres(found.poses, 0.0)):
+                        trails.setdefault(int(track), []).append(centre)
+                        del trails[int(track)][:-args.trail]
+                    writer.append_data(draw_tracks(frame, found.track_ids, found.poses, skeleton, trails))
+                start = time.perf_counter()
+        except DatasetError as err:
+            skipped.append(str(err))
+            continue
+        finally:
+            if writer is not None:
+                writer.close()
+        if not names:
+            skipped.append(f"{path}: no frame could be read")
+            continue
+        out = write_posetrack(TrackedVideo(stem, names, people, cfg.keypoint_format),
+                              os.path.join(args.output, f"{stem}.json"), predictions=True, size=size)
+        tracks = len({int(t) for p in people for t in p.track_ids})
+        print(f"{path}: {len(names)} frames, {tracks} tracks, {len(names) / max(seconds, 1e-9):.1f} frames/s "
+              f"({args.tracker}); wrote {out}{'' if args.no_draw else ' and ' + stem + '_tracks.mp4'}")
+    if skipped:
+        print(f"skipped {len(skipped)} of {len(args.inputs)} inputs, the rest are written:", file=sys.stderr)
+        for reason in skipped:
+            print(f"  {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_predict(args):
+    from posecut.config import load_config
+    from posecut.inputs import list_inputs
+
+    config, weights = _predict_config(args)
     images, videos = list_inputs(args.inputs)
     cfg = load_config(_config_path(config))
     weights = _weights(cfg, weights)
@@ -441,7 +574,7 @@ def cmd_evaluate_tracks(args):
     from multiperson.track_metrics import format_tracking_table
     from posecut.track_eval import evaluate_track_files
 
-    result = evaluate_track_files(args.ground_truth, args.predictions, args.threshold)
+    result = evaluate_track_files(args.ground_truth, args.predictions, args.threshold, args.min_joint_score)
     print(format_tracking_table(result.tracking))
     print()
     print(format_metrics_table(result.ap, "per-frame keypoint AP (labelled frames)"))
@@ -606,6 +739,42 @@ def build_parser(command=None):
                               "filterpredictions")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
+    track = sub.add_parser("track",
+                           help="people tracked through videos and folders of frames (ArtTrack's "
+                                "spatio-temporal grouping): PoseTrack JSON with track ids and a video "
+                                "in which each person keeps a colour and a trail")
+    track.add_argument("inputs", nargs="+", help="video files, or folders of frames (in name order)")
+    track.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, else the "
+                                        "bundled model's)")
+    track.add_argument("--weights", help=WEIGHTS_HELP)
+    track.add_argument("--tracker", choices=("arttrack", "oks"), default="arttrack",
+                       help="arttrack: spatio-temporal grouping (default); oks: per-frame people "
+                            "linked by OKS, the PoseTrack baselines' tracker")
+    track.add_argument("--temporal-model", help="the fitted temporal model (default: the config's "
+                                                "temporal_model)")
+    track.add_argument("--trail", type=int, default=15, help="frames of trail drawn behind each person")
+    track.add_argument("--output", default="out/track", help="output folder")
+    track.add_argument("--no-draw", action="store_true", help="only the JSON files")
+    track.add_argument("--no-progress", action="store_true")
+    track.set_defaults(func=cmd_track)
+    fit_t = sub.add_parser("fit-temporal",
+                           help="fit the temporal model of tracking on clips with track ids "
+                                "(PoseTrack JSON and their frames)")
+    fit_t.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
+    fit_t.add_argument("--clips", nargs="+", required=True,
+                       help="PoseTrack JSON files or folders of them (python -m dataset.synthetic.clips "
+                            "writes such clips)")
+    fit_t.add_argument("--images", help="folder the clips' file names are relative to (default: beside "
+                                        "the JSON and up to two folders above it)")
+    fit_t.add_argument("--weights", help=WEIGHTS_HELP)
+    fit_t.add_argument("--oracle", action="store_true",
+                       help="fit on oracle outputs (ground truth with noise) instead of the network's")
+    fit_t.add_argument("--seed", type=int, default=1, help="seed of the oracle's noise")
+    fit_t.add_argument("--match-radius", type=float, default=None,
+                       help="pixels within which a candidate matches a labelled joint (default: "
+                            "pos_dist_thresh)")
+    fit_t.add_argument("--output", help="where to write (default: the config's temporal_model)")
+    fit_t.set_defaults(func=cmd_fit_temporal)
     tracks = sub.add_parser("evaluate-tracks",
                             help="PoseTrack tracking metrics (MOTA per joint, MOTP, precision, "
                                  "recall, ID switches, IDF1) and per-frame AP of tracking results")
@@ -614,6 +783,9 @@ def build_parser(command=None):
                                             "or a folder of them; videos pair by file name")
     tracks.add_argument("--threshold", type=float, default=0.5,
                         help="a joint matches within this many head sizes (default %(default)s, PCKh)")
+    tracks.add_argument("--min-joint-score", type=float, default=0.0,
+                        help="tracking metrics count a predicted joint above this score (default 0: "
+                             "every joint found)")
     tracks.add_argument("--output", help="also write the figures as JSON here")
     tracks.set_defaults(func=cmd_evaluate_tracks)
     split = sub.add_parser("split", help="a held-out split of a COCO keypoint JSON by image, "

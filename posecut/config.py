@@ -24,6 +24,8 @@ from lib.errors import ConfigError, FormatError
 __all__ = [
     "CONFIG_KEYS",
     "ConfigKey",
+    "MAX_COMPARED_NODES",
+    "MAX_CONFIG_BYTES",
     "PoseConfig",
     "config_from_dict",
     "config_reference",
@@ -296,6 +298,21 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "null links them all (DeeperCut)"),
     _K("edge_offset_gate_rel", FLOAT, 0.5, _at_least(0),
        "the offset gate's allowance per pixel of the predicted offset's length"),
+    _K("temporal_model", STR, "", None,
+       "file of the fitted temporal model of tracking (posecut fit-temporal writes it); empty: "
+       "temporal_model.npz beside pairwise_model_dir"),
+    _K("track_window", INT, 8, _at_least(2), "tracking: frames grouped in one spatio-temporal graph"),
+    _K("track_overlap", INT, 4, _at_least(1),
+       "tracking: frames a window shares with the one before, which carry the identities on "
+       "(less than track_window)"),
+    _K("track_max_gap", INT, 2, _at_least(0),
+       "tracking: largest frame gap of a temporal edge (less than track_window; 0: none)"),
+    _K("track_gate", FLOAT, 1.0, _positive,
+       "tracking: largest distance of a temporal edge from where optical flow moves the candidate, "
+       "in person scales per frame of gap"),
+    _K("track_flow_window", INT, 15, _at_least(0),
+       "tracking: window of OpenCV's Farneback optical flow in pixels (about a limb's width); 0 "
+       "tracks without flow"),
 )
 
 _KEYS = {k.name: k for k in CONFIG_KEYS}
@@ -503,6 +520,12 @@ class PoseConfig:
     edge_gate_stds: float = _DEFAULTS['edge_gate_stds']
     edge_offset_gate_px: Optional[float] = _DEFAULTS['edge_offset_gate_px']
     edge_offset_gate_rel: float = _DEFAULTS['edge_offset_gate_rel']
+    temporal_model: str = _DEFAULTS['temporal_model']
+    track_window: int = _DEFAULTS['track_window']
+    track_overlap: int = _DEFAULTS['track_overlap']
+    track_max_gap: int = _DEFAULTS['track_max_gap']
+    track_gate: float = _DEFAULTS['track_gate']
+    track_flow_window: int = _DEFAULTS['track_flow_window']
     source: str = dataclasses.field(default="<defaults>", compare=False)
     config_dir: Optional[str] = dataclasses.field(default=None, compare=False)
 
@@ -567,6 +590,39 @@ def config_from_dict(d: dict, source: str = "<dict>", config_dir: Optional[str] 
     return PoseConfig(**known, source=source, config_dir=config_dir)
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""Largest configuration file read (1 MiB); DeeperCut's own are about 2 KB."""
+MAX_COMPARED_NODES = 10_000
+"""Most values (aliases expanded) of a key given twice that are compared with each other; two
+larger values (a few hundred bytes of nested aliases, "billion laughs", expand to billions)
+count as different rather than being expanded."""
+
+
+def _expanded_size(root, limit: int) -> int:
+    """How many values the node tree under ``root`` holds with every alias expanded (a node
+    reached twice counts twice), counted without expanding; above ``limit`` (or a value that
+    holds itself) it is ``limit + 1``."""
+    sizes, entered, stack = {}, set(), [(root, False)]
+    while stack:
+        node, children_sized = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value))
+        if children_sized:
+            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(c)] for c in children))
+        elif id(node) in entered:  # reached again below itself: a recursive alias
+            return limit + 1
+        else:
+            entered.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children)
+    return sizes[id(root)]
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """yaml's safe loader, except that a key given twice in one mapping with different values is
     an error (yaml would keep the last value silently)."""
@@ -590,7 +646,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def _same(self, a, b) -> bool:
-        """Whether two value nodes hold the same value."""
+        """Whether two value nodes hold the same value; values of more than MAX_COMPARED_NODES
+        values (aliases expanded) are not compared, and count as different."""
+        if max(_expanded_size(a, MAX_COMPARED_NODES), _expanded_size(b, MAX_COMPARED_NODES)) \
+                > MAX_COMPARED_NODES:
+            return False
         try:
             return self.construct_object(a, deep=True) == self.construct_object(b, deep=True)
         except yaml.YAMLError:
@@ -602,9 +662,15 @@ def load_config(path: str | os.PathLike) -> PoseConfig:
     source = os.fspath(path)
     try:
         with open(source, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_CONFIG_BYTES:
+                raise ConfigError(f"{source}: not a configuration: {size} bytes, above the "
+                                  f"{MAX_CONFIG_BYTES} a configuration may have")
             data = yaml.load(f, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: a folder, not a configuration file") from None
     except OSError as e:
         raise ConfigError(f"{source}: cannot read the configuration file: {e.strerror}") from None
     except yaml.YAMLError as e:

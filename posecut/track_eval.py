@@ -78,14 +78,16 @@ def frame_ap(truth: list[TrackedVideo], predicted: list[TrackedVideo]) -> dict:
                               results, get_format(fmt).sigmas)
 
 
-def evaluate_track_files(truth_path, predicted_path, threshold: float = 0.5) -> TrackEvaluation:
+def evaluate_track_files(truth_path, predicted_path, threshold: float = 0.5,
+                         min_joint_score: float = 0.0) -> TrackEvaluation:
     """PoseTrack's tracking metrics and the per-frame AP of the prediction files at
     ``predicted_path`` against the ground truth at ``truth_path`` (files or folders, videos paired
-    by file name)."""
+    by file name); for the tracking metrics a predicted joint counts when its score exceeds
+    ``min_joint_score`` (PoseTrack submissions drop their weak joints)."""
     skipped: list = []
     truth = read_videos(truth_path, skipped)
     predicted = read_videos(predicted_path, skipped)
     if not truth:
         raise DatasetError(f"{truth_path}: no ground-truth video could be read")
-    tracking = evaluate_videos(truth, predicted, threshold=threshold)
+    tracking = evaluate_videos(truth, predicted, threshold=threshold, min_joint_score=min_joint_score)
     return TrackEvaluation(tracking, frame_ap(truth, predicted), skipped + [f"{name}: {why}" for name, why in tracking.skipped])
