@@ -11,6 +11,7 @@ import os
 import imageio.v3 as iio
 import numpy as np
 
+from dataset.image_size import frame_size
 from lib.errors import DatasetError
 
 __all__ = ["MAX_PIXELS", "read_image"]
@@ -64,10 +65,9 @@ def read_image(path):
         shape = iio.improps(path).shape
     except Exception:  # an unreadable header: decoding below says what is wrong
         shape = ()
-    if len(shape) >= 2 and int(np.prod(shape[-3:-1] if len(shape) >= 3 and shape[-1] <= 4
-                                       else shape[-2:])) > MAX_PIXELS:
-        raise DatasetError(f"{path}: image of {shape[:-1] if shape[-1] <= 4 else shape} pixels is "
-                           f"above the {MAX_PIXELS // 1_000_000} megapixels read; downscale it")
+    if len(shape) >= 2 and np.prod(frame_size(shape)) > MAX_PIXELS:
+        raise DatasetError(f"{path}: image of {frame_size(shape)} pixels is above the "
+                           f"{MAX_PIXELS // 1_000_000} megapixels read; downscale it")
     image = _decode(path)
     if image.ndim == 4 or (image.ndim == 3 and image.shape[2] > 4):
         log.warning("%s: %d pages; the first is read", path, image.shape[0])

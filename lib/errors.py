@@ -27,3 +27,8 @@ class CheckpointError(PosecutError, ValueError):
 
 class WriteError(PosecutError, OSError):
     """A result cannot be written (disk full, no permission); the message says what was kept."""
+
+
+class InputError(PosecutError, ValueError):
+    """An array or value given to the Python API has the wrong shape, type or values (NaN, a
+    negative size); the message names the function and the argument."""

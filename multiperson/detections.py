@@ -1,11 +1,15 @@
 """Candidate part detections: score-map peaks with their refined positions and predicted offsets."""
 from dataclasses import dataclass
 
+import math
+from collections.abc import Mapping
+
 import numpy as np
 
+from lib.errors import InputError
 from lib.people_cy import candidates
 
-__all__ = ["Detections", "extract_detections", "raw_arrays", "statistics"]
+__all__ = ["Detections", "check_settings", "extract_detections", "raw_arrays", "statistics"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,11 +45,16 @@ class Detections:
 def raw_arrays(raw, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(part_prob (h, w, J), locref (h, w, 2J), pairwise (h, w, 2J(J-1))) float32, contiguous, of
     one image's raw outputs (nnet.predict.PosePredictor's dict, batch axis of 1); a head the
-    network lacks comes back empty. Shapes that disagree are a ValueError naming ``caller``."""
+    network lacks comes back empty. Shapes that disagree, or values that are not numbers, are an
+    InputError naming ``caller`` and the array (NaN values are the compiled code's to find)."""
     j = num_joints
-    prob = np.asarray(raw["part_prob"], np.float32)
+    if not isinstance(raw, Mapping) or "part_prob" not in raw:
+        raise InputError(f"{caller}: raw: expected the network's outputs, a dict with 'part_prob' "
+                         f"(and 'locref', 'pairwise_pred'), got {type(raw).__name__}"
+                         + (f" with keys {sorted(map(str, raw))}" if isinstance(raw, Mapping) else ""))
+    prob = _floats(raw["part_prob"], caller, "part_prob")
     if prob.ndim != 4 or prob.shape[0] != 1 or prob.shape[3] != j or min(prob.shape[1:3]) < 1:
-        raise ValueError(f"{caller}: part_prob: expected shape (1, h, w, {j}) with h, w >= 1, "
+        raise InputError(f"{caller}: part_prob: expected shape (1, h, w, {j}) with h, w >= 1, "
                          f"got {prob.shape}")
     h, w = prob.shape[1:3]
     arrays = [np.ascontiguousarray(prob[0])]
@@ -53,12 +62,37 @@ def raw_arrays(raw, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarra
         if name not in raw:
             arrays.append(np.zeros((0, 0, 0), np.float32))
             continue
-        value = np.asarray(raw[name], np.float32)
+        value = _floats(raw[name], caller, name)
         if value.shape != (1, h, w, channels):
-            raise ValueError(f"{caller}: {name}: expected shape (1, {h}, {w}, {channels}), "
+            raise InputError(f"{caller}: {name}: expected shape (1, {h}, {w}, {channels}), "
                              f"got {value.shape}")
         arrays.append(np.ascontiguousarray(value[0]))
     return tuple(arrays)
+
+
+def _floats(values, caller: str, name: str, dtype=np.float32) -> np.ndarray:
+    """``values`` as an array of ``dtype``; InputError naming ``caller`` and ``name`` when they
+    are not numbers."""
+    try:
+        return np.asarray(values, dtype)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{caller}: {name}: expected an array of numbers ({err})") from None
+
+
+def check_settings(caller: str, stride: float, locref_stdev: float, nms_radius: float,
+                   min_score: float) -> None:
+    """InputError naming ``caller`` and the argument unless the stride and locref_stdev are
+    finite and positive, nms_radius finite and >= 0 and min_score finite: a NaN or infinite
+    setting would make the compiled code find nothing, or everything, without a word."""
+    for name, value, low in (("stride", stride, "> 0"), ("locref_stdev", locref_stdev, "> 0"),
+                             ("nms_radius", nms_radius, ">= 0"), ("min_score", min_score, None)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{caller}: {name}: expected a number, got {value!r}") from None
+        if not math.isfinite(number) or (low == "> 0" and number <= 0) or (low == ">= 0" and number < 0):
+            raise InputError(f"{caller}: {name}: expected a finite number{' ' + low if low else ''}, "
+                             f"got {value!r}")
 
 
 def statistics(means, stds, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarray]:
@@ -66,17 +100,18 @@ def statistics(means, stds, num_joints: int, caller: str) -> tuple[np.ndarray, n
     if means is None and stds is None:
         return np.zeros((0, 2)), np.zeros((0, 2))
     shape = (num_joints * (num_joints - 1), 2)
-    means, stds = np.ascontiguousarray(means, np.float64), np.ascontiguousarray(stds, np.float64)
+    means = np.ascontiguousarray(_floats(means, caller, "means", np.float64))
+    stds = np.ascontiguousarray(_floats(stds, caller, "stds", np.float64))
     if means.shape != shape or stds.shape != shape:
-        raise ValueError(f"{caller}: expected pairwise means and stds of shape {shape}, got "
+        raise InputError(f"{caller}: expected pairwise means and stds of shape {shape}, got "
                          f"{means.shape} and {stds.shape}")
     for name, values in (("means", means), ("stds", stds)):
         if not np.isfinite(values).all():
-            raise ValueError(f"{caller}: pairwise {name}: expected finite numbers, got "
+            raise InputError(f"{caller}: pairwise {name}: expected finite numbers, got "
                              f"{values[~np.isfinite(values)][0]} at row "
                              f"{int(np.argwhere(~np.isfinite(values))[0, 0])}")
     if (stds <= 0).any():
-        raise ValueError(f"{caller}: pairwise stds: expected positive numbers, got "
+        raise InputError(f"{caller}: pairwise stds: expected positive numbers, got "
                          f"{stds[stds <= 0][0]} at row {int(np.argwhere(stds <= 0)[0, 0])}")
     return means, stds
 
@@ -92,12 +127,18 @@ def extract_detections(raw, means, stds, stride: float, locref_stdev: float, nms
     from lib/nms.hpp with ``nms_radius`` cells and threshold ``min_score``; a cell's centre is
     ``(col, row) * stride + stride / 2``, refined by ``locref * locref_stdev``.
     """
-    joints = np.shape(raw["part_prob"])[-1]
-    prob, locref, pairwise = raw_arrays(raw, joints, "extract_detections")
-    means, stds = statistics(means, stds, joints, "extract_detections")
+    caller = "extract_detections"
+    check_settings(caller, stride, locref_stdev, nms_radius, min_score)
+    shape = np.shape(raw.get("part_prob")) if isinstance(raw, Mapping) else ()
+    joints = shape[-1] if shape else 0
+    prob, locref, pairwise = raw_arrays(raw, joints, caller)
+    means, stds = statistics(means, stds, joints, caller)
     if pairwise.size and not means.size:
-        raise ValueError("extract_detections: the pairwise offsets need the pairwise statistics")
-    part, xy, grid_xy, score, offsets = candidates(
-        prob, locref, pairwise, means, stds, float(stride), np.float32(locref_stdev),
-        float(nms_radius), np.float32(min_score))
+        raise InputError(f"{caller}: the pairwise offsets need the pairwise statistics")
+    try:
+        part, xy, grid_xy, score, offsets = candidates(
+            prob, locref, pairwise, means, stds, float(stride), np.float32(locref_stdev),
+            float(nms_radius), np.float32(min_score))
+    except ValueError as err:  # the compiled code's check of the maps' values (NaN)
+        raise InputError(f"{caller}: {err}") from None
     return Detections(part, xy, grid_xy, score, offsets if pairwise.size else None, joints)

@@ -1,8 +1,10 @@
 """The candidates' graph: which part pairs are linked, and the edges between candidates."""
+import math
 from typing import NamedTuple
 
 import numpy as np
 
+from lib.errors import InputError
 from lib.pairwise_cy import graph_edges
 from nnet.heads import pair_list
 
@@ -105,6 +107,15 @@ def graph_arrays(model, mask, gates=None, offset_gate=None) -> GraphArrays:
     coef, bias = model.folded()
     gate_px, gate_rel = (-1.0, 0.0) if offset_gate is None else map(float, offset_gate)
     limit = np.full((j, j), np.inf) if gates is None else np.square(np.asarray(gates, np.float64))
+    for name, array in (("mask", np.asarray(mask)), ("gates", limit)):
+        if array.shape != (j, j):  # the compiled code reads (J, J) of each
+            raise InputError(f"graph_arrays: {name}: expected shape ({j}, {j}), the spatial "
+                             f"model's joints, got {array.shape}")
+    if np.isnan(limit).any():
+        raise InputError("graph_arrays: gates: expected distances or inf, got NaN")
+    if not (math.isfinite(gate_px) and math.isfinite(gate_rel)):
+        raise InputError(f"graph_arrays: offset_gate: expected finite (pixels, fraction), got "
+                         f"{offset_gate}")
     return GraphArrays(
         np.ascontiguousarray(mask, np.uint8), np.ascontiguousarray(model.fitted, np.uint8),
         np.ascontiguousarray(coef, np.float64), np.ascontiguousarray(bias, np.float64),

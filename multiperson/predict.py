@@ -7,9 +7,10 @@ from typing import NamedTuple
 import numpy as np
 
 from dataset.keypoint_formats import get_format
+from lib.errors import InputError
 from lib.people_cy import people_from_raw
 from multiperson.assemble import People
-from multiperson.detections import raw_arrays, statistics
+from multiperson.detections import check_settings, raw_arrays, statistics
 from multiperson.graph import default_sparse_graph, edge_gates, graph_arrays, part_pair_mask
 from multiperson.pairwise import SpatialModel
 from nnet.heads import HeadLayout, head_layout_from_config
@@ -86,12 +87,18 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
     or crossing into Python between stages. ``timings`` (a dict) receives the seconds of the
     'nms', 'pairwise', 'solver' and 'assembly' stages.
     """
+    caller = "people_from_raw_outputs"
     j = settings.num_joints
-    prob, locref, pairwise = raw_arrays(raw, j, "people_from_raw_outputs")
+    check_settings(caller, settings.heads.stride, settings.heads.locref_stdev,
+                   settings.nms_radius, settings.det_min_score)
+    prob, locref, pairwise = raw_arrays(raw, j, caller)
     if not pairwise.size:
-        raise ValueError("people_from_raw_outputs: the network has no pairwise head "
-                         "(pairwise_predict: false); multi-person grouping needs it")
-    means, stds = statistics(means, stds, j, "people_from_raw_outputs")
+        raise InputError(f"{caller}: the network has no pairwise head (pairwise_predict: false); "
+                         "multi-person grouping needs it")
+    means, stds = statistics(means, stds, j, caller)
+    if model.num_joints != j:
+        raise InputError(f"{caller}: model: expected a spatial model of the settings' {j} joints, "
+                         f"got one of {model.num_joints}")
     poses, scores, problem, stages = people_from_raw(
         prob, locref, pairwise, means, stds,
         *graph_arrays(model, settings.pair_mask, gates, settings.offset_gate),
@@ -102,7 +109,7 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
         for stage, seconds in stages.items():
             timings[stage] = timings.get(stage, 0.0) + seconds
     if problem is not None:
-        raise ValueError(f"people_from_raw_outputs: {problem}")
+        raise InputError(f"{caller}: {problem}")
     return People(poses, scores)
 
 

@@ -3,8 +3,12 @@
 Numpy only (importing it does not start TensorFlow), so the tools that read outputs need not
 load the network's framework.
 """
+import math
+
 import cv2
 import numpy as np
+
+from lib.errors import InputError
 
 
 def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds=None):
@@ -44,7 +48,13 @@ def argmax_pose_predict(scmap, offmat, stride):
 
 
 def scale_image(image, scale):
-    """The image resized by ``scale`` (bilinear) as the network sees it; unchanged at 1."""
+    """The image resized by ``scale`` (bilinear) as the network sees it; unchanged at 1. An
+    image without pixels, or a scale that is not a finite positive number, is an InputError."""
+    shape = np.shape(image)
+    if len(shape) < 2 or min(shape[:2]) < 1:
+        raise InputError(f"image: expected an image of H x W pixels with H, W >= 1, got shape {shape}")
+    if not (math.isfinite(scale) and scale > 0):
+        raise InputError(f"scale: expected a finite number > 0, got {scale!r}")
     if scale == 1.0:
         return image
     height, width = image.shape[:2]

@@ -8,7 +8,7 @@ import tensorflow as tf
 from nnet.checkpoint import load_weights
 from nnet.checkpoint_files import config_weights
 from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from_config
-from lib.errors import CheckpointError
+from lib.errors import CheckpointError, InputError
 
 
 def prediction_outputs(raw) -> dict:
@@ -33,9 +33,13 @@ def compile_forward(model, jit_compile=False):
         images = np.asarray(images)
         if images.ndim == 3:
             images = images[None]
-        if images.ndim != 4 or images.shape[-1] != 3:
-            raise ValueError(f"expected an RGB image H x W x 3 or a batch N x H x W x 3, "
-                             f"got shape {images.shape}")
+        if images.ndim != 4 or images.shape[-1] != 3 or min(images.shape[:3]) < 1:
+            raise InputError(f"image: expected an RGB image H x W x 3 or a batch N x H x W x 3 "
+                             f"with N, H, W >= 1, got shape {images.shape}")
+        if images.dtype.kind not in "biuf":
+            raise InputError(f"image: expected numbers (uint8 or float), got {images.dtype}")
+        if images.dtype.kind == "f" and not np.isfinite(images).all():
+            raise InputError("image: expected finite pixel values, got NaN or infinity")
         return forward(tf.constant(images, tf.float32))
 
     return run

@@ -19,6 +19,7 @@ from typing import Optional
 import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
+from dataset.records import leaves_folder
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, first_file
 from lib.errors import DatasetError
 
@@ -129,7 +130,10 @@ def _people(row: list, columns: dict, fmt: KeypointFormat) -> list:
 
 
 def _candidates(image: str, path: str, images: Optional[str]) -> list[str]:
-    """Where an image named in the table may be: --images, the project folder, beside the table."""
+    """Where an image named in the table may be: --images, the project folder, beside the table;
+    nowhere for a name that climbs out of the folder it is joined to (``..``)."""
+    if leaves_folder(image):
+        return []
     folder = os.path.dirname(os.path.abspath(path))
     project = os.path.dirname(os.path.dirname(folder))
     base = os.path.basename(image)
