@@ -16,15 +16,17 @@ from lib.errors import ConfigError
 from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
 from multiperson.graph import edge_gates
 from multiperson.pairwise import load_spatial_model
+from multiperson.temporal_model import load_temporal_model
 from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePersonPredictor,
                                  multiperson_settings_from_config)
 from nnet.losses import loss_settings_from_config
 from nnet.pose_net import spec_from_config
 from nnet.predict import setup_pose_prediction
 from nnet.train import Trainer, run_training, train_settings_from_config
+from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
 
 __all__ = ["check_training_config", "grouping_assets_from_config", "outputs_source",
-           "setup_multiperson_prediction", "setup_prediction", "train"]
+           "setup_multiperson_prediction", "setup_prediction", "setup_tracker", "train"]
 
 
 def setup_prediction(cfg, weights=None):
@@ -65,6 +67,15 @@ def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=N
     network = setup_pose_prediction(cfg, weights, fold=fold, untrained=untrained)
     return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
                                 assets.settings, assets.gates)
+
+
+def setup_tracker(cfg, kind: str = "arttrack", temporal_model=None):
+    """A tracker of a loaded multi-person config (posecut.tracking_run.make_tracker): its grouping
+    assets, track_* settings and, for ``kind`` 'arttrack', the temporal model (``temporal_model``
+    or the config's). Feed it with posecut.tracking_run.track_frames."""
+    settings = track_settings_from_config(cfg)
+    model = load_temporal_model(temporal_model_path(cfg, temporal_model)) if kind == "arttrack" else None
+    return make_tracker(kind, grouping_assets_from_config(cfg), settings, sigmas_of(cfg), model)
 
 
 def outputs_source(cfg, weights, means, stds, oracle: bool = False, seed: int = 0):

@@ -413,7 +413,7 @@ def cmd_track(args):
         if not (os.path.isdir(path) or (os.path.isfile(path) and path.lower().endswith(VIDEO_EXTENSIONS))):
             raise PosecutError(f"{path}: expected a video file ({', '.join(VIDEO_EXTENSIONS)}) or a "
                                f"folder of frames")
-    settings = track_settings_from_config(cfg)
+    track_settings_from_config(cfg)  # refuse track_* values that do not fit before TensorFlow starts
     weights = _weights(cfg, weights)
     model_path = None
     if args.tracker == TRACKERS[0]:
@@ -429,19 +429,16 @@ def cmd_track(args):
     from dataset.tracks import TrackedVideo
     from lib.errors import DatasetError
     from multiperson.draw import draw_tracks, track_centres
-    from multiperson.temporal_model import load_temporal_model
-    from posecut.build import grouping_assets_from_config, setup_pose_prediction
+    from posecut.build import setup_pose_prediction, setup_tracker
     from posecut.predict_files import distinct_stems
-    from posecut.tracking_run import frame_source, make_tracker, sigmas_of, track_frames
+    from posecut.tracking_run import frame_source, track_frames
 
-    assets = grouping_assets_from_config(cfg)
     network = setup_pose_prediction(cfg, weights)
-    model = load_temporal_model(model_path) if model_path else None
     skeleton = get_format(cfg.keypoint_format).skeleton
     os.makedirs(args.output, exist_ok=True)
     skipped = []
     for path, stem in zip(args.inputs, distinct_stems(args.inputs)):
-        tracker = make_tracker(args.tracker, assets, settings, sigmas_of(cfg), model)
+        tracker = setup_tracker(cfg, args.tracker, model_path)
         writer, names, people, trails, size = None, [], [], {}, None
         seconds = 0.0
         try:

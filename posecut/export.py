@@ -8,7 +8,10 @@ process must load that op before the SavedModel (``load_exported`` does). A sing
 model (no pairwise head) returns its argmax pose as one person. The ``network`` signature
 returns the raw outputs with DeeperCut's names and a batch axis ('part_prob' sigmoid scores,
 'locref' and 'pairwise_pred' raw). ``assets/`` holds the config, the pairwise statistics and
-the spatial model.
+the spatial model, and the temporal model where the config has one: tracking is a stage after
+the ``network`` signature (posecut.build.setup_tracker on the exported config, fed by
+posecut.tracking_run.track_frames with ExportedPeople.network), so people stay per frame in the
+SavedModel itself.
 """
 import os
 import shutil
@@ -26,6 +29,7 @@ from nnet.pose_net import is_resnet
 from nnet.predict import prediction_outputs, setup_pose_prediction
 from posecut.build import grouping_assets_from_config
 from posecut.config import load_config, save_config
+from posecut.tracking_run import temporal_model_path
 
 __all__ = ["ExportedPeople", "export_saved_model", "export_tflite", "load_exported",
            "tflite_forward"]
@@ -34,6 +38,7 @@ ASSETS = "assets"
 CONFIG = "pose_cfg.yaml"
 STATS = "pairwise_stats.mat"
 SPATIAL = "pairwise_model"
+TEMPORAL = "temporal_model.npz"
 _IMAGE = tf.TensorSpec([None, None, 3], tf.float32, name="image")
 
 
@@ -136,13 +141,17 @@ def export_saved_model(cfg, weights, out_dir) -> str:
                                                      "network": module.network})
     assets = os.path.join(out_dir, ASSETS)
     os.makedirs(assets, exist_ok=True)
+    temporal = temporal_model_path(cfg) if cfg.pairwise_predict else ""
+    temporal = temporal if os.path.isfile(temporal) else ""
     exported = cfg.replace(pairwise_stats_fn=STATS if cfg.pairwise_predict else "",
                            pairwise_model_dir=SPATIAL if cfg.pairwise_predict else "",
-                           init_weights="", dataset="")
+                           temporal_model=TEMPORAL if temporal else "", init_weights="", dataset="")
     if cfg.pairwise_predict:
         shutil.copy(cfg.resolve_path(cfg.pairwise_stats_fn), os.path.join(assets, STATS))
         shutil.copytree(cfg.resolve_path(cfg.pairwise_model_dir), os.path.join(assets, SPATIAL),
                         dirs_exist_ok=True)
+    if temporal:
+        shutil.copy(temporal, os.path.join(assets, TEMPORAL))
     save_config(exported, os.path.join(assets, CONFIG))
     return out_dir
 
