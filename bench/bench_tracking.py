@@ -6,11 +6,13 @@ For each source the temporal model is fitted on separate clips (another seed), t
 follow every test clip; the table gives PoseTrack's metrics (motmetrics), the per-frame AP, the
 tracks made per true track, and the milliseconds per frame of everything after the network
 (grouping, temporal edges, flow, solver, linking), all measured in this one run. The last line
-names the CPU and its flags.
+names the CPU and its flags. ``--scaling`` adds how that time grows with the people per frame
+and with the window length (oracle outputs, clips without entries and exits).
 
-Run: .venv/bin/python bench/bench_tracking.py [--quick]
+Run: .venv/bin/python bench/bench_tracking.py [--quick] [--scaling] [--sources oracle network]
 """
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -77,10 +79,37 @@ def run_tracker(kind, clips, outputs_of, assets, settings, sigmas, model):
     return predicted, seconds, frames
 
 
+def scaling(cfg, assets, sigmas, work, quick):
+    """Milliseconds per frame after the network (oracle outputs), by people per frame and window."""
+    from posecut.build import outputs_source
+
+    outputs_of = outputs_source(cfg, None, assets.means, assets.stds, oracle=True, seed=3)
+    fit = generate_clips(os.path.join(work, "scale_fit"), 2, 16, 240, 320, (3, 5), seed=31)
+    base = track_settings_from_config(cfg)
+    model, _, _ = fit_temporal_on_clips(fit, outputs_of, assets, base, cfg.pos_dist_thresh)
+    rows = []
+    for people in ((1, 4) if quick else (1, 2, 4, 8)):
+        paths = generate_clips(os.path.join(work, f"scale_{people}"), 2, 24, 240, 320, (people, people),
+                               seed=40 + people, enter=False, leave=False)
+        clips = [clip_records(p) for p in paths]
+        for window in ((4, 8) if quick else (4, 8, 16)):
+            settings = dataclasses.replace(base, window=window, overlap=window // 2,
+                                           max_gap=min(base.max_gap, window - 1))
+            _, art, frames = run_tracker("arttrack", clips, outputs_of, assets, settings, sigmas, model)
+            _, oks, _ = run_tracker("oks", clips, outputs_of, assets, settings, sigmas, model)
+            rows.append((people, window, 1000 * art / frames, 1000 * oks / frames))
+    print("\n| people per frame | window (overlap half) | arttrack ms/frame | oks ms/frame |")
+    print("|---:|---:|---:|---:|")
+    for people, window, art, oks in rows:
+        print(f"| {people} | {window} | {art:.1f} | {oks:.1f} |")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter clips")
     parser.add_argument("--sources", nargs="+", default=["oracle", "network"], choices=("oracle", "network"))
+    parser.add_argument("--scaling", action="store_true",
+                        help="also time the tracker by people per frame and window length")
     parser.add_argument("--min-joint-score", type=float, default=0.5,
                         help="tracking metrics count predicted joints above this score")
     args = parser.parse_args(argv)
@@ -122,6 +151,8 @@ def main(argv=None):
         for source, kind, mota, idf1, switches, precision, recall, ap, ratio, ms in rows:
             print(f"| {source} | {kind} | {100 * mota:.1f} | {100 * idf1:.1f} | {switches} | "
                   f"{100 * precision:.1f} | {100 * recall:.1f} | {100 * ap:.1f} | {ratio:.2f} | {ms:.1f} |")
+        if args.scaling:
+            scaling(cfg, assets, sigmas, work, args.quick)
         print(f"\n{cpu_line()}")
     return 0
 
