@@ -132,13 +132,18 @@ def summary(conversion: Conversion, output: str, written: str) -> str:
 
 
 def run(args) -> int:
-    """Run the command for parsed ``args``; print the summary (0) or the error (2)."""
+    """Run the command for parsed ``args``; print the summary and exit 0, or 1 when records were
+    skipped (the rest written), or print the error and exit 2."""
     try:
         conversion, written = generate(args)
     except PosecutError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(summary(conversion, args.output, written))
+    if conversion.skipped:
+        print(f"skipped {len(conversion.skipped)} records (listed above); the rest are written to "
+              f"{args.output}", file=sys.stderr)
+        return 1
     return 0
 
 
