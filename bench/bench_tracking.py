@@ -14,7 +14,6 @@ Run: .venv/bin/python bench/bench_tracking.py [--quick] [--scaling] [--sources o
 import argparse
 import dataclasses
 import os
-import re
 import sys
 import tempfile
 import time
@@ -29,24 +28,13 @@ from dataset.records import ImageRecord  # noqa: E402
 from dataset.synthetic.clips import generate_clips  # noqa: E402
 from dataset.tracks import TrackedVideo  # noqa: E402
 from multiperson.track_metrics import evaluate_videos  # noqa: E402
+from nnet.precision import describe_cpu  # noqa: E402
 from posecut.track_eval import frame_ap  # noqa: E402
 from posecut.tracking_run import (clip_frames, fit_temporal_on_clips, make_tracker, sigmas_of,  # noqa: E402
                                   track_settings_from_config)
 
 CONFIG = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")
 WEIGHTS = os.path.join(ROOT, "models", "synthetic_multi", "model", "weights")
-
-
-def cpu_line():
-    """The CPU model and its vector flags, for every speed figure."""
-    model, flags = "unknown CPU", set()
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name") and model == "unknown CPU":
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags |= set(re.findall(r"\b(avx2|avx512\w*|amx\w*|fma)\b", line))
-    return f"{model}, {os.cpu_count()} cores, flags: {' '.join(sorted(flags))}"
 
 
 def clip_records(path):
@@ -153,7 +141,7 @@ def main(argv=None):
                   f"{100 * precision:.1f} | {100 * recall:.1f} | {100 * ap:.1f} | {ratio:.2f} | {ms:.1f} |")
         if args.scaling:
             scaling(cfg, assets, sigmas, work, args.quick)
-        print(f"\n{cpu_line()}")
+        print(f"\n{describe_cpu()}")
     return 0
 
 
