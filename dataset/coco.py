@@ -117,7 +117,7 @@ def _format(data: Any, json_path: str, keypoint_format: Optional[str], num_joint
 
 def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Optional[int] = None,
               phase: str = "train2014", ann: str = "person_keypoints",
-              only_images_with_people: bool = True) -> Dataset:
+              only_images_with_people: bool = True, allow_absolute_paths: bool = False) -> Dataset:
     """Load a COCO keypoint JSON, or a COCO root folder (see :func:`locate_coco`), as a Dataset.
 
     The file is read by the converters' reader (dataset.sources.coco_style): an image whose
@@ -125,7 +125,8 @@ def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Option
     naming the record and the reason, and listed in ``Dataset.skipped``. J comes from
     ``keypoint_format``, else ``num_joints``, else the registered format whose joint names the
     person category lists, else the first annotation. A file without ``annotations`` (image
-    info) gives images without people.
+    info) gives images without people. An absolute ``file_name`` outside the folders searched
+    (see :func:`locate_coco`) is a skipped record unless ``allow_absolute_paths``.
     """
     json_path, folders = locate_coco(path, phase, ann)
     data = read_json(json_path)
@@ -135,7 +136,8 @@ def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Option
     require(data, "images", list, json_path, "a list of image entries")
     fmt, format_name, check_names = _format(data, json_path, keypoint_format, num_joints)
     source = read_coco_style(json_path, fmt, data=data, folders=folders,
-                             category_joints=None if check_names else ())
+                             category_joints=None if check_names else (),
+                             allow_absolute_paths=allow_absolute_paths)
     if only_images_with_people:
         source = replace(source, images=[i for i in source.images if any(not p.iscrowd for p in i.people)])
     conversion = convert(source, identity_mapping(fmt), read_sizes=False)

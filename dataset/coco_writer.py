@@ -7,7 +7,7 @@ import os
 from dataset.conversion import Conversion
 from lib.errors import DatasetError
 
-__all__ = ["coco_document", "person_category", "write_coco_json"]
+__all__ = ["coco_document", "file_name_for", "person_category", "write_coco_json"]
 
 CATEGORY_ID = 1
 
@@ -18,7 +18,7 @@ def _number(value: float):
     return int(value) if value.is_integer() else value
 
 
-def _file_name(path: str, found: bool, folder: str) -> str:
+def file_name_for(path: str, found: bool, folder: str) -> str:
     """Relative to ``folder`` when the image lies below it, else absolute; as given when missing."""
     if not found:
         return path
@@ -40,7 +40,7 @@ def coco_document(conversion: Conversion, json_path) -> dict:
     source = conversion.source
     images, annotations = [], []
     for image in conversion.images:
-        images.append({"id": image.image_id, "file_name": _file_name(image.path, image.found, folder),
+        images.append({"id": image.image_id, "file_name": file_name_for(image.path, image.found, folder),
                        "height": image.height, "width": image.width})
         for person in image.people:
             ann = {"id": person.ann_id, "image_id": image.image_id, "category_id": CATEGORY_ID,
@@ -61,8 +61,10 @@ def coco_document(conversion: Conversion, json_path) -> dict:
     }
 
 
-def write_coco_json(conversion: Conversion, path) -> None:
-    """Write ``conversion`` to ``path`` as COCO keypoint JSON (folders are created)."""
+def write_coco_json(conversion: Conversion, path) -> int:
+    """Write ``conversion`` to ``path`` as COCO keypoint JSON (folders are created); return how
+    many image file names are written as absolute paths (images outside the JSON's folder),
+    which the loaders read only with ``allow_absolute_image_paths``."""
     path = os.path.abspath(os.fspath(path))
     document = coco_document(conversion, path)
     try:
@@ -71,3 +73,4 @@ def write_coco_json(conversion: Conversion, path) -> None:
             json.dump(document, f)
     except OSError as err:
         raise DatasetError(f"{path}: cannot write the COCO JSON: {err.strerror or err}") from None
+    return sum(os.path.isabs(image["file_name"]) for image in document["images"])

@@ -98,6 +98,8 @@ def _size(image, keep_missing: bool, read_sizes: bool) -> tuple[int, int]:
     """(height, width) of a source image, from its header unless ``read_sizes`` is false and the
     source gives one; DatasetError (the reason to skip) when unusable."""
     if image.path is None:
+        if image.refused:
+            raise DatasetError(image.refused)
         if leaves_folder(image.file_name):
             raise DatasetError(f"file_name {image.file_name}: climbs out of the image folder (..); "
                                f"not read")

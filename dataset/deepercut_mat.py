@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 import numpy as np
 import scipy.io as sio
 
-from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout
+from dataset.records import Dataset, ImageRecord, SkipLog, find_image, image_name_refusal, joint_layout
 from lib.errors import DatasetError
 
 __all__ = ["load_deepercut_mat", "write_deepercut_mat"]
@@ -58,16 +58,20 @@ def _strings(value) -> list[str]:
     raise TypeError(array.dtype)
 
 
-def _image_path(value, at: str, folder: str) -> list[str]:
-    """Candidate paths of an entry's image: as given if absolute, else the .mat's folder, then the
-    working folder (where DeeperCut, which opened the path as stored, found it)."""
+def _image_path(value, at: str) -> str:
+    """The image path an entry stores (its parts joined)."""
     try:
         parts = _strings(value)
     except TypeError:
         parts = []
     if not parts or not all(parts):
         raise DatasetError(f"{at}: image: expected a non-empty path string, got {value!r}")
-    path = os.path.join(*parts)
+    return os.path.join(*parts)
+
+
+def _candidates(path: str, folder: str) -> list[str]:
+    """Where an entry's image may be: as given if absolute, else the .mat's folder, then the
+    working folder (where DeeperCut, which opened the path as stored, found it)."""
     return [path] if os.path.isabs(path) else [os.path.join(folder, path), os.path.join(os.getcwd(), path)]
 
 
@@ -124,12 +128,14 @@ def _joints(people: list[tuple[int, np.ndarray]], num_joints: int, at: str, join
 
 
 def load_deepercut_mat(path, *, keypoint_format: Optional[str] = None,
-                       num_joints: Optional[int] = None) -> Dataset:
+                       num_joints: Optional[int] = None, allow_absolute_paths: bool = False) -> Dataset:
     """Load a DeeperCut ``dataset.mat``; ``image_id`` is the entry's index, as in DeeperCut.
 
     J comes from ``keypoint_format``, else ``num_joints``, else the largest joint id + 1.
     Relative image paths are resolved against the .mat's folder, then the working folder.
-    Records whose image file is missing are logged and skipped.
+    Records whose image file is missing are logged and skipped, and so are those whose path
+    climbs out of the folder (``..``) or is absolute outside the .mat's folder (unless
+    ``allow_absolute_paths``; :func:`write_deepercut_mat` writes such paths for images elsewhere).
     """
     mat_path = os.path.abspath(os.fspath(path))
     format_name, count = joint_layout(keypoint_format, num_joints, mat_path)
@@ -139,20 +145,24 @@ def load_deepercut_mat(path, *, keypoint_format: Optional[str] = None,
     entries = []
     for index, entry in enumerate(table):
         at = f"{mat_path}: record {index}"
-        candidates = _image_path(entry["image"], at, folder)
+        image = _image_path(entry["image"], at)
         height, width = _size(entry["size"], at)
         people = _people(entry["joints"], at) if has_joints else []
-        entries.append((index, candidates, height, width, people))
+        entries.append((index, image, height, width, people))
     joints_from = f"keypoint format {format_name!r}" if format_name else "num_joints"
     if count is None:
         ids = [int(p[:, 0].max()) for e in entries for _, p in e[4]]
         count = max(ids) + 1 if ids else None
     skips = SkipLog(mat_path)
     records = []
-    for index, candidates, height, width, people in entries:
+    for index, image, height, width, people in entries:
         at = f"{mat_path}: record {index}"
         joints = _joints(people, count or 0, at, joints_from)
-        image_path, found = find_image(candidates)
+        refused = image_name_refusal(image, [folder], allow_absolute_paths)
+        if refused:
+            skips.refused(f"record {index}", refused)
+            continue
+        image_path, found = find_image(_candidates(image, folder))
         if not found:
             skips.missing(f"record {index}", image_path)
             continue
@@ -175,10 +185,12 @@ def _cell(people: list[np.ndarray]) -> np.ndarray:
     return cell
 
 
-def write_deepercut_mat(records: Iterable[ImageRecord], path) -> None:
-    """Write records as a DeeperCut ``dataset.mat`` that DeeperCut's own loader also reads.
+def write_deepercut_mat(records: Iterable[ImageRecord], path) -> int:
+    """Write records as a DeeperCut ``dataset.mat`` that DeeperCut's own loader also reads;
+    return how many image paths are written absolute.
 
-    Image paths inside the .mat's folder are stored relative to it, others absolute. Labelled
+    Image paths inside the .mat's folder are stored relative to it, others absolute (loading
+    those needs ``allow_absolute_paths``, see :func:`load_deepercut_mat`). Labelled
     joints (v > 0) are stored, so hidden joints read back as visible (2); people with no labelled
     joint, ignore regions and person segmentations have no place in the format and are dropped
     (logged). An image without people gets one empty 0 x 3 array, which DeeperCut's loader needs.
@@ -187,7 +199,7 @@ def write_deepercut_mat(records: Iterable[ImageRecord], path) -> None:
     folder = os.path.dirname(mat_path)
     records = list(records)
     table = np.zeros((1, len(records)), dtype=[(f, object) for f in _FIELDS])
-    hidden = regions = 0
+    hidden = regions = absolute = 0
     for i, record in enumerate(records):
         people = []
         for person in np.asarray(record.joints, dtype=np.float64):
@@ -199,6 +211,7 @@ def write_deepercut_mat(records: Iterable[ImageRecord], path) -> None:
         regions += len(record.ignore_regions) + sum(r is not None for r in record.person_regions)
         size = np.array([[3, record.height, record.width]], dtype=np.float64)
         image = _relative_or_absolute(record.image_path, folder)
+        absolute += os.path.isabs(image)
         table[0, i] = (image, size, _cell(people or [np.zeros((0, 3))]))
     if hidden or regions:
         log.warning("%s: the dataset.mat format keeps no visibility and no regions: %d hidden joints are "
@@ -207,3 +220,4 @@ def write_deepercut_mat(records: Iterable[ImageRecord], path) -> None:
         sio.savemat(mat_path, {"dataset": table})
     except OSError as err:
         raise DatasetError(f"{mat_path}: cannot write the dataset .mat file: {err.strerror or err}") from None
+    return absolute

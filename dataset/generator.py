@@ -2,12 +2,13 @@
 
     posecut convert-dataset INPUT --from LAYOUT --output PATH [--to coco17|FORMAT|deepercut-mat]
         [--format NAME|YAML] [--mapping YAML] [--images DIR] [--mat-format NAME]
-        [--keep-missing-images] [--box-margin F]
+        [--keep-missing-images] [--box-margin F] [--allow-absolute-paths]
 
 Reads INPUT in the source layout, maps its joints onto the target format with a mapping from
 dataset/mappings/ (or --mapping), and writes COCO keypoint JSON (default, in coco17) that the
 train command loads, or a DeeperCut dataset.mat. Bad records are reported and skipped; a summary
-table says what was written and what was left out.
+table says what was written and what was left out. An image name that climbs out of the image
+folders (``..``) is never read, nor an absolute one outside them unless --allow-absolute-paths.
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                              f"(default {DEFAULT_TARGET}; for deeplabcut the declared --format)")
     parser.add_argument("--keep-missing-images", action="store_true",
                         help="keep records whose image file is missing when the annotations give its size")
+    parser.add_argument("--allow-absolute-paths", action="store_true",
+                        help="read images named by absolute paths outside the image folders (by default "
+                             "such records are skipped: an annotation file may not point at any file)")
     parser.add_argument("--box-margin", type=float, default=DEFAULT_MARGIN, metavar="F",
                         help="margin added on each side of boxes made from joints, as a fraction of "
                              "their extent (default %(default)s)")
@@ -74,7 +78,8 @@ def generate(args) -> tuple[Conversion, str]:
     """Read, convert and write as ``args`` say; (conversion, what was written) for the summary."""
     if not args.box_margin >= 0:
         raise PosecutError(f"--box-margin: expected a fraction >= 0, got {args.box_margin}")
-    source = read_source(args.source, args.input, args.keypoint_format, args.images)
+    source = read_source(args.source, args.input, args.keypoint_format, args.images,
+                         allow_absolute_paths=args.allow_absolute_paths)
     target = _target_format(args, source.format)
     if args.mapping:
         mapping = load_mapping(args.mapping, source=source.format, target=target)
@@ -85,13 +90,26 @@ def generate(args) -> tuple[Conversion, str]:
     if args.target == DEEPERCUT_MAT:
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
         records = image_records(conversion)
-        write_deepercut_mat(records, args.output)
+        absolute = write_deepercut_mat(records, args.output)
         kept = sum(r.num_people for r in records)
         conversion.notes.append(f"dataset.mat holds only people with labelled joints ({kept}) and no "
                                 "visibility: hidden joints are written as labelled")
+        _note_absolute(conversion, absolute, args.output)
         return conversion, f"DeeperCut dataset.mat, joints in {target.name}"
-    write_coco_json(conversion, args.output)
+    _note_absolute(conversion, write_coco_json(conversion, args.output), args.output)
     return conversion, f"COCO keypoint JSON, {target.name}"
+
+
+def _note_absolute(conversion: Conversion, absolute: int, output: str) -> None:
+    """Tell the user when images were written with absolute paths, which the loaders refuse
+    unless the config allows them."""
+    if absolute:
+        folder = os.path.dirname(os.path.abspath(output))
+        conversion.notes.append(
+            f"{absolute} of {len(conversion.images)} images lie outside {folder} and are written with "
+            f"absolute paths: training or evaluating on {os.path.basename(output)} needs "
+            "allow_absolute_image_paths: true in the config (or write the output in a folder above "
+            "the images, which gives relative names)")
 
 
 def summary(conversion: Conversion, output: str, written: str) -> str:

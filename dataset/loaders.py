@@ -36,15 +36,20 @@ class LoadOptions(NamedTuple):
     phase: str = "train2014"
     ann: str = "person_keypoints"
     only_images_with_people: bool = True
+    allow_absolute_paths: bool = False
+    """Read images named by absolute paths outside the folders a loader searches (the config's
+    allow_absolute_image_paths); else such records are skipped with the reason."""
 
 
 def _default(path: str, o: LoadOptions) -> Dataset:
-    return load_deepercut_mat(path, keypoint_format=o.keypoint_format, num_joints=o.num_joints)
+    return load_deepercut_mat(path, keypoint_format=o.keypoint_format, num_joints=o.num_joints,
+                              allow_absolute_paths=o.allow_absolute_paths)
 
 
 def _coco(path: str, o: LoadOptions) -> Dataset:
     return load_coco(path, keypoint_format=o.keypoint_format, num_joints=o.num_joints, phase=o.phase,
-                     ann=o.ann, only_images_with_people=o.only_images_with_people)
+                     ann=o.ann, only_images_with_people=o.only_images_with_people,
+                     allow_absolute_paths=o.allow_absolute_paths)
 
 
 def _mpii(path: str, o: LoadOptions) -> Dataset:
@@ -52,8 +57,10 @@ def _mpii(path: str, o: LoadOptions) -> Dataset:
         fmt = o.keypoint_format
         if fmt is None and o.num_joints in (None, 14):
             fmt = "mpii14"  # DeeperCut's MPII class fixed these 14 joints
-        return load_deepercut_mat(path, keypoint_format=fmt, num_joints=o.num_joints)
-    return load_mpii_json(path, keypoint_format=o.keypoint_format, num_joints=o.num_joints)
+        return load_deepercut_mat(path, keypoint_format=fmt, num_joints=o.num_joints,
+                                  allow_absolute_paths=o.allow_absolute_paths)
+    return load_mpii_json(path, keypoint_format=o.keypoint_format, num_joints=o.num_joints,
+                          allow_absolute_paths=o.allow_absolute_paths)
 
 
 def _converted(kind: str) -> Callable[[str, LoadOptions], Dataset]:
@@ -62,7 +69,7 @@ def _converted(kind: str) -> Callable[[str, LoadOptions], Dataset]:
 
     def load(path: str, o: LoadOptions) -> Dataset:
         declared = o.keypoint_format if SOURCES[kind].default_format is None else None
-        source = read_source(kind, path, declared)
+        source = read_source(kind, path, declared, allow_absolute_paths=o.allow_absolute_paths)
         target = get_format(o.keypoint_format) if o.keypoint_format else source.format
         if o.num_joints is not None and o.num_joints != target.num_joints:
             raise DatasetError(f"{source.path}: num_joints: expected {target.num_joints}, the joint count "
@@ -98,25 +105,29 @@ def registered_loaders() -> list[str]:
 
 def load_dataset(kind: str, path, *, num_joints: Optional[int] = None, keypoint_format: Optional[str] = None,
                  phase: str = "train2014", ann: str = "person_keypoints",
-                 only_images_with_people: bool = True) -> Dataset:
+                 only_images_with_people: bool = True, allow_absolute_paths: bool = False) -> Dataset:
     """Load the data set at ``path`` with the loader registered as ``kind``.
 
     ``phase`` and ``ann`` pick a COCO root's ``annotations/{ann}_{phase}.json`` and
-    ``images/{phase}/``; ``only_images_with_people`` drops COCO images without people.
+    ``images/{phase}/``; ``only_images_with_people`` drops COCO images without people. An image
+    named by an absolute path outside the folders the loader searches is a skipped record
+    unless ``allow_absolute_paths``; one whose name climbs out of its folder (``..``) always is.
     """
     if kind not in _LOADERS:
         near = difflib.get_close_matches(str(kind), _LOADERS, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise DatasetError(f"dataset_type: unknown data-set kind {kind!r}; expected one of "
                            f"{', '.join(registered_loaders())}{hint}")
-    options = LoadOptions(num_joints, keypoint_format, phase, ann, only_images_with_people)
+    options = LoadOptions(num_joints, keypoint_format, phase, ann, only_images_with_people, allow_absolute_paths)
     return _LOADERS[kind](os.fspath(path), options)
 
 
 def load_dataset_from_config(cfg) -> Dataset:
-    """The data set a loaded PoseConfig names (dataset, dataset_type, dataset_phase, dataset_ann, ...)."""
+    """The data set a loaded PoseConfig names (dataset, dataset_type, dataset_phase, dataset_ann,
+    allow_absolute_image_paths, ...)."""
     if not cfg.dataset:
         raise ConfigError(f"{cfg.source}: dataset: expected the path of a data set, got an empty value")
     return load_dataset(cfg.dataset_type, cfg.resolve_path(cfg.dataset), num_joints=cfg.num_joints,
                         keypoint_format=cfg.keypoint_format, phase=cfg.dataset_phase, ann=cfg.dataset_ann,
-                        only_images_with_people=cfg.coco_only_images_with_people)
+                        only_images_with_people=cfg.coco_only_images_with_people,
+                        allow_absolute_paths=cfg.allow_absolute_image_paths)

@@ -25,7 +25,7 @@ import scipy.io as sio
 
 from dataset.jsonfile import read_json, require
 from dataset.keypoint_formats import get_format
-from dataset.records import Dataset, ImageRecord, SkipLog, find_image, joint_layout, leaves_folder
+from dataset.records import Dataset, ImageRecord, SkipLog, find_image, image_name_refusal, joint_layout
 from dataset.sources.mpii import entry_joints
 from lib.errors import DatasetError
 
@@ -91,11 +91,13 @@ def read_head_boxes(path, records: int, json_path: str) -> np.ndarray:
 
 
 def load_mpii_json(path, *, keypoint_format: Optional[str] = None, num_joints: Optional[int] = None,
-                   head_boxes_file=None) -> Dataset:
+                   head_boxes_file=None, allow_absolute_paths: bool = False) -> Dataset:
     """Load an MPII JSON file; images are looked for next to it, then in its ``images/`` folder.
 
     ``keypoint_format`` and ``num_joints`` may only confirm ``mpii16`` / 16. Records whose image
-    file is missing are logged and skipped; image sizes are read from the image headers.
+    file is missing are logged and skipped, and so are those whose name climbs out of the
+    folder (``..``) or is an absolute path outside both folders (unless
+    ``allow_absolute_paths``); image sizes are read from the image headers.
     ``head_boxes_file``: MPII's evaluation .mat with ``headboxes_src`` for exactly these records
     (see :func:`read_head_boxes`); each record then has ``head_boxes`` (people, 4), else None.
     """
@@ -116,8 +118,10 @@ def load_mpii_json(path, *, keypoint_format: Optional[str] = None, num_joints: O
         at = f"{json_path}: record {index}"
         name = require(entry, "image", str, at, "the image's file name")
         joints = _person(entry, at)
-        if leaves_folder(name):
-            raise DatasetError(f"{at}: image: {name!r} climbs out of the image folder (..); not read")
+        refused = image_name_refusal(name, folders, allow_absolute_paths)
+        if refused:
+            skips.refused(f"record {index}", refused)
+            continue
         image_path, found = find_image([os.path.join(folder, name) for folder in folders])
         if not found:
             skips.missing(f"record {index}", image_path)

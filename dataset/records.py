@@ -18,8 +18,9 @@ from dataset.jsonfile import is_integer, numbers
 from dataset.keypoint_formats import get_format
 from lib.errors import DatasetError, FormatError
 
-__all__ = ["Dataset", "ImageRecord", "Region", "SkipLog", "box_region", "find_image", "joint_layout",
-           "leaves_folder", "outside_image", "segmentation_region"]
+__all__ = ["ALLOW_ABSOLUTE_HINT", "Dataset", "ImageRecord", "Region", "SkipLog", "box_region", "find_image",
+           "image_name_refusal", "inside_folder", "joint_layout", "leaves_folder", "outside_image",
+           "segmentation_region"]
 
 log = logging.getLogger(__name__)
 
@@ -222,8 +223,8 @@ class Dataset:
     """A loaded data set: its records, keypoint format name (or None), source and skipped images.
 
     ``num_joints`` is None only when nothing said how many joints there are (no format, no
-    ``num_joints`` and no labelled person). ``skipped`` lists the image paths of records left
-    out because the image file is missing.
+    ``num_joints`` and no labelled person). ``skipped`` lists the records left out: the image
+    path of one whose file is missing (DeeperCut's .mat, MPII JSON), else "record: reason".
     """
 
     records: tuple
@@ -234,7 +235,7 @@ class Dataset:
 
     @property
     def num_skipped(self) -> int:
-        """How many records were skipped because their image file is missing."""
+        """How many records were skipped (image file missing or not to be read)."""
         return len(self.skipped)
 
 
@@ -268,10 +269,35 @@ def outside_image(joints, height: int, width: int) -> np.ndarray:
 def leaves_folder(name: str) -> bool:
     """Whether a relative image name climbs out of the folder it is joined to (``..``): an
     annotation file must not point the reader at any file of the machine. Absolute names are
-    taken as the annotation's author wrote them."""
+    judged by :func:`image_name_refusal`."""
     if os.path.isabs(name):
         return False
     return os.path.normpath(name).split(os.sep)[0] == os.pardir
+
+
+def inside_folder(path: str, folder: str) -> bool:
+    """Whether ``path`` lies at or below ``folder``, both made absolute and normalised (``..``
+    resolved as text, links not followed, as relative names are joined)."""
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+ALLOW_ABSOLUTE_HINT = ("allow it with allow_absolute_image_paths: true in the config, or "
+                       "--allow-absolute-paths for convert-dataset")
+"""How a user allows absolute image names that lie outside the folders a reader searches."""
+
+
+def image_name_refusal(name: str, folders: Sequence[str], allow_absolute_paths: bool = False) -> Optional[str]:
+    """Why an annotation's image name must not be opened, or None when it may: a relative name
+    that climbs out of its folder (``..``) never may; an absolute one only when it lies inside
+    one of ``folders`` (those the reader searches) or ``allow_absolute_paths`` is set."""
+    if leaves_folder(name):
+        return f"file_name {name}: climbs out of the image folder (..); not read"
+    if not os.path.isabs(name) or allow_absolute_paths or any(inside_folder(name, f) for f in folders):
+        return None
+    searched = ", ".join(os.path.abspath(f) for f in folders) or "none"
+    return (f"file_name {name}: an absolute path outside the image folders searched ({searched}); "
+            f"not read ({ALLOW_ABSOLUTE_HINT})")
 
 
 def find_image(candidates: Sequence[str]) -> tuple[str, bool]:
@@ -283,7 +309,8 @@ def find_image(candidates: Sequence[str]) -> tuple[str, bool]:
 
 
 class SkipLog:
-    """Collects records skipped for a missing image: one warning each, one summary at the end."""
+    """Collects skipped records (image missing, or not to be read): one warning each, one
+    summary at the end."""
 
     def __init__(self, source: str):
         self.source = source
@@ -294,9 +321,15 @@ class SkipLog:
         log.warning("%s: %s: image file not found: %s; record skipped", self.source, record, path)
         self.paths.append(path)
 
+    def refused(self, record: str, why: str) -> None:
+        """Report that ``record``'s image is not to be read because of ``why`` (see
+        :func:`image_name_refusal`); the caller skips the record."""
+        log.warning("%s: %s: %s; record skipped", self.source, record, why)
+        self.paths.append(f"{record}: {why}")
+
     def summary(self, total: int) -> tuple:
         """Log how many of ``total`` records were skipped; return the skipped paths."""
         if self.paths:
-            log.warning("%s: skipped %d of %d records whose image file is missing",
+            log.warning("%s: skipped %d of %d records whose image file is missing or not to be read",
                         self.source, len(self.paths), total)
         return tuple(self.paths)

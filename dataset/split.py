@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from dataset.coco_writer import file_name_for
 from dataset.jsonfile import read_json, require
 from lib.errors import DatasetError
 
@@ -50,23 +51,30 @@ def split_coco(data: dict, test_fraction: float, seed: int, source: str = "<coco
     return parts[0], parts[1]
 
 
-def write_split(path: str, out_dir: str, test_fraction: float, seed: int) -> tuple[str, str]:
-    """Split the COCO file ``path`` into ``out_dir``/train.json and test.json; their paths.
-    A relative image file name becomes the absolute path where the loader finds it (beside
-    ``path`` or in its images/ folder), so the new files find the same images."""
+def write_split(path: str, out_dir: str, test_fraction: float, seed: int) -> tuple[str, str, int]:
+    """Split the COCO file ``path`` into ``out_dir``/train.json and test.json: (their paths, how
+    many image names are written as absolute paths). Each image keeps the file the loader finds
+    for it (beside ``path`` or in its images/ folder), named relative to ``out_dir`` where it lies
+    below it, else by its absolute path (which the loaders read only with
+    allow_absolute_image_paths)."""
     data = read_json(path)
     folder = os.path.dirname(os.path.abspath(path))
+    out_dir = os.path.abspath(out_dir)
     train, test = split_coco(data, test_fraction, seed, source=path)
     os.makedirs(out_dir, exist_ok=True)
-    written = []
+    written, absolute = [], 0
     for name, part in (("train.json", train), ("test.json", test)):
         for image in part["images"]:
-            if isinstance(image.get("file_name"), str) and not os.path.isabs(image["file_name"]):
-                places = [os.path.join(folder, image["file_name"]),
-                          os.path.join(folder, "images", image["file_name"])]
-                image["file_name"] = next((p for p in places if os.path.exists(p)), places[0])
+            given = image.get("file_name")
+            if not isinstance(given, str):
+                continue
+            places = ([given] if os.path.isabs(given) else
+                      [os.path.join(folder, given), os.path.join(folder, "images", given)])
+            found = next((p for p in places if os.path.exists(p)), None)
+            image["file_name"] = file_name_for(found or places[0], True, out_dir)
+            absolute += os.path.isabs(image["file_name"])
         out = os.path.join(out_dir, name)
         with open(out, "w", encoding="utf-8") as f:
             json.dump(part, f)
         written.append(out)
-    return written[0], written[1]
+    return written[0], written[1], absolute

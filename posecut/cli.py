@@ -107,12 +107,16 @@ def cmd_pck(args):
         from dataset.mpii import load_mpii_json
 
         data = load_mpii_json(args.dataset, keypoint_format=cfg.keypoint_format,
-                              num_joints=cfg.num_joints, head_boxes_file=args.head_boxes)
+                              num_joints=cfg.num_joints, head_boxes_file=args.head_boxes,
+                              allow_absolute_paths=cfg.allow_absolute_image_paths)
     else:
         data = load_dataset(args.dataset_type or cfg.dataset_type, args.dataset,
-                            num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format)
+                            num_joints=cfg.num_joints, keypoint_format=cfg.keypoint_format,
+                            allow_absolute_paths=cfg.allow_absolute_image_paths)
     records = [r for r in data.records if r.num_people >= 1]
-    predicted, truth = _single_person_poses(cfg, weights, records, "pck", args.no_progress)
+    predicted, truth, records, unread = _single_person_poses(cfg, weights, records, "pck",
+                                                             args.no_progress, args.dataset)
+    skipped = _load_skips(data) + unread
     if args.head_boxes:
         alpha = 0.5 if args.alpha is None else args.alpha
         heads = np.stack([r.head_boxes[0] for r in records])
@@ -123,10 +127,17 @@ def cmd_pck(args):
         per_joint, total = pck(predicted, truth, person_heights(truth), alpha)
         what = f"PCK@{alpha:g} of person height"
     names = _part_names(cfg)
-    print(f"{what} on {len(records)} images ({args.dataset}): {100 * total:.1f} %")
+    print(f"{what} on {len(records)} images ({args.dataset}){_scored_note(skipped)}: "
+          f"{100 * total:.1f} %")
     for name, value in zip(names, per_joint):
         print(f"  {name:<16} {100 * value:5.1f} %")
-    return 0
+    return _report_skipped(skipped, f"images of {args.dataset}", "the rest are scored")
+
+
+def _scored_note(skipped):
+    """What a summary adds when images were skipped: the figures are of the images read only."""
+    return (f", {len(skipped)} skipped, scored against the ground truth of the images read only"
+            if skipped else "")
 
 
 def _part_names(cfg):
@@ -137,23 +148,38 @@ def _part_names(cfg):
             else [f"joint {j}" for j in range(cfg.num_joints)])
 
 
-def _single_person_poses(cfg, weights, records, what, no_progress):
-    """(predicted (N, J, 3), truth (N, J, 3)): the argmax pose of each record's image and the
-    first person labelled there."""
+def _single_person_poses(cfg, weights, records, what, no_progress, dataset):
+    """(predicted (N, J, 3), truth (N, J, 3), the N records read, skipped): the argmax pose of
+    each record's image and the first person labelled there; an image that cannot be read is
+    logged and skipped (its reason in ``skipped``). PosecutError when none of ``dataset``'s
+    images can be read."""
+    import logging
+
     import numpy as np
     from tqdm import tqdm
 
     from dataset.images import read_image
+    from lib.errors import DatasetError
     from nnet.outputs import predict_single_person
     from nnet.predict import setup_pose_prediction
 
     predictor = setup_pose_prediction(cfg, weights)
-    predicted, truth = [], []
+    predicted, truth, read, skipped = [], [], [], []
     for record in tqdm(records, desc=what, unit="image", disable=no_progress):
-        predicted.append(predict_single_person(predictor, read_image(record.image_path),
-                                               cfg.global_scale))
+        try:
+            image = read_image(record.image_path)
+        except DatasetError as err:
+            why = str(err) if record.image_path in str(err) else f"{record.image_path}: {err}"
+            logging.getLogger("posecut").warning("skipped image: %s", why)
+            skipped.append(why)
+            continue
+        predicted.append(predict_single_person(predictor, image, cfg.global_scale))
         truth.append(record.joints[0])
-    return np.stack(predicted), np.stack(truth)
+        read.append(record)
+    if not read:
+        raise PosecutError(f"{dataset}: none of its {len(records)} images could be read"
+                           + (f"; the first: {skipped[0]}" if skipped else ""))
+    return np.stack(predicted), np.stack(truth), read, skipped
 
 
 def _evaluate_single_person(cfg, args):
@@ -171,17 +197,20 @@ def _evaluate_single_person(cfg, args):
     weights = _weights(cfg, args.weights)
     _start_tensorflow(args)
     names = _part_names(cfg)
-    report = {}
+    report, skipped_of = {}, {}
     for path in args.dataset:
-        records = [r for r in _records(cfg, path, args.max_images) if r.num_people >= 1]
+        records, skipped = _records(cfg, path, args.max_images)
+        records = [r for r in records if r.num_people >= 1]
         if not records:
             raise PosecutError(f"{path}: no image with a labelled person or animal to evaluate")
-        predicted, truth = _single_person_poses(cfg, weights, records, "evaluate",
-                                                args.no_progress)
+        predicted, truth, records, unread = _single_person_poses(cfg, weights, records, "evaluate",
+                                                                 args.no_progress, path)
+        skipped_of[path] = skipped = skipped + unread
         every = pixel_errors(predicted, truth, within=args.within)
         cut = pixel_errors(predicted, truth, min_score=args.pcutoff, within=args.within)
-        report[path] = {"images": len(records), "all": every, f"p>={args.pcutoff:g}": cut}
-        print(f"{path}: {len(records)} images, errors in pixels ({weights})")
+        report[path] = {"images": len(records), "all": every, f"p>={args.pcutoff:g}": cut,
+                        "skipped": skipped}
+        print(f"{path}: {len(records)} images{_scored_note(skipped)}, errors in pixels ({weights})")
         within = "  ".join(f"% <={n:g}px" for n in args.within)
         print(f"  {'':<16} {'joints':>6} {'mean':>7} {'rmse':>7}  {within}")
         for label, errors in (("all", every), (f"p >= {args.pcutoff:g}", cut)):
@@ -196,7 +225,8 @@ def _evaluate_single_person(cfg, args):
             json.dump(report, f, indent=1,
                       default=lambda a: [None if np.isnan(v) else v for v in np.asarray(a).tolist()])
         print(f"metrics written to {args.metrics}")
-    return 0
+    return max([_report_skipped(skipped, f"images of {path}", "the rest are scored")
+                for path, skipped in skipped_of.items()])
 
 
 def _format_of(cfg):
@@ -229,12 +259,20 @@ def _outputs_source(cfg, args, stats):
 
 
 def _records(cfg, path, max_images):
+    """(the first ``max_images`` records of the data set at ``path``, why its loader skipped
+    records: one line each)."""
     from dataset.loaders import load_dataset
 
     data = load_dataset(cfg.dataset_type, path, num_joints=cfg.num_joints,
-                        keypoint_format=cfg.keypoint_format)
+                        keypoint_format=cfg.keypoint_format,
+                        allow_absolute_paths=cfg.allow_absolute_image_paths)
     records = list(data.records)
-    return records[:max_images] if max_images else records
+    return (records[:max_images] if max_images else records), _load_skips(data)
+
+
+def _load_skips(data):
+    """Why a loaded data set's loader skipped records, one line each (a bare path is a missing image)."""
+    return [f"{s}: image file not found" if os.path.isabs(s) else s for s in data.skipped]
 
 
 def _network_or_oracle(cfg, args):
@@ -268,12 +306,13 @@ def cmd_fit_pairwise(args):
     from multiperson.predict import multiperson_settings_from_config
 
     settings = multiperson_settings_from_config(cfg)
-    records = _records(cfg, dataset, args.max_images)
+    records, skipped = _records(cfg, dataset, args.max_images)
     stats = _load_stats(cfg, settings)
     outputs = _outputs_source(cfg, args, stats)
     radius = args.match_radius or cfg.pos_dist_thresh * cfg.global_scale
-    samples = collect_pair_samples(records, outputs, stats.means, stats.stds, settings, radius,
-                                   cfg.global_scale, progress=not args.no_progress)
+    samples, unread = collect_pair_samples(records, outputs, stats.means, stats.stds, settings, radius,
+                                           cfg.global_scale, progress=not args.no_progress)
+    skipped += [reason for _, reason in unread]
     pairs = np.argwhere(np.triu(settings.pair_mask, 1))
     try:
         model, report = fit_spatial_model(samples, pairs, seed=cfg.seed)
@@ -285,13 +324,13 @@ def cmd_fit_pairwise(args):
     negatives = sum(r.negatives for r in report)
     accuracy = np.nanmean([r.accuracy for r in report])
     print(f"fitted {len(report)} part pairs ({own} on their own samples, {len(report) - own} "
-          f"pooled) from {len(records)} images: {positives} same-person and {negatives} "
+          f"pooled) from {len(records) - len(unread)} images: {positives} same-person and {negatives} "
           f"different-person samples, mean accuracy {100 * accuracy:.1f} %; written to {out}")
     if args.verbose:
         for r in report:
             print(f"  {r.k:>3} {r.m:>3}  {r.positives:>7} {r.negatives:>7}  "
                   f"{100 * r.accuracy:5.1f} %  {r.kind}")
-    return 0
+    return _report_skipped(skipped, f"images of {dataset}", "the rest are fitted on")
 
 
 def cmd_test_multiperson(args):
@@ -317,36 +356,54 @@ def cmd_test_multiperson(args):
     from posecut.build import grouping_assets_from_config
 
     fmt = _format_of(cfg)
-    records = _records(cfg, args.dataset, args.max_images)
+    records, skipped = _records(cfg, args.dataset, args.max_images)
     assets = grouping_assets_from_config(cfg, args.model_dir)
     outputs = _outputs_source(cfg, args, assets)
-    results, timings = predict_dataset(records, outputs, assets.means, assets.stds, assets.model,
-                                       assets.settings, cfg.global_scale,
-                                       progress=not args.no_progress, gates=assets.gates)
+    results, timings, unread = predict_dataset(records, outputs, assets.means, assets.stds,
+                                               assets.model, assets.settings, cfg.global_scale,
+                                               progress=not args.no_progress, gates=assets.gates)
+    skipped += [reason for _, reason in unread]
+    unread_paths = {path for path, _ in unread}
+    scored = [r for r in records if r.image_path not in unread_paths]
+    if not scored:
+        raise PosecutError(f"{args.dataset}: none of its {len(records)} images could be read"
+                           + (f"; the first: {skipped[0]}" if skipped else ""))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump(results, f)
     ground_truth = args.dataset
-    if args.max_images:
-        ground_truth = ground_truth_of(args.dataset, [r.image_id for r in records])
+    if args.max_images or skipped:  # score the images predicted against their own ground truth
+        ground_truth = ground_truth_of(args.dataset, [r.image_id for r in scored])
     metrics = evaluate_keypoints(ground_truth, results, fmt.sigmas, crowdpose=args.crowdpose)
     source = "oracle" if args.oracle else args.weights
-    print(format_metrics_table(metrics, f"{fmt.name} keypoints, {len(records)} images, "
-                                        f"{len(results)} people found ({source})"))
+    print(format_metrics_table(metrics, f"{fmt.name} keypoints, {len(scored)} images"
+                                        f"{_scored_note(skipped)}, {len(results)} people found "
+                                        f"({source})"))
     print("mean ms per image: " + ", ".join(f"{s} {1e3 * timings[s]:.2f}" for s in STAGES))
     if args.output:
         print(f"results written to {args.output}")
     if args.metrics:
         with open(args.metrics, "w", encoding="utf-8") as f:
-            json.dump({"images": len(records), "people_found": len(results), "source": source,
-                       "metrics": metrics,
+            json.dump({"images": len(scored), "people_found": len(results), "source": source,
+                       "metrics": metrics, "skipped": skipped,
                        "ms_per_image": {s: 1e3 * timings[s] for s in STAGES}}, f, indent=1)
         print(f"metrics written to {args.metrics}")
-    return 0
+    return _report_skipped(skipped, f"images of {args.dataset}", "the rest are scored")
 
 
 BUNDLED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              "models", "synthetic_multi")
+
+
+def _report_skipped(skipped, what, rest="the rest are written") -> int:
+    """List on stderr what a run over many inputs or images skipped ("skipped N {what}, {rest}:"
+    and a line each); the exit code: 1 when anything was skipped, else 0."""
+    if not skipped:
+        return 0
+    print(f"skipped {len(skipped)} {what}, {rest}:", file=sys.stderr)
+    for reason in skipped:
+        print(f"  {reason}", file=sys.stderr)
+    return 1
 
 
 def _predict_config(args):
@@ -382,17 +439,12 @@ def cmd_fit_temporal(args):
     outputs = _outputs_source(cfg, args, assets)
     radius = args.match_radius or cfg.pos_dist_thresh
     model, count, skipped = fit_temporal_on_clips(clips, outputs, assets, settings, radius, args.images,
-                                                  cfg.seed)
+                                                  cfg.seed, cfg.allow_absolute_image_paths)
     save_temporal_model(model, out)
     print(f"fitted the temporal model on {count} temporal edges of {len(clips) - len(skipped)} clips "
           f"({'oracle' if args.oracle else 'network'} outputs, max_gap {settings.max_gap}, "
           f"{'with' if settings.flow else 'without'} optical flow); written to {out}")
-    if skipped:
-        print(f"skipped {len(skipped)} of {len(clips)} clips:", file=sys.stderr)
-        for reason in skipped:
-            print(f"  {reason}", file=sys.stderr)
-        return 1
-    return 0
+    return _report_skipped(skipped, f"of {len(clips)} clips")
 
 
 def cmd_track(args):
@@ -474,12 +526,7 @@ def cmd_track(args):
         tracks = len({int(t) for p in people for t in p.track_ids})
         print(f"{path}: {len(names)} frames, {tracks} tracks, {len(names) / max(seconds, 1e-9):.1f} frames/s "
               f"({args.tracker}); wrote {out}{'' if args.no_draw else ' and ' + stem + '_tracks.mp4'}")
-    if skipped:
-        print(f"skipped {len(skipped)} of {len(args.inputs)} inputs, the rest are written:", file=sys.stderr)
-        for reason in skipped:
-            print(f"  {reason}", file=sys.stderr)
-        return 1
-    return 0
+    return _report_skipped(skipped, f"of {len(args.inputs)} inputs")
 
 
 def cmd_predict(args):
@@ -555,13 +602,7 @@ def cmd_predict(args):
     print(f"wrote {os.path.join(out, 'results.json')} (COCO results), images.json (image ids "
           f"to files), {', '.join(os.path.basename(t) for t in tables)} (x, y, likelihood per "
           f"part){'' if args.no_draw else ' and the drawings'} to {out}")
-    if skipped:
-        print(f"skipped {len(skipped)} of {len(images) + len(videos)} inputs, the rest are "
-              f"written:", file=sys.stderr)
-        for _, reason in skipped:
-            print(f"  {reason}", file=sys.stderr)
-        return 1
-    return 0
+    return _report_skipped([reason for _, reason in skipped], f"of {len(images) + len(videos)} inputs")
 
 
 def cmd_evaluate_tracks(args):
@@ -581,20 +622,19 @@ def cmd_evaluate_tracks(args):
             json.dump({"tracking": {row.name: row._asdict() for row in (*result.tracking.joints, total)},
                        "ap": result.ap, "skipped": result.skipped}, f, indent=1, default=float)
         print(f"wrote {args.output}")
-    if result.skipped:
-        print(f"skipped {len(result.skipped)}:", file=sys.stderr)
-        for reason in result.skipped:
-            print(f"  {reason}", file=sys.stderr)
-        return 1
-    return 0
+    return _report_skipped(result.skipped, "files or videos")
 
 
 def cmd_split(args):
     _existing(args.annotations, "a COCO keypoint JSON to split")
     from dataset.split import write_split
 
-    train, test = write_split(args.annotations, args.output, args.test_fraction, args.seed)
+    train, test, absolute = write_split(args.annotations, args.output, args.test_fraction, args.seed)
     print(f"{args.annotations}: images split by seed {args.seed} into {train} and {test}")
+    if absolute:
+        print(f"note: {absolute} image names lie outside {os.path.abspath(args.output)} and are written as "
+              f"absolute paths: training or evaluating on these files needs allow_absolute_image_paths: "
+              f"true in the config (or split into a folder above the images)")
     return 0
 
 

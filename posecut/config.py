@@ -313,6 +313,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("track_flow_window", INT, 15, _at_least(0),
        "tracking: window of OpenCV's Farneback optical flow in pixels (about a limb's width); 0 "
        "tracks without flow"),
+    _K("allow_absolute_image_paths", BOOL, False, None,
+       "read images that annotation files name by absolute paths outside the folders searched "
+       "for them (false: such records are skipped, naming the path)"),
 )
 
 _KEYS = {k.name: k for k in CONFIG_KEYS}
@@ -526,6 +529,7 @@ class PoseConfig:
     track_max_gap: int = _DEFAULTS['track_max_gap']
     track_gate: float = _DEFAULTS['track_gate']
     track_flow_window: int = _DEFAULTS['track_flow_window']
+    allow_absolute_image_paths: bool = _DEFAULTS['allow_absolute_image_paths']
     source: str = dataclasses.field(default="<defaults>", compare=False)
     config_dir: Optional[str] = dataclasses.field(default=None, compare=False)
 

@@ -13,7 +13,7 @@ import numpy as np
 from dataset.images import read_image
 from dataset.keypoint_formats import get_format
 from dataset.posetrack import read_posetrack
-from dataset.records import ImageRecord, find_image, leaves_folder
+from dataset.records import ImageRecord, find_image, image_name_refusal, leaves_folder
 from dataset.tracks import FramePeople, TrackedVideo
 from lib.errors import ConfigError, DatasetError
 from multiperson.predict import GroupingAssets, people_from_raw_outputs
@@ -144,16 +144,22 @@ def frame_source(path: str):
     return video(), fps, None
 
 
-def clip_frames(video: TrackedVideo, json_path: str, images: Optional[str] = None) -> list[str]:
+def clip_frames(video: TrackedVideo, json_path: str, images: Optional[str] = None,
+                allow_absolute_paths: bool = False) -> list[str]:
     """The image file of each frame of a PoseTrack ``video`` read from ``json_path``: names are
     looked for under ``images``, else beside the JSON and up to two folders above it (PoseTrack's
-    annotations/val/ beside images/val/). DatasetError naming the first frame not found."""
+    annotations/val/ beside images/val/). DatasetError naming the first frame not found, or
+    whose name climbs out of those folders (``..``, or an absolute path outside them unless
+    ``allow_absolute_paths``)."""
     here = os.path.dirname(os.path.abspath(json_path))
     roots = [images] if images else [here, os.path.dirname(here), os.path.dirname(os.path.dirname(here))]
     paths = []
     for index, name in enumerate(video.frames):
         if leaves_folder(name):
             raise DatasetError(f"{json_path}: frame {index}: file_name {name!r} climbs out of the image folder")
+        refused = image_name_refusal(name, roots, allow_absolute_paths)
+        if refused:
+            raise DatasetError(f"{json_path}: frame {index}: {refused}")
         path, found = find_image([os.path.join(root, name) for root in roots])
         if not found:
             raise DatasetError(f"{json_path}: frame {index}: image file {name} not found under "
@@ -163,7 +169,8 @@ def clip_frames(video: TrackedVideo, json_path: str, images: Optional[str] = Non
 
 
 def fit_temporal_on_clips(clip_paths, outputs_of, assets: GroupingAssets, settings: TrackSettings,
-                          radius: float, images: Optional[str] = None, seed: int = 0):
+                          radius: float, images: Optional[str] = None, seed: int = 0,
+                          allow_absolute_paths: bool = False):
     """(TemporalModel, number of samples, clips skipped as "file: reason") fitted on PoseTrack
     ground-truth clips: each frame's candidates (``outputs_of(record)``, the network's or the
     oracle's raw outputs of an ImageRecord) matched within ``radius`` pixels to the labelled joints
@@ -174,7 +181,7 @@ def fit_temporal_on_clips(clip_paths, outputs_of, assets: GroupingAssets, settin
     for path in clip_paths:
         try:
             video = read_posetrack(path).video
-            frames = clip_frames(video, path, images)
+            frames = clip_frames(video, path, images, allow_absolute_paths)
             dets, owners, scales, pictures = [], [], [], []
             for index, (name, people) in enumerate(zip(frames, video.people)):
                 picture = read_image(name)

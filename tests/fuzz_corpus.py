@@ -626,12 +626,48 @@ def _coco_passwd(folder):
     return _kept_and_skipped(folder, "coco", _write(folder / "ann.json", doc), ["good.png"])
 
 
-@_case("paths", "coco-absolute-not-an-image", SKIPPED, "/etc/hostname")
+@_case("paths", "coco-absolute-outside", SKIPPED, "image id 2", "file_name /etc/hostname",
+       "outside the image folders", "--allow-absolute-paths")
 def _coco_absolute(folder):
-    """An absolute name is the author's to give (README); a file that is no image is skipped, named."""
+    """An absolute name outside the folders searched is refused (never opened), saying how to allow it."""
     doc = _coco_doc(folder)
     doc["images"][1]["file_name"] = "/etc/hostname"
     return _kept_and_skipped(folder, "coco", _write(folder / "ann.json", doc), ["good.png"])
+
+
+@_case("paths", "coco-absolute-allowed-not-an-image", SKIPPED, "/etc/hostname")
+def _coco_absolute_allowed(folder):
+    """Allowed explicitly, an absolute name is opened; a file that is no image is skipped, named."""
+    doc = _coco_doc(folder)
+    doc["images"][1]["file_name"] = "/etc/hostname"
+    return _kept_and_skipped(folder, "coco", _write(folder / "ann.json", doc), ["good.png"],
+                             "--allow-absolute-paths")
+
+
+@_case("paths", "coco-absolute-inside-the-folder", READ_RIGHT)
+def _coco_absolute_inside(folder):
+    """Absolute names of images inside the annotation's folder are read, and written relative."""
+    doc = _coco_doc(folder)
+    for image in doc["images"]:
+        image["file_name"] = str(folder / image["file_name"])
+    written, skipped = _convert(folder, "coco", _write(folder / "ann.json", doc))
+    names = [image["file_name"] for image in written["images"]]
+    assert names == ["good.png", "bad.png"] and skipped.startswith("skipped records: none"), (names, skipped)
+    return READ_RIGHT, ", ".join(names)
+
+
+@_case("paths", "convert-notes-absolute-output", READ_RIGHT, "1 of 2 images", "allow_absolute_image_paths: true")
+def _convert_note(folder):
+    """Our converter writes an image outside the output's folder with its absolute path, and
+    its summary says so (training on it needs the config to allow it)."""
+    inner = _outside(folder)
+    doc = _coco_doc(inner)
+    doc["images"][1]["file_name"] = str(folder / "secret" / "x.png")
+    code, summary, _ = _command("convert-dataset", _write(inner / "ann.json", doc), "--from", "coco",
+                                "--output", inner / "out.json", "--allow-absolute-paths")
+    names = [image["file_name"] for image in json.loads((inner / "out.json").read_text())["images"]]
+    assert code == 0 and names == ["good.png", str(folder / "secret" / "x.png")], (code, names)
+    return READ_RIGHT, summary[summary.index("note:"):]
 
 
 @_case("paths", "mpii-dot-dot", SKIPPED, "../../secret/x.png", "climbs out")
@@ -668,6 +704,121 @@ def _loader_dotdot(folder):
     names = [os.path.basename(r.image_path) for r in loaded.records]
     assert names == ["good.png"], names
     return SKIPPED, "\n".join(loaded.skipped)
+
+
+@_case("paths", "training-loader-absolute", SKIPPED, "{dir}/secret/x.png", "outside the image folders",
+       "allow_absolute_image_paths: true")
+def _loader_absolute(folder):
+    """The training loader refuses an absolute name outside the folders it searches, and loads the rest."""
+    from dataset.loaders import load_dataset
+
+    inner = _outside(folder)
+    doc = _coco_doc(inner)
+    doc["images"][1]["file_name"] = str(folder / "secret" / "x.png")
+    loaded = load_dataset("coco", _write(inner / "ann.json", doc), keypoint_format="coco17")
+    names = [os.path.basename(r.image_path) for r in loaded.records]
+    assert names == ["good.png"], names
+    return SKIPPED, "\n".join(loaded.skipped)
+
+
+@_case("paths", "training-config-allows-absolute", READ_RIGHT)
+def _config_allows(folder):
+    """allow_absolute_image_paths: true in the config reaches the loader: the image is read."""
+    from dataset.loaders import load_dataset_from_config
+    from posecut.config import load_config
+
+    inner = _outside(folder)
+    doc = _coco_doc(inner)
+    doc["images"][1]["file_name"] = str(folder / "secret" / "x.png")
+    _write(inner / "ann.json", doc)
+    config = _write(inner / "pose_cfg.yaml", "dataset: ann.json\ndataset_type: coco\n"
+                                              "allow_absolute_image_paths: true\n")
+    loaded = load_dataset_from_config(load_config(config))
+    names = [os.path.basename(r.image_path) for r in loaded.records]
+    assert names == ["good.png", "x.png"] and not loaded.skipped, (names, loaded.skipped)
+    return READ_RIGHT, ", ".join(names)
+
+
+@_case("paths", "mpii-loader-dot-dot", SKIPPED, "record 1", "../../secret/x.png", "climbs out")
+def _mpii_loader_dotdot(folder):
+    """The MPII training loader skips the record (it used to refuse the whole file) and loads the rest."""
+    from dataset.mpii import load_mpii_json
+
+    inner = _outside(folder)
+    loaded = load_mpii_json(_write(inner / "ann.json", _mpii_doc(inner, {"image": "../../secret/x.png"})))
+    names = [os.path.basename(r.image_path) for r in loaded.records]
+    assert names == ["good.jpg"], names
+    return SKIPPED, "\n".join(loaded.skipped)
+
+
+def _dataset_mat(folder: Path, second: str) -> Path:
+    """A DeeperCut dataset.mat in ``folder`` of good.png and the image ``second``, one person each."""
+    import scipy.io as sio
+
+    _image(folder / "good.png")
+    table = np.zeros((1, 2), dtype=[(f, object) for f in ("image", "size", "joints")])
+    person = np.array([[0, 10, 20], [1, 12, 22]], np.float64)
+    for k, name in enumerate(["good.png", second]):
+        cell = np.empty((1, 1), dtype=object)
+        cell[0, 0] = person
+        table[0, k] = (name, np.array([[3, 48, 64]], np.float64), cell)
+    path = folder / "dataset.mat"
+    sio.savemat(str(path), {"dataset": table})
+    return path
+
+
+@_case("paths", "deepercut-mat-dot-dot", SKIPPED, "record 1", "../secret/x.png", "climbs out")
+def _mat_dotdot(folder):
+    inner = _outside(folder).parent
+    inner.mkdir(parents=True, exist_ok=True)
+    return _kept_and_skipped(folder, "deepercut-mat", _dataset_mat(inner, "../secret/x.png"), ["good.png"],
+                             "--format", "coco17")
+
+
+@_case("paths", "deepercut-mat-absolute", SKIPPED, "record 1", "{dir}/secret/x.png", "--allow-absolute-paths")
+def _mat_absolute(folder):
+    inner = _outside(folder).parent
+    inner.mkdir(parents=True, exist_ok=True)
+    return _kept_and_skipped(folder, "deepercut-mat", _dataset_mat(inner, str(folder / "secret" / "x.png")),
+                             ["good.png"], "--format", "coco17")
+
+
+@_case("paths", "deeplabcut-absolute", SKIPPED, "row 5", "{dir}/secret/x.png", "outside the image folders")
+def _dlc_absolute(folder):
+    _image(folder / "secret" / "x.png")
+    table = _dlc_table(folder, f"labeled-data/v/good.png,5,6,7,8\n{folder / 'secret' / 'x.png'},5,6,7,8\n")
+    return _kept_and_skipped(folder, "deeplabcut", table, ["good.png"], "--format", "coco17")
+
+
+@_case("paths", "tracking-clip-absolute-frame", ERROR, "{dir}/clip.json", "frame 1", "file_name /etc/hostname",
+       "outside the image folders")
+def _clip_absolute(folder):
+    """fit-temporal's clip reader refuses a frame named by an absolute path outside the folders
+    it searches (the JSON's and two above it); the clip is then skipped."""
+    from dataset.posetrack import read_posetrack
+    from posecut.tracking_run import clip_frames
+
+    doc = _posetrack_doc(folder, {})
+    doc["images"][1]["file_name"] = "/etc/hostname"
+    path = _write(folder / "clip.json", doc)
+    clip_frames(read_posetrack(str(path)).video, str(path))
+    return READ_RIGHT, "frames found"
+
+
+@_case("paths", "tracking-clip-absolute-frame-allowed", READ_RIGHT)
+def _clip_absolute_allowed(folder):
+    """Allowed explicitly, the clip reader takes a frame named by an absolute path elsewhere."""
+    from dataset.posetrack import read_posetrack
+    from posecut.tracking_run import clip_frames
+
+    inner = folder / "a" / "b" / "c"
+    elsewhere = _image(folder / "elsewhere" / "f1.png")
+    doc = _posetrack_doc(inner, {})
+    doc["images"][1]["file_name"] = elsewhere
+    path = _write(inner / "clip.json", doc)
+    frames = clip_frames(read_posetrack(str(path)).video, str(path), allow_absolute_paths=True)
+    assert frames == [str(inner / "f0.png"), elsewhere], frames
+    return READ_RIGHT, ", ".join(frames)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,6 +939,43 @@ def _predict_folder(folder):
     assert [os.path.basename(r["file_name"]) for r in records] == ["a.png", "c.png"], records
     assert sorted(os.listdir(out)) == ["a.png", "c.png"], os.listdir(out)
     return SKIPPED, "\n".join(reason for _, reason in skipped)
+
+
+@_case("images", "evaluate-multiperson-one-undecodable", SKIPPED, "{dir}/b.png", "cannot decode")
+def _evaluate_multiperson(folder):
+    """Multi-person evaluation's loop (multiperson.evaluation.predict_dataset, with outputs that
+    read the image as the network's do): the bad image is skipped with its reason, the others predicted."""
+    from dataset.images import read_image
+    from dataset.records import ImageRecord
+    from multiperson.evaluation import predict_dataset
+
+    raw, means, stds, model, settings = _grouping()
+    records = [ImageRecord(_image(folder / name, 80, 180), k + 1, 80, 180, np.zeros((0, 3, 3)))
+               for k, name in enumerate(("a.png", "b.png", "c.png"))]
+    _write(folder / "b.png", b"not an image")
+
+    def outputs(record):
+        read_image(record.image_path)
+        return raw
+
+    results, _, skipped = predict_dataset(records, outputs, means, stds, model, settings)
+    assert {r["image_id"] for r in results} == {1, 3}, sorted({r["image_id"] for r in results})
+    return SKIPPED, "\n".join(reason for _, reason in skipped)
+
+
+@_case("images", "evaluate-one-undecodable", SKIPPED, "{dir}/bad.png", "cannot decode", budget=90)
+def _evaluate_undecodable(folder):
+    """`posecut evaluate` (a model without the pairwise head) over a data set with an image that
+    cannot be decoded: it is skipped and listed, the other is scored, exit 1."""
+    _, _, prefix = _checkpoint()
+    doc = _coco_doc(folder, joints=3)
+    _write(folder / "bad.png", b"not an image")
+    config = _write(folder / "pose_cfg.yaml", "net_type: mobilenet_v2_0.35\nnum_joints: 3\n"
+                                              "precision: float32\ndataset_type: coco\n")
+    code, out, err = _command("evaluate", config, "--weights", prefix, "--dataset",
+                              _write(folder / "ann.json", doc), "--no-progress")
+    assert code == 1 and "1 images, 1 skipped" in out, f"exit {code}: {out[-300:]}"
+    return SKIPPED, err
 
 
 @_case("images", "drawing-names-collide", READ_RIGHT)

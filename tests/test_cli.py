@@ -63,9 +63,13 @@ def test_converted_ai_challenger_annotations_train(tmp_path, capsys, sample):
     out = tmp_path / "aic_coco17.json"
     assert main(["convert-dataset", "--from", "aic", "--images", str(aic),
                  "--output", str(out), str(aic / "keypoint_annotations.json")]) == 0
-    assert "skipped records: none" in capsys.readouterr().out
+    summary = capsys.readouterr().out
+    assert "skipped records: none" in summary
+    # the samples lie outside tmp_path: written absolute, which the config must allow
+    assert "3 of 3 images lie outside" in summary and "allow_absolute_image_paths: true" in summary
     config = {**CONFIG, "dataset": str(out), "pairwise_predict": False,
-              "multi_step": [[0.001, 2]], "save_iters": 2, "global_scale": 0.3}
+              "multi_step": [[0.001, 2]], "save_iters": 2, "global_scale": 0.3,
+              "allow_absolute_image_paths": True}
     with open(tmp_path / "pose_cfg.yaml", "w") as handle:
         yaml.safe_dump(config, handle)
     assert main(["train", str(tmp_path / "pose_cfg.yaml"), "--no-progress"]) == 0
@@ -137,3 +141,23 @@ def test_evaluate_a_single_person_model_in_pixels(project, tmp_path, capsys):
     labelled = sum(int(np.sum(np.asarray(a["keypoints"])[2::3] > 0)) for a in first.values())
     assert report["images"] == len(first) and report["all"]["count"] == labelled
     assert report["p>=0.5"]["count"] <= labelled
+
+    # an image that cannot be decoded is skipped and named, the others are scored: exit 1
+    import shutil
+
+    shutil.copytree(project / "data", tmp_path / "bad")
+    bad_truth = str(tmp_path / "bad" / "person_keypoints.json")
+    images = {im["id"]: im["file_name"] for im in json.load(open(bad_truth))["images"]}
+    lost = next(iter(first))
+    bad = tmp_path / "bad" / images[lost]
+    bad.write_bytes(b"not an image")
+    assert main(["evaluate", str(tmp_path / "pose_cfg.yaml"), "--dataset", bad_truth,
+                 "--metrics", str(metrics), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert (f"{bad_truth}: {len(first) - 1} images, 1 skipped, scored against the ground truth of "
+            "the images read only, errors in pixels") in captured.out
+    assert f"skipped 1 images of {bad_truth}, the rest are scored:\n  {bad}: cannot decode image" in captured.err
+    (report,) = json.load(open(metrics)).values()
+    lost_joints = int(np.sum(np.asarray(first[lost]["keypoints"])[2::3] > 0))
+    assert report["images"] == len(first) - 1 and report["all"]["count"] == labelled - lost_joints
+    assert len(report["skipped"]) == 1 and str(bad) in report["skipped"][0]

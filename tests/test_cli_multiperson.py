@@ -1,5 +1,6 @@
 """posecut fit-pairwise and test-multiperson end to end on a tiny synthetic data set."""
 import json
+import os
 
 import pytest
 import yaml
@@ -51,6 +52,57 @@ def test_fit_on_the_oracle_then_evaluate_oracle_and_network(project, capsys):
     assert main(["test-multiperson", cfg, "--weights", str(project / "snapshot-1"),
                  "--dataset", truth, "--max-images", "3", "--no-progress"]) == 0
     assert "3 images" in capsys.readouterr().out
+
+    # the network's images: one that cannot be decoded is skipped, named, and the rest scored
+    bad_truth, images = _copy_data(project, "undecodable")
+    bad = project / "undecodable" / images[2]
+    bad.write_bytes(b"not an image")
+    results = project / "undecodable.json"
+    assert main(["test-multiperson", cfg, "--weights", str(project / "snapshot-1"), "--dataset", bad_truth,
+                 "--max-images", "3", "--output", str(results), "--metrics", str(project / "m.json"),
+                 "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "coco17 keypoints, 2 images, 1 skipped, scored against the ground truth of the images read only" in captured.out
+    assert f"skipped 1 images of {bad_truth}, the rest are scored:\n  {bad}: cannot decode image" in captured.err
+    written = json.load(open(project / "m.json"))
+    assert written["images"] == 2 and len(written["skipped"]) == 1
+    _check_scored_on(bad_truth, [1, 3], results, written["metrics"])
+
+
+def _copy_data(project, name):
+    """A copy of the data set in project/name: (its JSON, image id -> file name)."""
+    import shutil
+
+    shutil.copytree(project / "data", project / name)
+    path = str(project / name / "person_keypoints.json")
+    return path, {im["id"]: im["file_name"] for im in json.load(open(path))["images"]}
+
+
+def _check_scored_on(truth, image_ids, results, metrics):
+    """The metrics are those of the results against the ground truth of ``image_ids`` only."""
+    from dataset.coco_eval import evaluate_keypoints, ground_truth_of
+    from dataset.keypoint_formats import get_format
+
+    found = json.load(open(results))
+    assert {r["image_id"] for r in found} <= set(image_ids)
+    expected = evaluate_keypoints(ground_truth_of(truth, image_ids), found, get_format("coco17").sigmas)
+    assert metrics == pytest.approx(expected)
+
+
+def test_a_missing_image_is_skipped_and_the_rest_scored_on_their_own_truth(project, capsys, tmp_path):
+    cfg = str(project / "pose_cfg.yaml")
+    assert main(["fit-pairwise", cfg, "--oracle", "--no-progress", "--output", str(tmp_path / "model")]) == 0
+    truth, images = _copy_data(project, "missing")
+    os.remove(project / "missing" / images[4])
+    results = tmp_path / "results.json"
+    assert main(["test-multiperson", cfg, "--oracle", "--dataset", truth, "--model-dir", str(tmp_path / "model"),
+                 "--output", str(results), "--metrics", str(tmp_path / "m.json"), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "coco17 keypoints, 9 images, 1 skipped, scored against the ground truth" in captured.out
+    assert f"image id 4 ({images[4]}): image file {images[4]} not found" in captured.err
+    written = json.load(open(tmp_path / "m.json"))
+    assert written["images"] == 9 and written["metrics"]["AP"] > 0.5
+    _check_scored_on(truth, [i for i in images if i != 4], results, written["metrics"])
 
 
 def test_errors_are_one_line(project, capsys):

@@ -59,11 +59,13 @@ def test_oracle_fit_then_prediction_scores_well_and_times_every_stage():
     settings = builders.grouping(J, keypoint_format="coco17", nms_radius=2.0, det_min_score=0.3,
                                  min_person_parts=3, edge_gate_stds=0.0, edge_offset_gate_px=None)
     outputs = oracle_outputs_fn(targets, stats.means, stats.stds, seed=0)
-    samples = collect_pair_samples(train, outputs, stats.means, stats.stds, settings,
-                                   match_radius=8.0)
+    samples, skipped = collect_pair_samples(train, outputs, stats.means, stats.stds, settings,
+                                            match_radius=8.0)
+    assert skipped == []
     assert samples.features and samples.same_distances
     model, _ = fit_spatial_model(samples, np.argwhere(np.triu(settings.pair_mask, 1)))
-    results, timings = predict_dataset(test, outputs, stats.means, stats.stds, model, settings)
+    results, timings, skipped = predict_dataset(test, outputs, stats.means, stats.stds, model, settings)
+    assert skipped == []
     assert set(timings) == set(STAGES)
     assert {r["image_id"] for r in results} <= {r.image_id for r in test}
     metrics = evaluate_keypoints(_truth(test), results, get_format("coco17").sigmas)
@@ -71,3 +73,52 @@ def test_oracle_fit_then_prediction_scores_well_and_times_every_stage():
     # the oracle's noise is seeded per image: the same record gives the same outputs
     first, again = outputs(test[0]), outputs(test[0])
     np.testing.assert_array_equal(first["pairwise_pred"], again["pairwise_pred"])
+
+
+@dataclass
+class _Pictured(_Record):
+    image_path: str = ""
+
+
+def test_an_image_that_cannot_be_read_is_skipped_and_the_rest_predicted(tmp_path, caplog):
+    """The network's outputs need the image: one that cannot be decoded is logged and returned as
+    skipped, with no results; the other images give what they give on their own."""
+    import imageio.v3 as iio
+
+    from dataset.images import read_image
+
+    targets = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
+    train = _records(6, 0)
+    stats = compute_pairwise_stats([r.joints for r in train], J)
+    settings = builders.grouping(J, keypoint_format="coco17", nms_radius=2.0, det_min_score=0.3,
+                                 min_person_parts=3)
+    oracle = oracle_outputs_fn(targets, stats.means, stats.stds, seed=0)
+    records = []
+    for r in _records(4, 2, first_id=50):
+        path = tmp_path / f"{r.image_id}.png"
+        iio.imwrite(path, np.zeros((r.height, r.width, 3), np.uint8))
+        records.append(_Pictured(r.image_id, r.joints, image_path=str(path)))
+    (tmp_path / "51.png").write_bytes(b"not an image")
+
+    def outputs(record):  # reads the image first, as network_outputs_fn does
+        read_image(record.image_path)
+        return oracle(record)
+
+    model, _ = fit_spatial_model(collect_pair_samples(train, oracle, stats.means, stats.stds, settings, 8.0)[0],
+                                 np.argwhere(np.triu(settings.pair_mask, 1)))
+    with caplog.at_level("WARNING"):
+        results, timings, skipped = predict_dataset(records, outputs, stats.means, stats.stds, model, settings)
+    bad = str(tmp_path / "51.png")
+    assert [path for path, _ in skipped] == [bad] and "cannot decode" in skipped[0][1]
+    assert f"skipped image: {bad}: cannot decode" in caplog.text
+    read = [records[0], *records[2:]]
+    alone, _, none = predict_dataset(read, outputs, stats.means, stats.stds, model, settings)
+    assert none == [] and results == alone and 51 not in {r["image_id"] for r in results}
+    assert set(timings) == set(STAGES)
+
+    samples, skipped = collect_pair_samples(records, outputs, stats.means, stats.stds, settings, 8.0)
+    alone = collect_pair_samples(read, outputs, stats.means, stats.stds, settings, 8.0)[0]
+    assert [path for path, _ in skipped] == [bad]
+    assert set(samples.features) == set(alone.features) and set(samples.same_distances) == set(alone.same_distances)
+    for k in samples.same_distances:
+        np.testing.assert_array_equal(samples.same_part_arrays(k)[0], alone.same_part_arrays(k)[0])

@@ -42,7 +42,9 @@ def _run(*argv):
 
 
 def _convert(tmp_path, input_path, layout, *extra, name="out.json"):
-    """Convert to COCO JSON, check it loads with pycocotools and the project's loader, return it."""
+    """Convert to COCO JSON, check it loads with pycocotools and the project's loader, return it.
+    Images outside the output's folder are written with absolute paths, which the loader reads
+    only when allowed; without, it skips each of them, naming the path and how to allow it."""
     from pycocotools.coco import COCO
 
     out = tmp_path / name
@@ -51,11 +53,18 @@ def _convert(tmp_path, input_path, layout, *extra, name="out.json"):
     coco = COCO(str(out))
     assert sorted(coco.getImgIds()) == sorted(im["id"] for im in doc["images"])
     assert len(coco.getAnnIds()) == len(doc["annotations"])
-    fmt = doc["categories"][0]["keypoints"]
-    data = load_dataset("coco", out, keypoint_format="coco17" if fmt == COCO17 else None)
+    fmt = "coco17" if doc["categories"][0]["keypoints"] == COCO17 else None
+    absolute = {im["id"] for im in doc["images"] if os.path.isabs(im["file_name"])}
+    data = load_dataset("coco", out, keypoint_format=fmt, allow_absolute_paths=bool(absolute))
     labelled = [a for a in doc["annotations"] if a["num_keypoints"] and not a["iscrowd"]]
     assert sum(r.num_people for r in data.records) == len(labelled)
     assert data.num_skipped == 0
+    if absolute:
+        refused = load_dataset("coco", out, keypoint_format=fmt)
+        assert refused.skipped and not {r.image_id for r in refused.records} & absolute
+        for reason in refused.skipped:
+            assert "an absolute path outside the image folders searched" in reason, reason
+            assert "allow_absolute_image_paths: true" in reason, reason
     return doc
 
 
@@ -217,7 +226,7 @@ def test_crowd_regions_are_kept_with_their_segmentation(samples, tmp_path):
     doc = _convert(tmp_path, path, "coco", "--images", os.path.join(samples, "coco"))
     ann = next(a for a in doc["annotations"] if a["id"] == 9)
     assert (ann["iscrowd"], ann["num_keypoints"], ann["segmentation"]) == (1, 0, crowd["segmentation"])
-    record = load_dataset("coco", tmp_path / "out.json").records[0]
+    record = load_dataset("coco", tmp_path / "out.json", allow_absolute_paths=True).records[0]
     assert record.ignore_mask()[:10, 0].all() and record.num_people == 1
 
 
@@ -234,7 +243,7 @@ def test_coco_to_coco_is_identity_up_to_normalisation(samples, tmp_path):
     for src, ann in zip(raw["annotations"], doc["annotations"]):
         for key in ("id", "image_id", "iscrowd", "bbox", "area", "num_keypoints", "segmentation", "keypoints"):
             assert ann[key] == src[key], key
-    again = _convert(tmp_path, tmp_path / "out.json", "coco", name="again.json")
+    again = _convert(tmp_path, tmp_path / "out.json", "coco", "--allow-absolute-paths", name="again.json")
     assert again["annotations"] == doc["annotations"]
 
 
@@ -243,7 +252,7 @@ def test_coco17_through_dataset_mat_and_back_keeps_coordinates(samples, tmp_path
     raw = json.load(open(path))
     mat = tmp_path / "dataset.mat"
     _run(path, "--from", "coco", "--to", "deepercut-mat", "--output", mat)
-    back = _convert(tmp_path, mat, "deepercut-mat", "--format", "coco17")
+    back = _convert(tmp_path, mat, "deepercut-mat", "--format", "coco17", "--allow-absolute-paths")
     originals = [np.asarray(a["keypoints"], np.float64).reshape(17, 3) for a in raw["annotations"]
                  if a["num_keypoints"]]
     result = [_rows(a) for a in back["annotations"]]
@@ -561,14 +570,56 @@ def test_ids_and_output_are_the_same_on_every_run(samples, tmp_path):
     assert [a["image_id"] for a in doc["annotations"]] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
 
 
-def test_image_names_are_relative_below_the_output_folder_else_absolute(samples, tmp_path):
+def test_image_names_are_relative_below_the_output_folder_else_absolute(samples, tmp_path, capsys):
+    """Absolute names are written only for images outside the output's folder, and then the
+    summary says how many and that training on them needs allow_absolute_image_paths."""
     data = tmp_path / "data"
     shutil.copytree(os.path.join(samples, "aic"), data / "images")
     shutil.move(data / "images" / "keypoint_annotations.json", data / "aic.json")
     inside = _convert(data, data / "aic.json", "aic")
     assert inside["images"][0]["file_name"] == "images/054d9ce9201beffc76e5ff2169d2af2f027002ca.jpg"
+    assert "absolute" not in capsys.readouterr().out
     elsewhere = _convert(tmp_path, data / "aic.json", "aic", name="elsewhere/out.json")
     assert elsewhere["images"][0]["file_name"] == str(data / "images" / "054d9ce9201beffc76e5ff2169d2af2f027002ca.jpg")
+    out = capsys.readouterr().out
+    assert (f"note: 3 of 3 images lie outside {tmp_path / 'elsewhere'} and are written with absolute paths: "
+            "training or evaluating on out.json needs allow_absolute_image_paths: true") in out
+    _run(data / "aic.json", "--from", "aic", "--to", "deepercut-mat", "--output", tmp_path / "mat" / "d.mat")
+    assert f"note: 3 of 3 images lie outside {tmp_path / 'mat'}" in capsys.readouterr().out
+
+
+def _one_image_coco(folder, file_name):
+    """A COCO file in ``folder`` naming one 64 x 48 image ``file_name``, one person on it."""
+    doc = {"images": [{"id": 1, "file_name": file_name, "height": 48, "width": 64}],
+           "annotations": [{"id": 1, "image_id": 1, "iscrowd": 0, "keypoints": [10, 20, 2] * 17,
+                            "bbox": [1, 2, 30, 40]}]}
+    path = folder / "ann.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_absolute_image_names_outside_the_folders_searched_need_the_flag(tmp_path, capsys):
+    """An absolute name inside the annotation's folder (or --images) is read; one outside is a
+    skipped record naming the record, the path and the flag, until --allow-absolute-paths."""
+    outside = _image(tmp_path / "secret" / "x.png")
+    inner = tmp_path / "set"
+    inner.mkdir()
+    own = _image(inner / "images" / "own.png")
+    assert _run(_one_image_coco(inner, own), "--from", "coco", "--output", inner / "a.json") == 0
+    assert json.loads((inner / "a.json").read_text())["images"][0]["file_name"] == "images/own.png"
+    capsys.readouterr()
+    assert _run(_one_image_coco(inner, outside), "--from", "coco", "--output", inner / "b.json") == 1
+    out = capsys.readouterr().out
+    assert (f"image id 1 ({outside}): file_name {outside}: an absolute path outside the image folders "
+            f"searched ({inner}, {inner / 'images'}); not read (allow it with allow_absolute_image_paths: "
+            "true in the config, or --allow-absolute-paths for convert-dataset)") in out
+    assert json.loads((inner / "b.json").read_text())["images"] == []
+    assert _run(_one_image_coco(inner, outside), "--from", "coco", "--output", inner / "c.json",
+                "--images", tmp_path / "secret") == 0  # inside --images
+    assert _run(_one_image_coco(inner, outside), "--from", "coco", "--output", inner / "d.json",
+                "--allow-absolute-paths") == 0
+    assert json.loads((inner / "d.json").read_text())["images"][0]["file_name"] == outside
+    assert "1 of 1 images lie outside" in capsys.readouterr().out
 
 
 def test_summary_counts_labelled_joints_of_the_target_format(samples, tmp_path, capsys):

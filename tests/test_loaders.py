@@ -262,9 +262,14 @@ def _records(tmp_path):
 def test_dataset_mat_round_trip_and_deepercut_layout(tmp_path):
     records = _records(tmp_path)
     path = tmp_path / "mat" / "dataset.mat"
-    write_deepercut_mat(records, path)
-    data = load_dataset("default", path, keypoint_format="mpii14")
+    assert write_deepercut_mat(records, path) == 1  # elsewhere/b.png: written absolute
+    data = load_dataset("default", path, keypoint_format="mpii14", allow_absolute_paths=True)
     assert list(data.records) == records
+    refused = load_dataset("default", path, keypoint_format="mpii14")  # absolute, outside mat/
+    assert list(refused.records) == [records[0], records[2]]
+    assert refused.skipped[0].startswith(f"record 1: file_name {tmp_path / 'elsewhere' / 'b.png'}: an absolute "
+                                         "path outside the image folders searched")
+    assert "allow_absolute_image_paths: true" in refused.skipped[0]
     assert data.format_name == "mpii14" and data.num_joints == 14 and data.source == str(path)
     raw = sio.loadmat(str(path))["dataset"]
     assert raw.shape == (1, 3)
@@ -331,7 +336,8 @@ def test_missing_images_are_logged_skipped_and_counted(tmp_path, caplog):
     mpii.write_text(json.dumps([entry, {**entry, "image": "gone.jpg"}]))
     with caplog.at_level(logging.WARNING):
         cases = [(load_dataset("coco", coco, keypoint_format="coco17"), str(tmp_path / "coco" / "a.png"), 0),
-                 (load_dataset("default", tmp_path / "mat" / "dataset.mat"), records[0].image_path, 2),
+                 (load_dataset("default", tmp_path / "mat" / "dataset.mat", allow_absolute_paths=True),
+                  records[0].image_path, 2),
                  (load_dataset("mpii", mpii), str(tmp_path / "mpii" / "gone.jpg"), 1)]
     coco_data = cases.pop(0)[0]
     assert coco_data.records == () and coco_data.skipped[0].startswith("image id 1 (a.png): image file a.png not found")
@@ -601,7 +607,7 @@ def test_a_crowdpose_file_trains_as_coco17_through_the_joint_mapping(tmp_path):
 
 def test_image_names_that_climb_out_of_the_folder_are_not_read(tmp_path):
     """An annotation's ../../etc/passwd is refused, in training and in conversion, before any
-    file outside the image folder is opened; absolute names stay the author's choice."""
+    file outside the image folder is opened (absolute names: see the tests below)."""
     from dataset.records import leaves_folder
     from dataset.sources.kinds import read_source
     from dataset.conversion import convert
@@ -656,3 +662,98 @@ def test_a_coco_file_in_the_users_own_format_file_loads(tmp_path):
     data = load_dataset("coco", tmp_path / "all.json", keypoint_format=str(tmp_path / "critter.yaml"))
     assert data.format_name == "critter" and data.num_joints == 3
     np.testing.assert_array_equal(data.records[0].joints[0], [[5, 6, 2], [7, 8, 2], [0, 0, 0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Absolute image names: read inside the folders searched, elsewhere only when allowed.
+
+
+def test_image_name_refusal_and_inside_folder():
+    from dataset.records import image_name_refusal, inside_folder
+
+    folders = ["/data/set", "/data/set/images"]
+    assert inside_folder("/data/set/images/a.png", "/data/set") and inside_folder("/data/set", "/data/set/")
+    assert not inside_folder("/data/settings/a.png", "/data/set")  # a prefix of the name is no folder
+    assert not inside_folder("/data/set/../secret/a.png", "/data/set")  # .. resolved first
+    assert image_name_refusal("a.png", folders) is None
+    assert image_name_refusal("/data/set/images/a.png", folders) is None
+    assert "climbs out of the image folder" in image_name_refusal("../a.png", folders, allow_absolute_paths=True)
+    why = image_name_refusal("/etc/passwd", folders)
+    assert why == ("file_name /etc/passwd: an absolute path outside the image folders searched (/data/set, "
+                   "/data/set/images); not read (allow it with allow_absolute_image_paths: true in the "
+                   "config, or --allow-absolute-paths for convert-dataset)")
+    assert "outside the image folders" in image_name_refusal("/data/set/images/../../secret.png", folders)
+    assert image_name_refusal("/etc/passwd", folders, allow_absolute_paths=True) is None
+
+
+def _absolute_coco(folder, names):
+    """A coco17 file in ``folder``: one 8 x 8 image per name, one labelled person each."""
+    doc = {"images": [{"id": k + 1, "file_name": str(name), "height": 8, "width": 8} for k, name in enumerate(names)],
+           "annotations": [{"id": k + 1, "image_id": k + 1, "category_id": 1, "iscrowd": 0,
+                            "keypoints": [4, 4, 2] + [0] * 48, "num_keypoints": 1, "bbox": [0, 0, 8, 8]}
+                           for k in range(len(names))],
+           "categories": [{"id": 1, "name": "person"}]}
+    os.makedirs(folder, exist_ok=True)
+    path = folder / "ann.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_absolute_image_names_inside_the_folders_searched_load(tmp_path):
+    """Inside the JSON's folder, its images/ or a COCO root's images/<phase>: read as written."""
+    beside = _image(tmp_path / "set" / "a.png", 8, 8)
+    below = _image(tmp_path / "set" / "images" / "deep" / "b.png", 8, 8)
+    path = _absolute_coco(tmp_path / "set", [beside, below])
+    data = load_dataset("coco", path, keypoint_format="coco17")
+    assert [r.image_path for r in data.records] == [beside, below] and data.skipped == ()
+    root = tmp_path / "root"
+    phase = _image(root / "images" / "val" / "c.png", 8, 8)
+    _absolute_coco(root / "annotations", [phase]).rename(root / "annotations" / "person_keypoints_val.json")
+    data = load_dataset("coco", root, phase="val", keypoint_format="coco17")
+    assert [r.image_path for r in data.records] == [phase] and data.skipped == ()
+
+
+def test_absolute_image_names_elsewhere_are_skipped_unless_allowed(tmp_path, caplog):
+    """Every loader skips the record, naming it, the path and how to allow it; the config's
+    allow_absolute_image_paths reaches them all."""
+    secret = _image(tmp_path / "secret" / "x.png", 8, 8)
+    good = _image(tmp_path / "set" / "good.png", 8, 8)
+    coco = _absolute_coco(tmp_path / "set", [good, secret])
+    mpii = tmp_path / "set" / "mpii.json"
+    entry = {"joints": [[5, 6]] * 16, "joints_vis": [1] * 16}
+    mpii.write_text(json.dumps([{**entry, "image": "good.png"}, {**entry, "image": secret}]))
+    mat = tmp_path / "set" / "dataset.mat"
+    write_deepercut_mat([ImageRecord(good, 0, 8, 8, np.zeros((0, 14, 3))),
+                         ImageRecord(secret, 1, 8, 8, np.zeros((0, 14, 3)))], mat)
+    aic = tmp_path / "set" / "aic.json"
+    person = {"keypoint_annotations": {"human1": [4, 4, 1] * 14}, "human_annotations": {"human1": [0, 0, 8, 8]}}
+    aic.write_text(json.dumps([{"image_id": "good.png", **person}, {"image_id": secret, **person}]))
+    kinds = [("coco", coco, "image id 2"), ("mpii", mpii, "record 1"), ("default", mat, "record 1"),
+             ("aic", aic, "record 1")]
+    for kind, path, record in kinds:
+        with caplog.at_level(logging.WARNING):
+            refused = load_dataset(kind, path)
+        assert [r.image_path for r in refused.records] == [good], kind
+        (why,) = refused.skipped
+        assert why.startswith(record) and f"file_name {secret}: an absolute path outside" in why, why
+        assert "allow_absolute_image_paths: true" in why and f"{secret}: an absolute path" in caplog.text
+        allowed = load_dataset(kind, path, allow_absolute_paths=True)
+        assert [r.image_path for r in allowed.records] == [good, secret] and allowed.skipped == (), kind
+        cfg = config_from_dict({"dataset": str(path), "dataset_type": kind, "allow_absolute_image_paths": True})
+        assert len(load_dataset_from_config(cfg).records) == 2, kind
+        assert len(load_dataset_from_config(cfg.replace(allow_absolute_image_paths=False)).records) == 1
+
+
+def test_names_that_climb_out_cost_their_record_only_in_mpii_and_dataset_mat(tmp_path, monkeypatch):
+    """MPII JSON and DeeperCut's .mat skip a ../ name (never opened) and load the rest."""
+    _image(tmp_path / "secret.png", 8, 8)
+    good = _image(tmp_path / "set" / "good.png", 8, 8)
+    entry = {"joints": [[5, 6]] * 16, "joints_vis": [1] * 16}
+    mpii = tmp_path / "set" / "mpii.json"
+    mpii.write_text(json.dumps([{**entry, "image": "good.png"}, {**entry, "image": "../secret.png"}]))
+    mat = _mat(tmp_path / "set" / "dataset.mat", [("good.png", np.array([[3, 8, 8]]), np.zeros((0, 3))),
+                                                  ("../secret.png", np.array([[3, 8, 8]]), np.zeros((0, 3)))])
+    monkeypatch.chdir(tmp_path / "set")  # from here the .mat's working-folder lookup would find it
+    for data in (load_mpii_json(mpii), load_deepercut_mat(mat)):
+        assert [r.image_path for r in data.records] == [good]
+        assert data.skipped == ("record 1: file_name ../secret.png: climbs out of the image folder (..); not read",)

@@ -389,7 +389,9 @@ def test_read_source_reads_2017_files_in_posetrack15(clip, tmp_path):
     data = _posetrack17_file()
     for k, entry in enumerate(data["annolist"]):
         entry["image"][0]["name"] = f"{folder}/000000_synthetic/{k:06d}.png"
-    source = read_source("posetrack", _write(tmp_path, "pt17.json", data))
+    refused = read_source("posetrack", _write(tmp_path, "pt17.json", data))
+    assert all("absolute path outside the image folders" in (image.refused or "") for image in refused.images)
+    source = read_source("posetrack", tmp_path / "pt17.json", allow_absolute_paths=True)
     assert source.format.name == "posetrack15" and len(source.images) == 2  # frame 1 is not labelled
     assert all(image.path for image in source.images)
     assert any("not converted" in note for note in source.notes)
@@ -397,7 +399,8 @@ def test_read_source_reads_2017_files_in_posetrack15(clip, tmp_path):
     nose = converted.images[0].people[0].joints[0]
     assert nose.tolist() == [50, 40, 2]
     assert converted.images[0].people[0].num_keypoints == 1  # ankle (y 120), shoulder (y 70): below the frame
-    trained = load_dataset("posetrack", tmp_path / "pt17.json", keypoint_format="coco17")
+    trained = load_dataset("posetrack", tmp_path / "pt17.json", keypoint_format="coco17",
+                           allow_absolute_paths=True)
     assert trained.format_name == "coco17" and trained.records[0].joints[0, 0].tolist() == [50, 40, 2]
     with pytest.raises(DatasetError, match="PoseTrack 2017 files hold posetrack15 joints"):
         read_source("posetrack", tmp_path / "pt17.json", "coco17")

@@ -46,12 +46,17 @@ def test_written_files_find_the_same_images(tmp_path):
     (tmp_path / "images" / "f3.png").write_bytes(b"")
     path = tmp_path / "all.json"
     path.write_text(json.dumps(_coco(10)))
-    train_path, test_path = write_split(str(path), str(tmp_path / "split"), 0.3, seed=2)
+    train_path, test_path, absolute = write_split(str(path), str(tmp_path / "split"), 0.3, seed=2)
     files = {im["id"]: im["file_name"] for name in (train_path, test_path)
              for im in json.load(open(name))["images"]}
-    assert files[3] == str(tmp_path / "images" / "f3.png")  # found in images/
+    assert files[3] == str(tmp_path / "images" / "f3.png")  # found in images/, outside split/
     assert files[4] == str(tmp_path / "f4.png")  # not found: beside the file, as the loader
-    assert len(json.load(open(test_path))["images"]) == 3
+    assert absolute == 10 and len(json.load(open(test_path))["images"]) == 3
+    # split into a folder above the images: relative names, which the loaders take as they are
+    _, _, absolute = write_split(str(path), str(tmp_path), 0.3, seed=2)
+    files = {im["id"]: im["file_name"] for name in ("train.json", "test.json")
+             for im in json.load(open(tmp_path / name))["images"]}
+    assert absolute == 0 and files[3] == "images/f3.png" and files[4] == "f4.png"
 
 
 def test_split_command(tmp_path, capsys):
@@ -61,6 +66,7 @@ def test_split_command(tmp_path, capsys):
     path.write_text(json.dumps(_coco(10)))
     assert main(["split", str(path), "--output", str(tmp_path / "s"), "--test-fraction", "0.2",
                  "--seed", "5"]) == 0
-    assert "split by seed 5" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "split by seed 5" in out and "10 image names lie outside" in out
     test = json.load(open(tmp_path / "s" / "test.json"))
     assert [im["id"] for im in test["images"]] == split_image_ids(list(range(10)), 0.2, 5)[1]

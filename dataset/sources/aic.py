@@ -15,7 +15,7 @@ import numpy as np
 
 from dataset.jsonfile import numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat
-from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
+from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from dataset.sources.coco_style import keypoint_rows
 from lib.errors import DatasetError
 
@@ -54,8 +54,10 @@ def _record(entry, k: int, fmt: KeypointFormat) -> tuple[str, list]:
     return image_id, people
 
 
-def read_aic(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
-    """Read AI Challenger's keypoint_annotations JSON (``fmt`` is aic14); images are ``<image_id>.jpg``."""
+def read_aic(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+             allow_absolute_paths: bool = False) -> SourceData:
+    """Read AI Challenger's keypoint_annotations JSON (``fmt`` is aic14); images are ``<image_id>.jpg``
+    (an absolute one outside the image folders only with ``allow_absolute_paths``)."""
     path = os.path.abspath(path)
     report = Report(path)
     data = read_json(path)
@@ -71,5 +73,6 @@ def read_aic(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> So
             report.skip(f"record {k}", reason(err, f"record {k}"))
             continue
         name = image_id if image_id.lower().endswith((".jpg", ".jpeg", ".png")) else f"{image_id}.jpg"
-        result.append(SourceImage(f"record {k} ({name})", name, locate([name], folders), people))
+        found, refused = image_file([name], folders, allow_absolute_paths)
+        result.append(SourceImage(f"record {k} ({name})", name, found, people, refused=refused))
     return SourceData(path, LAYOUT, fmt, result, report.skipped, report.notes)

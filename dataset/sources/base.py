@@ -15,11 +15,11 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
-from dataset.records import find_image, leaves_folder
+from dataset.records import find_image, image_name_refusal
 from lib.errors import DatasetError
 
-__all__ = ["Report", "Skipped", "SourceData", "SourceImage", "SourcePerson", "first_file", "image_folders",
-           "locate", "reason"]
+__all__ = ["Report", "Skipped", "SourceData", "SourceImage", "SourcePerson", "first_file", "image_file",
+           "image_folders", "locate", "reason"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class SourcePerson:
 
 @dataclass
 class SourceImage:
-    """One image: its name in the source, the file found for it (or None) and its people."""
+    """One image: its name in the source, the file found for it (or None) and its people;
+    ``refused`` says why its name was not looked for (it leaves the image folders), else None."""
 
     label: str
     file_name: str
@@ -48,6 +49,7 @@ class SourceImage:
     size: Optional[tuple[int, int]] = None
     source_id: Optional[Union[int, str]] = None
     """The source's id of the image (written only when every image has an integer one)."""
+    refused: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,19 @@ def first_file(candidates: Sequence[str]) -> Optional[str]:
     return path if found else None
 
 
-def locate(names: Sequence[str], folders: Sequence[str]) -> Optional[str]:
-    """The first existing file among every folder joined with every name (names may be absolute;
-    a relative name that climbs out of the folder is never looked for)."""
-    return first_file([os.path.join(folder, name) for name in names if not leaves_folder(name)
-                       for folder in folders])
+def image_file(names: Sequence[str], folders: Sequence[str],
+               allow_absolute_paths: bool = False) -> tuple[Optional[str], Optional[str]]:
+    """(path, refused): the first existing file among every folder joined with every name, or
+    None; and why no name may be looked for, or None. A relative name that climbs out of its
+    folder is never looked for, nor an absolute one outside ``folders`` unless
+    ``allow_absolute_paths`` (see dataset.records.image_name_refusal)."""
+    refusals = [image_name_refusal(name, folders, allow_absolute_paths) for name in names]
+    usable = [name for name, why in zip(names, refusals) if why is None]
+    if not usable:
+        return None, next((why for why in refusals if why), None)
+    return first_file([os.path.join(folder, name) for name in usable for folder in folders]), None
+
+
+def locate(names: Sequence[str], folders: Sequence[str], allow_absolute_paths: bool = False) -> Optional[str]:
+    """The first existing file among every folder joined with every usable name (see image_file)."""
+    return image_file(names, folders, allow_absolute_paths)[0]

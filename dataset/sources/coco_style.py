@@ -16,7 +16,7 @@ from dataset.joint_mappings import visibility_table
 from dataset.jsonfile import numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import KeypointFormat
 from dataset.records import segmentation_region
-from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
+from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from lib.errors import DatasetError
 
 __all__ = ["WHOLEBODY_PARTS", "image_entry", "keypoint_rows", "read_coco_style", "read_cocowholebody"]
@@ -117,14 +117,15 @@ def _person(ann: dict, where: str, fmt: KeypointFormat, read_keypoints: Keypoint
 def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
                     layout: str = "coco", read_keypoints: Optional[KeypointReader] = None,
                     category_joints: Optional[tuple] = None, data=None,
-                    folders: Optional[Sequence[str]] = None) -> SourceData:
+                    folders: Optional[Sequence[str]] = None, allow_absolute_paths: bool = False) -> SourceData:
     """Read a COCO-style keypoint JSON whose ``keypoints`` are in ``fmt``, with COCO visibility:
     the one parser of such files, for conversion and training alike.
 
     ``read_keypoints(annotation, where)`` reads other layouts (COCO-WholeBody), and
     ``category_joints`` are the names the person category must list (default: ``fmt``'s joints;
     empty: any); ``data`` is the file's parsed JSON when the caller has read it already;
-    ``folders`` are where to look for images (default: see image_folders). A file without
+    ``folders`` are where to look for images (default: see image_folders); an absolute file
+    name outside them is refused unless ``allow_absolute_paths``. A file without
     ``annotations`` (COCO's image info) gives images without people.
     """
     path = os.path.abspath(path)
@@ -192,7 +193,8 @@ def read_coco_style(path: str, fmt: KeypointFormat, images: Optional[str] = None
         if image_id in bad:
             report.skip(label, bad[image_id])
             continue
-        result.append(SourceImage(label, name, locate([name], folders), people[image_id], size, image_id))
+        found, refused = image_file([name], folders, allow_absolute_paths)
+        result.append(SourceImage(label, name, found, people[image_id], size, image_id, refused))
     return SourceData(path, layout, fmt, result, report.skipped, report.notes)
 
 
@@ -207,7 +209,8 @@ def _wholebody_keypoints(ann: dict, where: str) -> np.ndarray:
     return np.concatenate(rows)
 
 
-def read_cocowholebody(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
+def read_cocowholebody(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                       allow_absolute_paths: bool = False) -> SourceData:
     """Read a COCO-WholeBody JSON: body, foot, face and hand lists joined in cocowholebody133 order."""
     expected = sum(part[1] for part in WHOLEBODY_PARTS)
     if fmt.num_joints != expected:
@@ -221,4 +224,4 @@ def read_cocowholebody(path: str, fmt: KeypointFormat, images: Optional[str] = N
         raise DatasetError(f"{path}: annotations: expected COCO-WholeBody's {', '.join(extra)} lists; "
                            "no annotation has any (is this a plain COCO file? use --from coco)")
     return read_coco_style(path, fmt, images, read_keypoints=_wholebody_keypoints,
-                           category_joints=fmt.joints[:17], data=data)
+                           category_joints=fmt.joints[:17], data=data, allow_absolute_paths=allow_absolute_paths)

@@ -19,7 +19,7 @@ from typing import Optional
 import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
-from dataset.records import leaves_folder
+from dataset.records import image_name_refusal
 from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, first_file
 from lib.errors import DatasetError
 
@@ -129,11 +129,15 @@ def _people(row: list, columns: dict, fmt: KeypointFormat) -> list:
     return [(who, found[who]) for who in order if who in found]
 
 
+def _folders(path: str, images: Optional[str]) -> list[str]:
+    """Where the table's images may be: --images, the project folder, the table's folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    project = os.path.dirname(os.path.dirname(folder))
+    return ([os.path.abspath(images)] if images else []) + [project, folder]
+
+
 def _candidates(image: str, path: str, images: Optional[str]) -> list[str]:
-    """Where an image named in the table may be: --images, the project folder, beside the table;
-    nowhere for a name that climbs out of the folder it is joined to (``..``)."""
-    if leaves_folder(image):
-        return []
+    """Where an image named in the table may be: --images, the project folder, beside the table."""
     folder = os.path.dirname(os.path.abspath(path))
     project = os.path.dirname(os.path.dirname(folder))
     base = os.path.basename(image)
@@ -141,14 +145,18 @@ def _candidates(image: str, path: str, images: Optional[str]) -> list[str]:
     return found + [os.path.join(project, image), os.path.join(folder, base), os.path.join(folder, image)]
 
 
-def read_deeplabcut_csv(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
-    """Read a DeepLabCut CollectedData CSV whose body parts are joints of ``fmt``."""
+def read_deeplabcut_csv(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                        allow_absolute_paths: bool = False) -> SourceData:
+    """Read a DeepLabCut CollectedData CSV whose body parts are joints of ``fmt``. An image path
+    that climbs out of its folder (``..``) is never looked for, nor an absolute one outside the
+    folders searched unless ``allow_absolute_paths``."""
     path = os.path.abspath(path)
     report = Report(path)
     rows = _rows(path)
     header, first = _header(rows, path)
     start, columns = _columns(header, path, fmt, report)
     result, seen = [], {}
+    folders = _folders(path, images)
     for r in range(first, len(rows)):
         row = rows[r]
         if not any(cell.strip() for cell in row):
@@ -169,5 +177,7 @@ def read_deeplabcut_csv(path: str, fmt: KeypointFormat, images: Optional[str] = 
             report.skip(label, str(err))
             continue
         persons = [SourcePerson(joints, f"{label}, {who or 'animal'}") for who, joints in people]
-        result.append(SourceImage(label, image, first_file(_candidates(image, path, images)), persons))
+        refused = image_name_refusal(image, folders, allow_absolute_paths)
+        found = None if refused else first_file(_candidates(image, path, images))
+        result.append(SourceImage(label, image, found, persons, refused=refused))
     return SourceData(path, "deeplabcut", fmt, result, report.skipped, report.notes)

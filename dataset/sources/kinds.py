@@ -22,7 +22,8 @@ __all__ = ["SOURCES", "SourceKind", "keypoint_format", "read_source"]
 
 DEFAULT_COCO_FORMAT = "coco17"
 
-Reader = Callable[[str, KeypointFormat, Optional[str]], SourceData]
+Reader = Callable[..., SourceData]
+"""reader(path, fmt, images, *, allow_absolute_paths) -> SourceData"""
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,12 @@ def keypoint_format(value: Union[str, KeypointFormat]) -> KeypointFormat:
 
 
 def read_source(kind: str, path, fmt: Union[str, KeypointFormat, None] = None,
-                images: Optional[str] = None) -> SourceData:
+                images: Optional[str] = None, *, allow_absolute_paths: bool = False) -> SourceData:
     """Read the annotation file ``path`` of layout ``kind`` (a key of SOURCES).
 
     ``fmt`` declares the keypoint format where the layout allows one; ``images`` is the image
-    folder (default: beside the file and its ``images/`` folder).
+    folder (default: beside the file and its ``images/`` folder). An absolute image name
+    outside the folders searched is a skipped record unless ``allow_absolute_paths``.
     """
     if kind not in SOURCES:
         raise DatasetError(f"--from: unknown source layout {kind!r}; expected one of {', '.join(SOURCES)}")
@@ -108,7 +110,9 @@ def read_source(kind: str, path, fmt: Union[str, KeypointFormat, None] = None,
         if kind == "coco":
             data = read_json(path)
             fmt = get_format(_coco_format(data) or DEFAULT_COCO_FORMAT)
-            return replace(read_coco_style(path, fmt, images, data=data), layout=kind)
+            return replace(read_coco_style(path, fmt, images, data=data, allow_absolute_paths=allow_absolute_paths),
+                           layout=kind)
         raise DatasetError(f"--format: the {kind} layout needs the keypoint format its body parts belong to: "
                            "a registered name or a YAML file (see dataset/keypoint_formats.py)")
-    return replace(source.reader(path, declared or get_format(source.default_format), images), layout=kind)
+    return replace(source.reader(path, declared or get_format(source.default_format), images,
+                                 allow_absolute_paths=allow_absolute_paths), layout=kind)

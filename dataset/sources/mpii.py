@@ -18,7 +18,7 @@ from dataset.deepercut_mat import load_deepercut_mat
 from dataset.joint_mappings import visibility_table
 from dataset.jsonfile import numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat, registered_formats
-from dataset.sources.base import Report, Skipped, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
+from dataset.sources.base import Report, Skipped, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from lib.errors import DatasetError
 
 __all__ = ["entry_joints", "read_deepercut_mat", "read_mpii_json"]
@@ -44,8 +44,10 @@ def entry_joints(entry, where: str, fmt: KeypointFormat) -> Optional[np.ndarray]
     return rows
 
 
-def read_mpii_json(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
-    """Read MPII JSON records (``fmt`` is mpii16), grouping the people of each image in first-seen order."""
+def read_mpii_json(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                   allow_absolute_paths: bool = False) -> SourceData:
+    """Read MPII JSON records (``fmt`` is mpii16), grouping the people of each image in first-seen
+    order (an absolute image name outside the image folders only with ``allow_absolute_paths``)."""
     path = os.path.abspath(path)
     report = Report(path)
     data = read_json(path)
@@ -67,7 +69,10 @@ def read_mpii_json(path: str, fmt: KeypointFormat, images: Optional[str] = None)
             else:
                 report.skip(where, reason(err, where))
             continue
-        image = groups.setdefault(name, SourceImage(f"image {name}", name, locate([name], folders), []))
+        if name not in groups:
+            found, refused = image_file([name], folders, allow_absolute_paths)
+            groups[name] = SourceImage(f"image {name}", name, found, [], refused=refused)
+        image = groups[name]
         if joints is None:
             continue
         if not (joints[:, 2] > 0).any():
@@ -80,16 +85,22 @@ def read_mpii_json(path: str, fmt: KeypointFormat, images: Optional[str] = None)
     return SourceData(path, LAYOUT, fmt, result, report.skipped, report.notes)
 
 
-def read_deepercut_mat(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
-    """Read a DeeperCut dataset.mat whose joint ids are ``fmt``'s; missing images are skipped records."""
+def read_deepercut_mat(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                       allow_absolute_paths: bool = False) -> SourceData:
+    """Read a DeeperCut dataset.mat whose joint ids are ``fmt``'s; missing images, and absolute
+    image paths outside the .mat's folder (unless ``allow_absolute_paths``), are skipped records."""
     path = os.path.abspath(path)
     report = Report(path)
     if fmt.name in registered_formats():
-        dataset = load_deepercut_mat(path, keypoint_format=fmt.name)
+        dataset = load_deepercut_mat(path, keypoint_format=fmt.name, allow_absolute_paths=allow_absolute_paths)
     else:
-        dataset = load_deepercut_mat(path, num_joints=fmt.num_joints)
-    for missing in dataset.skipped:  # the loader has logged these already
-        report.skipped.append(Skipped(path, f"image {missing}", "image file not found"))
+        dataset = load_deepercut_mat(path, num_joints=fmt.num_joints, allow_absolute_paths=allow_absolute_paths)
+    for entry in dataset.skipped:  # the loader has logged these already
+        if os.path.isabs(entry):  # the path of a missing image
+            report.skipped.append(Skipped(path, f"image {entry}", "image file not found"))
+        else:  # "record k: why"
+            record, _, why = entry.partition(": ")
+            report.skipped.append(Skipped(path, record, why))
     result = []
     for record in dataset.records:
         label = f"record {record.image_id}"

@@ -19,7 +19,7 @@ import numpy as np
 
 from dataset.jsonfile import numbers, pixel_size, read_json, require
 from dataset.keypoint_formats import KeypointFormat
-from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_folders, locate, reason
+from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from dataset.sources.coco_style import keypoint_rows
 from lib.errors import DatasetError
 
@@ -79,8 +79,10 @@ def _image(entry, k: int, names: list, pick: list, fmt: KeypointFormat) -> tuple
     return name, size, people
 
 
-def read_ochuman_native(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
-    """Read OCHuman's own JSON into ``fmt`` (the ``ochuman`` format), joints matched by name."""
+def read_ochuman_native(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                        allow_absolute_paths: bool = False) -> SourceData:
+    """Read OCHuman's own JSON into ``fmt`` (the ``ochuman`` format), joints matched by name (an
+    absolute image name outside the image folders only with ``allow_absolute_paths``)."""
     path = os.path.abspath(path)
     report = Report(path)
     data = read_json(path)
@@ -100,7 +102,8 @@ def read_ochuman_native(path: str, fmt: KeypointFormat, images: Optional[str] = 
         except DatasetError as err:
             report.skip(f"images[{k}]", reason(err, f"images[{k}]"))
             continue
-        result.append(SourceImage(f"images[{k}] ({name})", name, locate([name], folders), people, size))
+        found, refused = image_file([name], folders, allow_absolute_paths)
+        result.append(SourceImage(f"images[{k}] ({name})", name, found, people, size, refused=refused))
     if any(isinstance(a, dict) and a.get("segms") for e in entries if isinstance(e, dict)
            for a in (e.get("annotations") or []) if isinstance(e.get("annotations"), list)):
         report.note("segmentations (segms) are not converted; people keep their boxes")

@@ -14,7 +14,7 @@ from typing import Optional
 
 from dataset.keypoint_formats import KeypointFormat
 from dataset.posetrack import FORMAT_2018, read_posetrack
-from dataset.sources.base import SourceData, SourceImage, SourcePerson, image_folders, locate
+from dataset.sources.base import SourceData, SourceImage, SourcePerson, image_file, image_folders
 from lib.errors import DatasetError
 
 __all__ = ["read_posetrack_source"]
@@ -30,8 +30,10 @@ def _names(file_name: str) -> list[str]:
     return names
 
 
-def read_posetrack_source(path: str, fmt: KeypointFormat, images: Optional[str] = None) -> SourceData:
-    """Read a PoseTrack file's labelled frames as SourceImages (people without track ids).
+def read_posetrack_source(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                          allow_absolute_paths: bool = False) -> SourceData:
+    """Read a PoseTrack file's labelled frames as SourceImages (people without track ids); an
+    absolute frame name outside the image folders is refused unless ``allow_absolute_paths``.
 
     ``fmt`` is taken as declared only when it is not the layout's default (``posetrack18``):
     a file that names its joints is read in its own format.
@@ -51,8 +53,9 @@ def read_posetrack_source(path: str, fmt: KeypointFormat, images: Optional[str] 
         label = f"image id {image_id} ({name})" if image_id is not None else f"frame {k} ({name})"
         persons = [SourcePerson(pose.copy(), f"{label}, track {int(track)}")
                    for track, pose in zip(people.track_ids, people.poses)]
-        result.append(SourceImage(label, name, locate(_names(name), folders), persons, data.sizes[k],
-                                  image_id if isinstance(image_id, int) else None))
+        found, refused = image_file(_names(name), folders, allow_absolute_paths)
+        result.append(SourceImage(label, name, found, persons, data.sizes[k],
+                                  image_id if isinstance(image_id, int) else None, refused))
     notes = list(data.notes)
     unlabelled = sum(1 for k in range(len(data.video.frames)) if not data.video.is_labelled(k))
     if unlabelled:
