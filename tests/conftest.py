@@ -40,3 +40,15 @@ def sample(samples):
         return found
 
     return path
+
+
+# Modules whose tests run end to end (subprocesses, training, export): started first, so that on
+# few cores the long ones do not end up last in one worker's queue while the other idles.
+_LONG_FIRST = ("test_walkthrough.py", "test_train.py", "test_cli.py", "test_cli_startup.py",
+               "test_export.py", "test_fidelity.py", "test_cli_multiperson.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Order the collected tests with the long-running modules first (stable otherwise)."""
+    rank = {name: k for k, name in enumerate(_LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
