@@ -43,6 +43,7 @@ struct Settings {
     double nms_radius = 0.0;
     float det_min_score = 0.0f;
     int min_person_parts = 0;
+    double duplicate_px = -1.0;  // 0: keep duplicates (DeeperCut)
 };
 
 // Candidates grouped by part, as multiperson.detections.Detections.
@@ -119,11 +120,43 @@ inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
     return {};
 }
 
+// Which of K people (poses [K, J, 3], by falling score) to keep: a person every one of whose
+// parts lies within `radius` pixels of some part of a person kept before it is the same body
+// seen again, as other parts (a leg detected as both its left and its right knee and ankle),
+// and is dropped. `radius` 0 keeps everyone.
+inline std::vector<uint8_t> distinct_people(const double* poses, int64_t k, int joints,
+                                            double radius) {
+    std::vector<uint8_t> keep(k, 1);
+    if (!(radius > 0.0)) return keep;
+    const double limit = radius * radius;
+    for (int64_t p = 0; p < k; ++p) {
+        bool covered = true, any = false;
+        for (int j = 0; j < joints && covered; ++j) {
+            const double* a = poses + (p * joints + j) * 3;
+            if (!(a[2] > 0.0)) continue;
+            any = true;
+            bool near = false;
+            for (int64_t q = 0; q < p && !near; ++q) {
+                if (!keep[q]) continue;
+                for (int i = 0; i < joints && !near; ++i) {
+                    const double* b = poses + (q * joints + i) * 3;
+                    const double dx = a[0] - b[0], dy = a[1] - b[1];
+                    near = b[2] > 0.0 && dx * dx + dy * dy <= limit;
+                }
+            }
+            covered = near;
+        }
+        keep[p] = any && covered ? 0 : 1;
+    }
+    return keep;
+}
+
 // People of the clusters (cluster >= 0) of the candidates: per part the score-weighted mean
 // position of the cluster's candidates, scored by their best score; clusters with fewer than
-// `min_parts` distinct parts are dropped.
+// `min_parts` distinct parts are dropped, and so are duplicates within `duplicate_px` (see
+// distinct_people; 0 keeps them).
 inline void assemble(const Candidates& c, const int32_t* cluster, int joints, int min_parts,
-                     People& out) {
+                     double duplicate_px, People& out) {
     const size_t n = c.part.size();
     int64_t count = 0;
     for (size_t i = 0; i < n; ++i) count = std::max<int64_t>(count, cluster[i] + 1);
@@ -167,6 +200,18 @@ inline void assemble(const Candidates& c, const int32_t* cluster, int joints, in
                     out.poses.begin() + r * joints * 3);
         out.scores[r] = scores[order[r]];
     }
+    if (!(duplicate_px > 0.0)) return;
+    const std::vector<uint8_t> keep = distinct_people(
+        out.poses.data(), static_cast<int64_t>(out.scores.size()), joints, duplicate_px);
+    size_t kept = 0;
+    for (size_t r = 0; r < keep.size(); ++r) {
+        if (!keep[r]) continue;
+        std::copy_n(out.poses.begin() + r * joints * 3, joints * 3,
+                    out.poses.begin() + kept * joints * 3);
+        out.scores[kept++] = out.scores[r];
+    }
+    out.poses.resize(kept * joints * 3);
+    out.scores.resize(kept);
 }
 
 // Seconds per stage of one call, as multiperson.predict.STAGES names them.
@@ -194,9 +239,9 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
     Timings local;
     Timings& t = timings != nullptr ? *timings : local;
     if (!(s.stride > 0.0) || !(s.locref_stdev > 0.0f) || !(s.nms_radius > 0.0) ||
-        s.min_person_parts < 1) {
-        return {"settings: stride, locref_stdev and nms_radius must be positive and "
-                "min_person_parts at least 1 (set from the config)"};
+        s.min_person_parts < 1 || !(s.duplicate_px >= 0.0) || std::isinf(s.duplicate_px)) {
+        return {"settings: stride, locref_stdev and nms_radius must be positive, "
+                "min_person_parts at least 1 and duplicate_px finite and >= 0 (set from the config)"};
     }
     auto start = std::chrono::steady_clock::now();
     const int64_t cells = o.height * o.width * o.joints;
@@ -246,7 +291,7 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
                       nl_lmp::Options(), active.data(), cluster.data());
     }
     t.solver = detail::lap(start);
-    assemble(c, cluster.data(), o.joints, s.min_person_parts, out);
+    assemble(c, cluster.data(), o.joints, s.min_person_parts, s.duplicate_px, out);
     t.assembly = detail::lap(start);
     return {};
 }

@@ -30,6 +30,7 @@ cdef extern from "people.hpp" nogil:
         double nms_radius
         float det_min_score
         int min_person_parts
+        double duplicate_px
 
     cdef cppclass People "posecut::people::People":
         vector[double] poses
@@ -48,7 +49,10 @@ cdef extern from "people.hpp" nogil:
     Problem c_extract "posecut::people::extract"(const Outputs& o, const Settings& s,
                                                  Candidates& out) except +
     void c_assemble "posecut::people::assemble"(const Candidates& c, const int32_t* cluster,
-                                                int joints, int min_parts, People& out) except +
+                                                int joints, int min_parts, double duplicate_px,
+                                                People& out) except +
+    vector[uint8_t] c_distinct "posecut::people::distinct_people"(
+        const double* poses, int64_t k, int joints, double radius) except +
 
     Problem c_people "posecut::people::people_from_outputs"(
         const Outputs& o, const Settings& s, const Model& m, People& out,
@@ -64,7 +68,8 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
                     const double[:, ::1] bias, const double[::1] same_coef,
                     const double[::1] same_bias, const double[:, ::1] max_dist2,
                     double gate_px, double gate_rel, double stride, float locref_stdev,
-                    double nms_radius, float det_min_score, int min_person_parts):
+                    double nms_radius, float det_min_score, int min_person_parts,
+                    double duplicate_px):
     """(poses float64 (K, J, 3), scores float64 (K,), problem str or None, timings dict) of
     one image: ``part_prob`` (h, w, J), raw ``locref`` (h, w, 2J) and ``pairwise``
     (h, w, 2J(J-1)); ``linked`` to ``gate_rel`` are multiperson.graph.graph_arrays. Shapes
@@ -81,6 +86,7 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
     s.nms_radius = nms_radius
     s.det_min_score = det_min_score
     s.min_person_parts = min_person_parts
+    s.duplicate_px = duplicate_px
     m = model_of(linked, fitted, coef, bias, same_coef, same_bias, max_dist2, gate_px, gate_rel)
     with nogil:
         problem = c_people(o, s, m, out, &t)
@@ -150,10 +156,11 @@ def candidates(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
 @cython.boundscheck(False)
 @cython.wraparound(False)
 def assemble(const int32_t[::1] part, const double[:, ::1] xy, const double[::1] score,
-             const int32_t[::1] cluster, int joints, int min_parts):
+             const int32_t[::1] cluster, int joints, int min_parts, double duplicate_px):
     """(poses (K, J, 3), scores (K,)) of the clusters (>= 0) of candidates, as people_from_raw
     assembles them: per part the score-weighted mean position, scored by the best; clusters with
-    fewer than ``min_parts`` distinct parts dropped; sorted by falling score."""
+    fewer than ``min_parts`` distinct parts dropped; sorted by falling score; duplicates within
+    ``duplicate_px`` dropped (distinct)."""
     cdef Candidates c
     cdef People out
     cdef Py_ssize_t n = part.shape[0], i
@@ -166,9 +173,25 @@ def assemble(const int32_t[::1] part, const double[:, ::1] xy, const double[::1]
         c.xy[2 * i + 1] = xy[i, 1]
         c.score[i] = score[i]
     with nogil:
-        c_assemble(c, &cluster[0] if n else NULL, joints, min_parts, out)
+        c_assemble(c, &cluster[0] if n else NULL, joints, min_parts, duplicate_px, out)
     cdef Py_ssize_t k = out.scores.size()
     poses = (np.asarray(<double[:k * joints * 3]> out.poses.data()).reshape(k, joints, 3).copy()
              if k else np.zeros((0, joints, 3)))
     scores = np.asarray(<double[:k]> out.scores.data()).copy() if k else np.zeros(0)
     return poses, scores
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def distinct(const double[:, :, ::1] poses, double radius):
+    """bool (K,): which of the people (K, J, 3), by falling score, are not the body of one kept
+    before them seen again (every part within ``radius`` pixels of its parts); see
+    lib/people.hpp distinct_people."""
+    cdef Py_ssize_t k = poses.shape[0], j = poses.shape[1], i
+    cdef vector[uint8_t] keep
+    with nogil:
+        keep = c_distinct(&poses[0, 0, 0] if k and j else NULL, k, j, radius)
+    out = np.ones(k, np.bool_)
+    for i in range(k):
+        out[i] = keep[i] != 0
+    return out

@@ -39,6 +39,7 @@ REGISTER_OP("PosecutPeople")
     .Attr("locref_stdev: float")
     .Attr("det_min_score: float")
     .Attr("min_person_parts: int")
+    .Attr("duplicate_px: float = 0.0")
     .Output("poses: float")   // [K, J, 3] x, y, score
     .Output("scores: float")  // [K]
     .SetShapeFn([](InferenceContext* c) {
@@ -65,6 +66,9 @@ class PeopleOp : public OpKernel {
         int64_t min_parts = 1;
         OP_REQUIRES_OK(c, c->GetAttr("min_person_parts", &min_parts));
         settings_.min_person_parts = static_cast<int>(min_parts);
+        float duplicate_px = 0.0f;
+        OP_REQUIRES_OK(c, c->GetAttr("duplicate_px", &duplicate_px));
+        settings_.duplicate_px = duplicate_px;
     }
 
     void Compute(OpKernelContext* c) override {

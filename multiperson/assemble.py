@@ -4,9 +4,9 @@ from typing import NamedTuple
 import numpy as np
 
 from lib.errors import InputError
-from lib.people_cy import assemble
+from lib.people_cy import assemble, distinct
 
-__all__ = ["People", "assemble_people"]
+__all__ = ["People", "assemble_people", "distinct_people"]
 
 
 class People(NamedTuple):
@@ -23,14 +23,16 @@ class People(NamedTuple):
         return People(poses, self.scores)
 
 
-def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -> People:
+def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int,
+                    duplicate_px: float = 0.0) -> People:
     """Poses of the clusters (cluster >= 0) of the candidates ``part``, ``xy``, ``score``, as
     lib/people.hpp assembles them.
 
     A person's part is the score-weighted mean position of its cluster's candidates of that part
     (DeeperCut), scored by their highest score. Clusters with fewer than ``min_parts`` distinct
-    parts are dropped.
+    parts are dropped, and with ``duplicate_px`` > 0 so are duplicates (see distinct_people).
     """
+    duplicate_px = _radius(duplicate_px, "assemble_people")
     for name, value in (("num_joints", num_joints), ("min_parts", min_parts)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
             raise InputError(f"assemble_people: {name}: expected an integer >= 0, got {value!r}")
@@ -55,4 +57,30 @@ def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -
     if n and (part.min() < 0 or part.max() >= num_joints):
         raise InputError(f"assemble_people: part: parts must lie in [0, {num_joints}), got "
                          f"{int(part.min())}..{int(part.max())}")
-    return People(*assemble(part, xy, score, cluster, int(num_joints), int(min_parts)))
+    return People(*assemble(part, xy, score, cluster, int(num_joints), int(min_parts), duplicate_px))
+
+
+def _radius(value, caller: str) -> float:
+    """A duplicate radius checked: a finite number of pixels >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise InputError(f"{caller}: duplicate_px: expected a finite number of pixels >= 0, got {value!r}")
+    return float(value)
+
+
+def distinct_people(poses, duplicate_px: float) -> np.ndarray:
+    """bool (K,): which people (K, J, 3), in order of falling score, to keep. A person every one
+    of whose parts (score > 0) lies within ``duplicate_px`` pixels of some part of a person kept
+    before it is that body seen again as other parts (a leg detected as both its left and its
+    right knee and ankle) and is dropped; 0 keeps everyone (DeeperCut). Compiled
+    (lib/people.hpp), as the pipeline's assembly applies it."""
+    duplicate_px = _radius(duplicate_px, "distinct_people")
+    try:
+        poses = np.ascontiguousarray(poses, np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"distinct_people: poses: expected an array of numbers ({err})") from None
+    if poses.ndim != 3 or poses.shape[2] != 3:
+        raise InputError(f"distinct_people: poses: expected shape (people, joints, 3), got {poses.shape}")
+    if not np.isfinite(poses).all():
+        raise InputError("distinct_people: poses: expected finite numbers")
+    return distinct(poses, duplicate_px)

@@ -45,6 +45,9 @@ class MultiPersonSettings:
     edge_gate_stds: float
     offset_gate: tuple[float, float] | None
     """(pixels, fraction) of multiperson.graph.build_graph's offset gate, or None."""
+    duplicate_px: float
+    """A person every part of whom lies this close to a stronger one's parts is dropped (pixels of
+    the network's input; 0: none is, as in DeeperCut); see multiperson.assemble.distinct_people."""
 
     @property
     def num_joints(self) -> int:
@@ -65,7 +68,8 @@ def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
                                cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds,
                                None if cfg.edge_offset_gate_px is None else
                                (cfg.edge_offset_gate_px * cfg.global_scale,
-                                cfg.edge_offset_gate_rel))
+                                cfg.edge_offset_gate_rel),
+                               cfg.duplicate_person_px * cfg.global_scale)
 
 
 def _tick(timings, stage, start):
@@ -104,7 +108,7 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
         *graph_arrays(model, settings.pair_mask, gates, settings.offset_gate),
         float(settings.heads.stride), np.float32(settings.heads.locref_stdev),
         float(settings.nms_radius), np.float32(settings.det_min_score),
-        int(settings.min_person_parts))
+        int(settings.min_person_parts), float(settings.duplicate_px))
     if timings is not None:
         for stage, seconds in stages.items():
             timings[stage] = timings.get(stage, 0.0) + seconds

@@ -33,7 +33,7 @@ from scipy.optimize import linear_sum_assignment
 from dataset.tracks import FramePeople, frame_people
 from lib.errors import ConfigError
 from lib.multicut import solve
-from multiperson.assemble import People, assemble_people
+from multiperson.assemble import People, assemble_people, distinct_people
 from multiperson.detections import Detections, extract_detections
 from multiperson.graph import build_graph
 from multiperson.predict import GroupingAssets
@@ -296,6 +296,8 @@ class ArtTracker:
                     scores.append(person.scores[0])
                     owners.append(int(c))
             order = np.argsort(-np.asarray(scores, np.float64), kind="stable")
+            stacked = np.asarray(poses, np.float64).reshape(-1, j, 3)
+            order = order[distinct_people(stacked[order], self.assets.settings.duplicate_px)]
             ids = []
             for r in order:
                 c = owners[r]
@@ -303,8 +305,7 @@ class ArtTracker:
                     track[c] = self._next_id
                     self._next_id += 1
                 ids.append(track[c])
-            people = People(np.asarray(poses, np.float64).reshape(-1, j, 3)[order],
-                            np.asarray(scores, np.float64)[order])
+            people = People(stacked[order], np.asarray(scores, np.float64)[order])
             if scale != 1.0:
                 people = people.scaled(1.0 / scale)
             out.append(frame_people(np.asarray(ids, np.int64), people.poses, people.scores,

@@ -298,6 +298,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
        "null links them all (DeeperCut)"),
     _K("edge_offset_gate_rel", FLOAT, 0.5, _at_least(0),
        "the offset gate's allowance per pixel of the predicted offset's length"),
+    _K("duplicate_person_px", FLOAT, 0.0, _at_least(0),
+       "a person every part of whom lies within this many pixels of a part of a stronger person "
+       "is that body seen again as other parts (a leg found as both its left and its right knee) "
+       "and is dropped; 0 keeps them (DeeperCut)"),
     _K("temporal_model", STR, "", None,
        "file of the fitted temporal model of tracking (posecut fit-temporal writes it); empty: "
        "temporal_model.npz beside pairwise_model_dir"),
@@ -523,6 +527,7 @@ class PoseConfig:
     edge_gate_stds: float = _DEFAULTS['edge_gate_stds']
     edge_offset_gate_px: Optional[float] = _DEFAULTS['edge_offset_gate_px']
     edge_offset_gate_rel: float = _DEFAULTS['edge_offset_gate_rel']
+    duplicate_person_px: float = _DEFAULTS['duplicate_person_px']
     temporal_model: str = _DEFAULTS['temporal_model']
     track_window: int = _DEFAULTS['track_window']
     track_overlap: int = _DEFAULTS['track_overlap']

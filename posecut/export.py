@@ -120,7 +120,8 @@ def _grouping(cfg):
             _f64(graph.same_coef), _f64(graph.same_bias), _f64(graph.max_dist2),
             _f64([settings.heads.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]))
     attrs = {"locref_stdev": settings.heads.locref_stdev, "det_min_score": settings.det_min_score,
-             "min_person_parts": settings.min_person_parts}
+             "min_person_parts": settings.min_person_parts,
+             "duplicate_px": settings.duplicate_px}
     return args, attrs
 
 

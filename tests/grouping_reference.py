@@ -107,12 +107,30 @@ def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float
     return Detections(peaks.part, xy, grid_xy, peaks.score.astype(np.float64), offsets, joints)
 
 
-def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -> People:
+def distinct_people(poses, radius: float) -> np.ndarray:
+    """bool (K,): the people (by falling score) that are not a kept one's body seen again: some
+    part of theirs lies farther than ``radius`` from every part of every person kept before."""
+    keep = np.ones(len(poses), bool)
+    if not radius > 0:
+        return keep
+    for p, pose in enumerate(poses):
+        mine = pose[pose[:, 2] > 0, :2]
+        earlier = [q[q[:, 2] > 0, :2] for q in poses[:p][keep[:p]]]
+        if not len(mine) or not earlier or not sum(len(e) for e in earlier):
+            continue
+        theirs = np.concatenate(earlier)
+        nearest = np.sqrt(((mine[:, None] - theirs[None]) ** 2).sum(axis=2)).min(axis=1)
+        keep[p] = not (nearest <= radius).all()
+    return keep
+
+
+def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int,
+                    duplicate_px: float = 0.0) -> People:
     """Poses of the clusters (cluster >= 0) of the candidates ``part``, ``xy``, ``score``.
 
     A person's part is the score-weighted mean position of its cluster's candidates of that part
     (DeeperCut), scored by their highest score. Clusters with fewer than ``min_parts`` distinct
-    parts are dropped.
+    parts are dropped, and so are duplicates within ``duplicate_px`` (distinct_people).
     """
     part = np.asarray(part, dtype=np.int64)
     cluster = np.asarray(cluster, dtype=np.int64)
@@ -137,6 +155,7 @@ def assemble_people(part, xy, score, cluster, num_joints: int, min_parts: int) -
     poses = poses[parts_found >= max(1, min_parts)]
     scores = poses[:, :, 2].mean(axis=1) if len(poses) else np.zeros(0)
     order = np.argsort(-scores, kind="stable")
+    order = order[distinct_people(poses[order], duplicate_px)]
     return People(poses[order], scores[order])
 
 
@@ -149,4 +168,4 @@ def people_from_outputs(scmap, locref, pairwise, model: SpatialModel, settings, 
     edges, prob = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
     result = solve(dets.score, edges, prob)
     return assemble_people(dets.part, dets.xy, dets.score, result.cluster, dets.num_joints,
-                           settings.min_person_parts)
+                           settings.min_person_parts, settings.duplicate_px)

@@ -102,3 +102,21 @@ def test_predictor_runs_a_network_and_times_every_stage(fitted, tmp_path):
         setup_multiperson_prediction(cfg.replace(pairwise_predict=False), untrained=True)
     with pytest.raises(CheckpointError, match="no spatial_model_cidx"):
         setup_multiperson_prediction(cfg, model_dir=str(tmp_path), untrained=True)
+
+
+def test_the_bundled_single_person_picture_is_one_person_not_two(root):
+    """The bundled model finds each leg as both its left and its right knee and ankle; the
+    leftover labels made a second "person" on top of the first, which duplicate_person_px drops."""
+    import dataclasses
+
+    from dataset.images import read_image
+    from posecut.build import setup_multiperson_prediction
+    from posecut.config import load_config
+
+    cfg = load_config(root / "models" / "synthetic_multi" / "pose_cfg.yaml")
+    predictor = setup_multiperson_prediction(cfg, str(root / "models" / "synthetic_multi" / "model" / "weights"))
+    image = read_image(root / "demo" / "images" / "person.png")
+    assert len(predictor(image).scores) == 1
+    predictor.settings = dataclasses.replace(predictor.settings, duplicate_px=0.0)
+    twice = predictor(image)
+    assert len(twice.scores) == 2 and (twice.poses[1, :, 2] > 0).sum() == 4
