@@ -681,6 +681,14 @@ def cmd_convert_checkpoint(args):
 WEIGHTS_HELP = "checkpoint prefix or folder of the trained network (default: the config's init_weights)"
 
 
+def _model_arguments(parser):
+    """--config and --weights of the commands that default to the bundled model (predict, track)."""
+    parser.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, else the "
+                                         "bundled model's)")
+    parser.add_argument("--weights", help="checkpoint prefix or folder (default: the bundled model's "
+                                          "with its config, else the config's init_weights)")
+
+
 def build_parser(command=None):
     """The argument parser; the convert-dataset arguments (which import the readers) are added
     only when ``command`` is convert-dataset, so that everything else starts at once."""
@@ -762,11 +770,7 @@ def build_parser(command=None):
                                   "JSON and drawings (one argmax pose per image for a model "
                                   "without the pairwise head)")
     predict.add_argument("inputs", nargs="+", help="image files, folders of images, video files")
-    predict.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, "
-                                          "else the bundled model's)")
-    predict.add_argument("--weights", help="checkpoint prefix or folder (default: the bundled "
-                                           "model's with its config, else the config's "
-                                           "init_weights)")
+    _model_arguments(predict)
     predict.add_argument("--output", default="out/predict", help="output folder")
     predict.add_argument("--no-draw", action="store_true",
                          help="no drawings: only the JSON and CSV files")
@@ -781,9 +785,7 @@ def build_parser(command=None):
                                 "spatio-temporal grouping): PoseTrack JSON with track ids and a video "
                                 "in which each person keeps a colour and a trail")
     track.add_argument("inputs", nargs="+", help="video files, or folders of frames (in name order)")
-    track.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, else the "
-                                        "bundled model's)")
-    track.add_argument("--weights", help=WEIGHTS_HELP)
+    _model_arguments(track)
     track.add_argument("--tracker", choices=("arttrack", "oks"), default="arttrack",
                        help="arttrack: spatio-temporal grouping (default); oks: per-frame people "
                             "linked by OKS, the PoseTrack baselines' tracker")
