@@ -135,9 +135,19 @@ def frame_source(path: str):
         raise DatasetError(f"{path}: cannot read video ({type(err).__name__}: {err})") from None
 
     def video():
+        index = 0
         try:
-            for index, frame in enumerate(reader):
+            frames = iter(reader)
+            while True:
+                try:
+                    frame = next(frames)
+                except StopIteration:
+                    return
+                except Exception as err:  # imageio raises many types for a damaged stream
+                    raise DatasetError(f"{path}: frame {index}: cannot decode ({type(err).__name__}: "
+                                       f"{err})") from None
                 yield f"{os.path.basename(path)}#{index}", np.ascontiguousarray(np.asarray(frame)[..., :3])
+                index += 1
         finally:
             reader.close()
 
