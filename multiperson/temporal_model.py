@@ -68,6 +68,10 @@ class FlowSettings(NamedTuple):
     iterations: int
     poly_n: int
     poly_sigma: float
+    max_side: int = 0
+    """Frames whose longer side exceeds this many pixels are resized to it for the flow (which
+    is then scaled back to the frame's pixels): the flow's cost grows with the pixels, the
+    people's motion does not need them all. 0: always the full frame."""
 
 
 FARNEBACK = FlowSettings(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5,
@@ -90,15 +94,25 @@ def _gray(image, name):
 
 def frame_flow(previous, current, settings: FlowSettings) -> np.ndarray:
     """(H, W, 2) float32 dense optical flow from ``previous`` to ``current`` (images of one size,
-    RGB or grey, uint8): where each pixel of ``previous`` moves, by OpenCV's Farneback method."""
+    RGB or grey, uint8): where each pixel of ``previous`` moves, by OpenCV's Farneback method, on
+    frames resized to ``settings.max_side`` where they are larger."""
     first, second = _gray(previous, "previous"), _gray(current, "current")
     if first.shape != second.shape:
         raise ValueError(f"frame_flow: the frames differ in size: {first.shape} and "
                          f"{second.shape}")
     s = settings
-    return cv2.calcOpticalFlowFarneback(first, second, None, float(s.pyr_scale), int(s.levels),
+    height, width = first.shape
+    factor = s.max_side / max(height, width) if s.max_side and max(height, width) > s.max_side else 1.0
+    if factor < 1.0:
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        first = cv2.resize(first, size, interpolation=cv2.INTER_AREA)
+        second = cv2.resize(second, size, interpolation=cv2.INTER_AREA)
+    flow = cv2.calcOpticalFlowFarneback(first, second, None, float(s.pyr_scale), int(s.levels),
                                         int(s.winsize), int(s.iterations), int(s.poly_n),
                                         float(s.poly_sigma), 0)
+    if factor < 1.0:
+        flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) / np.float32(factor)
+    return flow
 
 
 def sample_flow(flow, xy) -> np.ndarray:

@@ -317,6 +317,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("track_flow_window", INT, 15, _at_least(0),
        "tracking: window of OpenCV's Farneback optical flow in pixels (about a limb's width); 0 "
        "tracks without flow"),
+    _K("track_flow_size", INT, 320, _at_least(0),
+       "tracking: frames whose longer side exceeds this many pixels are resized to it for the "
+       "optical flow (its cost grows with the pixels); 0 uses the full frame"),
     _K("allow_absolute_image_paths", BOOL, False, None,
        "read images that annotation files name by absolute paths outside the folders searched "
        "for them (false: such records are skipped, naming the path)"),
@@ -534,6 +537,7 @@ class PoseConfig:
     track_max_gap: int = _DEFAULTS['track_max_gap']
     track_gate: float = _DEFAULTS['track_gate']
     track_flow_window: int = _DEFAULTS['track_flow_window']
+    track_flow_size: int = _DEFAULTS['track_flow_size']
     allow_absolute_image_paths: bool = _DEFAULTS['allow_absolute_image_paths']
     source: str = dataclasses.field(default="<defaults>", compare=False)
     config_dir: Optional[str] = dataclasses.field(default=None, compare=False)

@@ -39,7 +39,8 @@ TEMPORAL_MODEL_FILE = "temporal_model.npz"
 def track_settings_from_config(cfg) -> TrackSettings:
     """The tracker's settings from a loaded config's track_* keys (ConfigError naming the key
     when they do not fit together)."""
-    flow = None if cfg.track_flow_window == 0 else FARNEBACK._replace(winsize=int(cfg.track_flow_window))
+    flow = None if cfg.track_flow_window == 0 else FARNEBACK._replace(
+        winsize=int(cfg.track_flow_window), max_side=int(cfg.track_flow_size))
     try:
         return TrackSettings(cfg.track_window, cfg.track_overlap, cfg.track_max_gap, cfg.track_gate, flow)
     except ConfigError as err:

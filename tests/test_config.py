@@ -113,7 +113,7 @@ def test_defaults_are_deepercuts():
         "precision": "auto", "momentum": 0.9, "train_batchnorm": False, "batchnorm_batches": 8, "distribute": "none", "input_workers": 0,
         "min_person_parts": 1, "edge_gate_stds": 0.0, "edge_offset_gate_px": None, "edge_offset_gate_rel": 0.5, "num_joints": None, "all_joints": [], "all_joints_names": [],
         "duplicate_person_px": 0.0, "temporal_model": "", "track_window": 8, "track_overlap": 4, "track_max_gap": 2, "track_gate": 1.0,
-        "track_flow_window": 15, "allow_absolute_image_paths": False,
+        "track_flow_window": 15, "track_flow_size": 320, "allow_absolute_image_paths": False,
     }
     assert cfg.to_dict() == expected
     assert isinstance(cfg.stride, float) and isinstance(cfg.max_input_size, int)

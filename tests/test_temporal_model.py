@@ -368,3 +368,13 @@ def test_spatial_edges_of_the_helpers_scenes_are_built():
     edges, prob = build_graph(dets, assets.model, assets.settings.pair_mask, assets.gates,
                               assets.settings.offset_gate)
     assert len(dets) >= 30 and len(edges) > 100 and ((prob > 0) & (prob < 1)).all()
+
+
+def test_flow_on_resized_frames_comes_back_in_the_frames_pixels():
+    big = _texture(1, (200, 260))
+    first, second = big[20:180, 20:240], big[16:176, 14:234]  # content moves by (+6, +4)
+    full = frame_flow(first, second, FLOW)
+    small = frame_flow(first, second, FLOW._replace(max_side=110))  # computed at half size
+    assert small.shape == full.shape == (160, 220, 2) and small.dtype == np.float32
+    np.testing.assert_allclose(np.median(small[40:120, 40:180].reshape(-1, 2), axis=0), [6.0, 4.0], atol=0.5)
+    np.testing.assert_array_equal(frame_flow(first, second, FLOW._replace(max_side=220)), full)  # not larger
