@@ -16,7 +16,7 @@ import numpy as np
 
 from dataset.image_size import read_image_size
 from dataset.joint_mappings import JointMapping
-from dataset.records import ImageRecord, box_region, leaves_folder, outside_image, segmentation_region
+from dataset.records import ImageRecord, box_region, outside_image, segmentation_region
 from dataset.sources.base import Report, SourceData
 from lib.errors import DatasetError
 
@@ -100,9 +100,6 @@ def _size(image, keep_missing: bool, read_sizes: bool) -> tuple[int, int]:
     if image.path is None:
         if image.refused:
             raise DatasetError(image.refused)
-        if leaves_folder(image.file_name):
-            raise DatasetError(f"file_name {image.file_name}: climbs out of the image folder (..); "
-                               f"not read")
         if keep_missing and image.size is not None:
             return image.size
         hint = ("" if image.size is None else

@@ -19,7 +19,7 @@ from dataset.records import find_image, image_name_refusal
 from lib.errors import DatasetError
 
 __all__ = ["Report", "Skipped", "SourceData", "SourceImage", "SourcePerson", "first_file", "image_file",
-           "image_folders", "locate", "reason"]
+           "image_folders", "reason"]
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,3 @@ def image_file(names: Sequence[str], folders: Sequence[str],
     if not usable:
         return None, next((why for why in refusals if why), None)
     return first_file([os.path.join(folder, name) for name in usable for folder in folders]), None
-
-
-def locate(names: Sequence[str], folders: Sequence[str], allow_absolute_paths: bool = False) -> Optional[str]:
-    """The first existing file among every folder joined with every usable name (see image_file)."""
-    return image_file(names, folders, allow_absolute_paths)[0]
