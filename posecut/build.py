@@ -26,7 +26,7 @@ from nnet.train import Trainer, run_training, train_settings_from_config
 from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
 
 __all__ = ["check_training_config", "grouping_assets_from_config", "outputs_source",
-           "setup_multiperson_prediction", "setup_prediction", "setup_tracker", "train"]
+           "setup_multiperson_prediction", "setup_prediction", "setup_tracker", "tracker_factory", "train"]
 
 
 def setup_prediction(cfg, weights=None):
@@ -69,13 +69,20 @@ def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=N
                                 assets.settings, assets.gates)
 
 
-def setup_tracker(cfg, kind: str = "arttrack", temporal_model=None):
-    """A tracker of a loaded multi-person config (posecut.tracking_run.make_tracker): its grouping
-    assets, track_* settings and, for ``kind`` 'arttrack', the temporal model (``temporal_model``
-    or the config's). Feed it with posecut.tracking_run.track_frames."""
+def tracker_factory(cfg, kind: str = "arttrack", temporal_model=None):
+    """A function that makes a new tracker (one per video) of a loaded multi-person config
+    (posecut.tracking_run.make_tracker): its grouping assets, track_* settings and, for ``kind``
+    'arttrack', the temporal model (``temporal_model`` or the config's), read once for all."""
     settings = track_settings_from_config(cfg)
     model = load_temporal_model(temporal_model_path(cfg, temporal_model)) if kind == "arttrack" else None
-    return make_tracker(kind, grouping_assets_from_config(cfg), settings, sigmas_of(cfg), model)
+    assets, sigmas = grouping_assets_from_config(cfg), sigmas_of(cfg)
+    return lambda: make_tracker(kind, assets, settings, sigmas, model)
+
+
+def setup_tracker(cfg, kind: str = "arttrack", temporal_model=None):
+    """A tracker of a loaded multi-person config (see tracker_factory). Feed it with
+    posecut.tracking_run.track_frames."""
+    return tracker_factory(cfg, kind, temporal_model)()
 
 
 def outputs_source(cfg, weights, means, stds, oracle: bool = False, seed: int = 0):

@@ -473,7 +473,6 @@ def cmd_track(args):
         _existing(model_path, "the fitted temporal model: posecut fit-temporal writes it; or use "
                               "--tracker oks")
     _start_tensorflow(args)
-    import imageio.v2 as iio2
     from tqdm import tqdm
 
     from dataset.keypoint_formats import get_format
@@ -481,23 +480,23 @@ def cmd_track(args):
     from dataset.tracks import TrackedVideo
     from lib.errors import DatasetError
     from multiperson.draw import draw_tracks, track_centres
-    from posecut.build import setup_pose_prediction, setup_tracker
-    from posecut.predict_files import distinct_stems
+    from posecut.build import setup_pose_prediction, tracker_factory
+    from posecut.predict_files import distinct_stems, video_writer
     from posecut.tracking_run import frame_source, track_frames
 
     network = setup_pose_prediction(cfg, weights)
+    new_tracker = tracker_factory(cfg, args.tracker, model_path)
     skeleton = get_format(cfg.keypoint_format).skeleton
     os.makedirs(args.output, exist_ok=True)
     skipped = []
     for path, stem in zip(args.inputs, distinct_stems(args.inputs)):
-        tracker = setup_tracker(cfg, args.tracker, model_path)
+        tracker = new_tracker()
         writer, names, people, trails, size = None, [], [], {}, None
         seconds = 0.0
         try:
             frames, fps, count = frame_source(path)
             if not args.no_draw:
-                writer = iio2.get_writer(os.path.join(args.output, f"{stem}_tracks.mp4"), format="FFMPEG",
-                                         fps=fps, codec="libx264", macro_block_size=1, quality=7)
+                writer = video_writer(os.path.join(args.output, f"{stem}_tracks.mp4"), fps)
             start = time.perf_counter()
             for name, frame, found in tqdm(track_frames(frames, network, tracker, cfg.global_scale),
                                            desc=os.path.basename(path), unit="frame", total=count,

@@ -18,7 +18,7 @@ from multiperson.draw import draw_people
 from multiperson.temporal_filter import MedianFilter
 from lib.errors import DatasetError
 
-__all__ = ["distinct_stems", "predict_images", "predict_video"]
+__all__ = ["VideoFrames", "distinct_stems", "predict_images", "predict_video", "video_writer"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,55 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
     return results, records, skipped
 
 
+class VideoFrames:
+    """The RGB frames of a video file, read one at a time (imageio-ffmpeg), and its frame rate; a
+    file that cannot be opened, or a frame that cannot be decoded, is a DatasetError naming it.
+    Iterating closes the file at the end; ``close()`` does so before."""
+
+    def __init__(self, path):
+        import imageio.v2 as iio2
+
+        self.path = path
+        try:
+            self.reader = iio2.get_reader(path, format="FFMPEG")
+            self.fps = float(self.reader.get_meta_data().get("fps") or 25.0)
+        except Exception as err:  # imageio raises many types for unreadable videos
+            raise DatasetError(f"{path}: cannot read video ({type(err).__name__}: {err})") from None
+
+    def count(self) -> int:
+        """The number of frames (counted by decoding the stream's index: it takes a moment)."""
+        return self.reader.count_frames()
+
+    def __iter__(self):
+        index = 0
+        try:
+            frames = iter(self.reader)
+            while True:
+                try:
+                    frame = next(frames)
+                except StopIteration:
+                    return
+                except Exception as err:  # imageio raises many types for a damaged stream
+                    raise DatasetError(f"{self.path}: frame {index}: cannot decode "
+                                       f"({type(err).__name__}: {err})") from None
+                yield np.ascontiguousarray(np.asarray(frame)[..., :3])
+                index += 1
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the file."""
+        self.reader.close()
+
+
+def video_writer(path, fps: float):
+    """An H.264 MP4 writer at ``fps`` frames per second (imageio-ffmpeg), as every annotated video
+    of the project is written."""
+    import imageio.v2 as iio2
+
+    return iio2.get_writer(path, format="FFMPEG", fps=fps, codec="libx264", macro_block_size=1, quality=7)
+
+
 def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,
                   table=None, filter_window=None):
     """(COCO results, COCO image records, frames per second of prediction) of every frame of the
@@ -79,19 +128,9 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
     video's frame rate; with ``table`` (a PoseTable), a row per person and frame. With
     ``filter_window`` (odd, frames), one pose per frame (a single animal or person) goes through
     a temporal median filter before it is written and drawn."""
-    import imageio.v2 as iio2
-
-    try:
-        reader = iio2.get_reader(path, format="FFMPEG")
-        meta = reader.get_meta_data()
-    except Exception as err:  # imageio raises many types for unreadable videos
-        raise DatasetError(f"{path}: cannot read video ({type(err).__name__}: {err})") from None
-    fps = float(meta.get("fps") or 25.0)
-    total = reader.count_frames() if progress else None
-    writer = None
-    if out_path:
-        writer = iio2.get_writer(out_path, format="FFMPEG", fps=fps, codec="libx264",
-                                 macro_block_size=1, quality=7)
+    video = VideoFrames(path)
+    total = video.count() if progress else None
+    writer = video_writer(out_path, video.fps) if out_path else None
     smoother = MedianFilter(filter_window) if filter_window else None
     results, records = [], []
     seconds = 0.0
@@ -112,9 +151,8 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
             emit(index, frame, People(pose[None], scores))
 
     try:
-        for index, frame in enumerate(tqdm(reader, desc=os.path.basename(path), unit="frame",
+        for index, frame in enumerate(tqdm(video, desc=os.path.basename(path), unit="frame",
                                            total=total, disable=not progress)):
-            frame = np.ascontiguousarray(np.asarray(frame)[..., :3])
             start = time.perf_counter()
             people = predictor(frame)
             seconds += time.perf_counter() - start
@@ -129,7 +167,7 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
         if smoother is not None:
             emit_filtered(smoother.flush())
     finally:
-        reader.close()
+        video.close()
         if writer is not None:
             writer.close()
     if not records:

@@ -11,9 +11,9 @@ from typing import Iterable, Iterator, Optional
 import numpy as np
 
 from dataset.images import read_image
-from dataset.keypoint_formats import get_format
+from dataset.keypoint_formats import get_format, unnamed_format
 from dataset.posetrack import read_posetrack
-from dataset.records import ImageRecord, find_image, image_name_refusal, leaves_folder
+from dataset.records import ImageRecord, find_image, image_name_refusal
 from dataset.tracks import FramePeople, TrackedVideo
 from lib.errors import ConfigError, DatasetError
 from multiperson.predict import GroupingAssets, people_from_raw_outputs
@@ -22,7 +22,8 @@ from multiperson.temporal_model import (FARNEBACK, TemporalModel, TemporalSample
 from multiperson.track_link import LinkSettings, OksLinker
 from multiperson.tracking import ArtTracker, TrackSettings, frame_candidates
 from nnet.outputs import scale_image
-from posecut.inputs import IMAGE_EXTENSIONS
+from posecut.inputs import list_inputs
+from posecut.predict_files import VideoFrames
 
 __all__ = ["TRACKERS", "OksTracker", "clip_frames", "fit_temporal_on_clips", "frame_source",
            "make_tracker", "sigmas_of", "temporal_model_path", "track_frames", "track_settings_from_config"]
@@ -115,44 +116,19 @@ def frame_source(path: str):
     """(frames: an iterator of (name, RGB frame), frames per second, count or None) of a video
     file or a folder of images (in name order; an undecodable one is logged and left out)."""
     if os.path.isdir(path):
-        names = sorted(n for n in os.listdir(path) if os.path.splitext(n)[1].lower() in IMAGE_EXTENSIONS)
-        if not names:
-            raise DatasetError(f"{path}: expected a video file or a folder of frames (images), found no image")
+        files = list_inputs([path])[0]
 
         def images():
-            for name in names:
+            for file in files:
                 try:
-                    yield name, read_image(os.path.join(path, name))
+                    yield os.path.basename(file), read_image(file)
                 except DatasetError as err:
                     log.warning("skipped frame: %s", err)
 
-        return images(), 25.0, len(names)
-    import imageio.v2 as iio2
-
-    try:
-        reader = iio2.get_reader(path, format="FFMPEG")
-        fps = float(reader.get_meta_data().get("fps") or 25.0)
-    except Exception as err:  # imageio raises many types for unreadable videos
-        raise DatasetError(f"{path}: cannot read video ({type(err).__name__}: {err})") from None
-
-    def video():
-        index = 0
-        try:
-            frames = iter(reader)
-            while True:
-                try:
-                    frame = next(frames)
-                except StopIteration:
-                    return
-                except Exception as err:  # imageio raises many types for a damaged stream
-                    raise DatasetError(f"{path}: frame {index}: cannot decode ({type(err).__name__}: "
-                                       f"{err})") from None
-                yield f"{os.path.basename(path)}#{index}", np.ascontiguousarray(np.asarray(frame)[..., :3])
-                index += 1
-        finally:
-            reader.close()
-
-    return video(), fps, None
+        return images(), 25.0, len(files)
+    video = VideoFrames(path)
+    stem = os.path.basename(path)
+    return ((f"{stem}#{index}", frame) for index, frame in enumerate(video)), video.fps, None
 
 
 def clip_frames(video: TrackedVideo, json_path: str, images: Optional[str] = None,
@@ -166,8 +142,6 @@ def clip_frames(video: TrackedVideo, json_path: str, images: Optional[str] = Non
     roots = [images] if images else [here, os.path.dirname(here), os.path.dirname(os.path.dirname(here))]
     paths = []
     for index, name in enumerate(video.frames):
-        if leaves_folder(name):
-            raise DatasetError(f"{json_path}: frame {index}: file_name {name!r} climbs out of the image folder")
         refused = image_name_refusal(name, roots, allow_absolute_paths)
         if refused:
             raise DatasetError(f"{json_path}: frame {index}: {refused}")
@@ -204,7 +178,7 @@ def fit_temporal_on_clips(clip_paths, outputs_of, assets: GroupingAssets, settin
                 ids = people.track_ids if video.is_labelled(index) else np.zeros(0, np.int64)
                 owners.append(candidate_track_ids(candidates, joints * [scale, scale, 1], ids, radius * scale))
                 scales.append(candidate_scales(candidates, assets.settings.pair_mask))
-                pictures.append(picture if settings.flow is not None else None)
+                pictures.append(picture)
             shifts = clip_shifts(dets, pictures if settings.flow is not None else None, settings.max_gap,
                                  settings.flow or FARNEBACK, scale)
             clip_samples(dets, owners, scales, shifts, settings.max_gap, settings.temporal_gate, samples)
@@ -222,4 +196,4 @@ def sigmas_of(cfg) -> np.ndarray:
     """OKS sigmas of the config's keypoint format (COCO's median body sigma per joint without one)."""
     if cfg.keypoint_format:
         return get_format(cfg.keypoint_format).sigmas_array()
-    return np.full(cfg.num_joints, 0.072)
+    return unnamed_format(tuple(f"joint{k}" for k in range(cfg.num_joints))).sigmas_array()

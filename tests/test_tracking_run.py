@@ -77,7 +77,7 @@ def test_clip_frames_finds_the_frames_and_names_what_is_missing(clips, tmp_path)
     assert len(paths) == 8 and all(os.path.isfile(p) for p in paths)
     with pytest.raises(DatasetError, match=r"frame 0: image file nowhere\.png not found"):
         clip_frames(dataclasses.replace(video, frames=["nowhere.png"] + video.frames[1:]), clips[0])
-    with pytest.raises(DatasetError, match=r"frame 1: file_name '\.\./\.\./x\.png' climbs out"):
+    with pytest.raises(DatasetError, match=r"frame 1: file_name \.\./\.\./x\.png: climbs out"):
         clip_frames(dataclasses.replace(video, frames=[video.frames[0], "../../x.png"] + video.frames[2:]),
                     clips[0])
 
@@ -106,7 +106,7 @@ def test_frame_source_reads_folders_in_order_and_videos(clips, tmp_path, caplog)
     with pytest.raises(DatasetError, match=r"bad\.mp4: cannot read video"):
         list(frame_source(str(tmp_path / "bad.mp4"))[0])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DatasetError, match="empty: expected a video file or a folder of frames"):
+    with pytest.raises(DatasetError, match="empty: no image files"):
         frame_source(str(tmp_path / "empty"))
 
 
@@ -167,3 +167,13 @@ def test_track_refuses_what_it_cannot_follow(tmp_path, capsys):
     assert main(["track", str(tmp_path), "--config", config, "--temporal-model",
                  str(tmp_path / "none.npz")]) == 2
     assert "none.npz: no such file or folder (expected the fitted temporal model" in capsys.readouterr().err
+
+
+def test_a_tracker_factory_reads_the_assets_once_and_makes_fresh_trackers(cfg):
+    from posecut.build import setup_tracker, tracker_factory
+
+    new = tracker_factory(cfg, "oks")
+    first, second = new(), new()
+    assert isinstance(first, OksTracker) and first is not second
+    assert first.assets is second.assets and first.linker is not second.linker
+    assert isinstance(tracker_factory(cfg)(), ArtTracker) and isinstance(setup_tracker(cfg), ArtTracker)
