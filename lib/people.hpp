@@ -73,9 +73,19 @@ struct Problem {
 
 // The candidates of every part: NMS peaks, refined positions (cell centres without locref) and
 // de-normalised offsets (zeros without a pairwise map). A NaN refinement or offset read at a
-// candidate is a problem naming the output and the cell.
+// candidate, or a NaN score anywhere, is a problem naming the output and the cell.
 inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
     const int joints = o.joints;
+    const int64_t cells = o.height * o.width * joints;
+    int nan = 0;  // a loop without an early exit vectorises; the NaN is located only if found
+    for (int64_t i = 0; i < cells; ++i) nan |= o.part_prob[i] != o.part_prob[i];
+    for (int64_t i = 0; nan && i < cells; ++i) {
+        if (std::isnan(o.part_prob[i])) {
+            return {"part_prob: NaN score at (row, col, part) = (" +
+                    std::to_string(i / joints / o.width) + ", " +
+                    std::to_string(i / joints % o.width) + ", " + std::to_string(i % joints) + ")"};
+        }
+    }
     nms::Peaks peaks;
     nms::suppress(o.part_prob, o.height, o.width, joints, s.nms_radius, s.det_min_score, peaks);
     const size_t n = peaks.part.size();
@@ -244,17 +254,6 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
                 "min_person_parts at least 1 and duplicate_px finite and >= 0 (set from the config)"};
     }
     auto start = std::chrono::steady_clock::now();
-    const int64_t cells = o.height * o.width * o.joints;
-    int nan = 0;  // a loop without an early exit vectorises; the NaN is located only if found
-    for (int64_t i = 0; i < cells; ++i) nan |= o.part_prob[i] != o.part_prob[i];
-    for (int64_t i = 0; nan && i < cells; ++i) {
-        if (std::isnan(o.part_prob[i])) {
-            return {"part_prob: NaN score at (row, col, part) = (" +
-                    std::to_string(i / o.joints / o.width) + ", " +
-                    std::to_string(i / o.joints % o.width) + ", " +
-                    std::to_string(i % o.joints) + ")"};
-        }
-    }
     Candidates c;
     const Problem bad = extract(o, s, c);
     if (!bad.message.empty()) return bad;

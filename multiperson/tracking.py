@@ -115,11 +115,6 @@ def frame_candidates(raw, assets: GroupingAssets) -> FrameCandidates:
     if "pairwise_pred" not in raw:
         raise ValueError("frame_candidates: the network has no pairwise head (pairwise_predict: "
                          "false); grouping and tracking need it")
-    scores = np.asarray(raw["part_prob"])
-    if np.isnan(scores).any():  # the per-frame pipeline refuses them too (lib/people.hpp)
-        row, col, part = np.argwhere(np.isnan(scores))[0, -3:]
-        raise ValueError(f"frame_candidates: part_prob: NaN score at (row, col, part) = "
-                         f"({row}, {col}, {part})")
     dets = extract_detections(raw, assets.means, assets.stds, s.heads.stride,
                               s.heads.locref_stdev, s.nms_radius, s.det_min_score)
     if dets.num_joints != s.num_joints:

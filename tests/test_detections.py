@@ -84,3 +84,14 @@ def test_outputs_that_disagree_are_refused():
         extract_detections(raw, None, None, 8.0, 1.0, 1.0, 0.1)
     with pytest.raises(ValueError, match=r"means and stds of shape \(6, 2\)"):
         extract_detections(raw, means[:3], stds[:3], 8.0, 1.0, 1.0, 0.1)
+
+
+def test_a_nan_score_is_named_by_its_cell_as_the_whole_pipeline_names_it():
+    """The one check lives in the compiled candidates (lib/people.hpp extract), which the
+    predictor, the tracker and this binding share."""
+    prob = np.random.default_rng(3).random((1, 6, 7, 3)).astype(np.float32)
+    prob[0, 4, 5, 2] = np.nan
+    raw = {"part_prob": prob, "locref": np.zeros((1, 6, 7, 6), np.float32),
+           "pairwise_pred": np.zeros((1, 6, 7, 12), np.float32)}
+    with pytest.raises(ValueError, match=r"extract_detections: part_prob: NaN score at \(row, col, part\) = \(4, 5, 2\)"):
+        extract_detections(raw, np.zeros((6, 2)), np.ones((6, 2)), 8.0, 7.2801, 1.0, 0.1)

@@ -225,7 +225,7 @@ def test_unreadable_frames_are_logged_and_tracked_as_empty(caplog):
         tracked = track_video(raws[:2] + [bad] + raws[3:], assets, temporal_model(True),
                               settings, images)
     assert [len(f) for f in tracked] == [3, 3, 0, 3, 3, 3]
-    assert "frame 2: frame_candidates: part_prob: NaN score at" in caplog.text
+    assert "frame 2: extract_detections: part_prob: NaN score at" in caplog.text
     assert "frame 4: frame_flow: the frames differ in size" in caplog.text
     ids = [sorted(f.track_ids.tolist()) for f in tracked]
     assert ids[:2] == [[0, 1, 2]] * 2
