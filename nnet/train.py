@@ -154,17 +154,26 @@ class Trainer:
         self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
         return terms
 
+    def compile_step(self, element_spec=None):
+        """Build the step function, traced once for batches of ``element_spec`` (a distributed
+        data set's, with the image sizes left open); without it, TensorFlow retraces once the
+        sizes vary, which costs as much as the first trace."""
+        def step_fn(batch):
+            terms = self.strategy.run(self._replica_step, args=(batch,))
+            reduced = {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                       for k, v in terms.items()}
+            self.step.assign_add(1)
+            return reduced
+
+        if element_spec is None:
+            self._step_fn = tf.function(step_fn, reduce_retracing=True)
+        else:
+            self._step_fn = tf.function(step_fn, input_signature=[element_spec])
+
     def train_step(self, batch):
         """One optimisation step on a (distributed) batch; returns the loss terms."""
         if self._step_fn is None:
-            @tf.function(reduce_retracing=True)
-            def step_fn(batch):
-                terms = self.strategy.run(self._replica_step, args=(batch,))
-                reduced = {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
-                           for k, v in terms.items()}
-                self.step.assign_add(1)
-                return reduced
-            self._step_fn = step_fn
+            self.compile_step()
         return self._step_fn(batch)
 
     def remember(self, batch):
@@ -235,6 +244,7 @@ def run_training(trainer, make_dataset, progress=True):
         log.info("already trained to step %d", start)
         return {"step": start, "history": []}
     dataset = trainer.strategy.experimental_distribute_dataset(make_dataset(start))
+    trainer.compile_step(dataset.element_spec)
     writer = tf.summary.create_file_writer(settings.log_dir)
     history = []
     bar = tqdm(total=settings.max_iters, initial=start, disable=not progress, unit="step",
