@@ -576,7 +576,7 @@ def cmd_predict(args):
         tables.append(os.path.join(out, f"{stem}_poses.csv"))
         try:
             with PoseTable(tables[-1], parts) as table:
-                found, frames, fps = predict_video(
+                run = predict_video(
                     predictor, video, skeleton,
                     None if args.no_draw else os.path.join(out, f"{stem}_poses.mp4"),
                     first_id=len(records) + 1, progress=not args.no_progress, table=table,
@@ -585,10 +585,10 @@ def cmd_predict(args):
             skipped.append((video, str(err)))
             tables.pop()
             continue
-        results += found
-        records += frames
-        lines.append(f"{video}: {len(frames)} frames, {len(found)} people, "
-                     f"{fps:.1f} frames/s (prediction only)")
+        results += run.results
+        records += run.records
+        lines.append(f"{video}: {len(run.records)} frames, {len(run.results)} people, "
+                     f"{run.wall_fps:.1f} frames/s ({run.fps:.1f} for the prediction alone)")
     with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(results, f)
     with open(os.path.join(out, "images.json"), "w", encoding="utf-8") as f:

@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -16,9 +17,10 @@ from dataset.images import read_image
 from multiperson.assemble import People
 from multiperson.draw import draw_people
 from multiperson.temporal_filter import MedianFilter
+from posecut.overlap import Behind, read_ahead
 from lib.errors import DatasetError
 
-__all__ = ["VideoFrames", "distinct_stems", "predict_images", "predict_video", "video_writer"]
+__all__ = ["VideoFrames", "VideoRun", "distinct_stems", "predict_images", "predict_video", "video_writer"]
 
 log = logging.getLogger(__name__)
 
@@ -121,19 +123,42 @@ def video_writer(path, fps: float):
     return iio2.get_writer(path, format="FFMPEG", fps=fps, codec="libx264", macro_block_size=1, quality=7)
 
 
+class VideoRun(NamedTuple):
+    """What predict_video found in a video, and how fast."""
+
+    results: list
+    """COCO results, one per person and frame."""
+    records: list
+    """COCO image records, one per frame."""
+    fps: float
+    """Frames per second of the predictor alone (network and grouping)."""
+    wall_fps: float
+    """Frames per second of the whole run: decoding, prediction, drawing and encoding."""
+
+
 def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,
-                  table=None, filter_window=None):
-    """(COCO results, COCO image records, frames per second of prediction) of every frame of the
-    video ``path``; with ``out_path``, the frames with their people drawn as an MP4 at the
+                  table=None, filter_window=None, overlap=True) -> VideoRun:
+    """The people of every frame of the video ``path``; with ``out_path``, the frames with their people drawn as an MP4 at the
     video's frame rate; with ``table`` (a PoseTable), a row per person and frame. With
     ``filter_window`` (odd, frames), one pose per frame (a single animal or person) goes through
-    a temporal median filter before it is written and drawn."""
+    a temporal median filter before it is written and drawn. With ``overlap``, frames are
+    decoded ahead of the network and drawn and encoded behind it, on threads (posecut.overlap);
+    the results are the same."""
+    began = time.perf_counter()
     video = VideoFrames(path)
     total = video.count() if progress else None
     writer = video_writer(out_path, video.fps) if out_path else None
     smoother = MedianFilter(filter_window) if filter_window else None
     results, records = [], []
     seconds = 0.0
+    depth = 4 if overlap else 0
+
+    def draw(item):
+        frame, poses = item
+        writer.append_data(draw_people(frame, poses, skeleton))
+
+    drawing = Behind(draw, depth) if writer is not None else None
+    ahead = read_ahead(video, depth)
 
     def emit(index, frame, people):
         if table is not None:
@@ -143,15 +168,15 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
                         "frame": index, "height": int(frame.shape[0]),
                         "width": int(frame.shape[1])})
         results.extend(people_to_coco_results(image_id, people.poses, people.scores))
-        if writer is not None:
-            writer.append_data(draw_people(frame, people.poses, skeleton))
+        if drawing is not None:
+            drawing.put((frame, people.poses))
 
     def emit_filtered(ready):
         for (index, frame, scores), pose in ready:
             emit(index, frame, People(pose[None], scores))
 
     try:
-        for index, frame in enumerate(tqdm(video, desc=os.path.basename(path), unit="frame",
+        for index, frame in enumerate(tqdm(ahead, desc=os.path.basename(path), unit="frame",
                                            total=total, disable=not progress)):
             start = time.perf_counter()
             people = predictor(frame)
@@ -166,10 +191,16 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
                 emit_filtered(smoother.push((index, frame, people.scores), people.poses[0]))
         if smoother is not None:
             emit_filtered(smoother.flush())
+        if drawing is not None:
+            drawing.close()
     finally:
+        ahead.close()
+        if drawing is not None:
+            drawing.stop()
         video.close()
         if writer is not None:
             writer.close()
     if not records:
         raise DatasetError(f"{path}: the video has no frames")
-    return results, records, len(records) / max(seconds, 1e-9)
+    return VideoRun(results, records, len(records) / max(seconds, 1e-9),
+                    len(records) / max(time.perf_counter() - began, 1e-9))
