@@ -481,6 +481,7 @@ def cmd_track(args):
     from lib.errors import DatasetError
     from multiperson.draw import draw_tracks, track_centres
     from posecut.build import setup_pose_prediction, tracker_factory
+    from posecut.overlap import Behind, read_ahead
     from posecut.predict_files import distinct_stems, video_writer
     from posecut.tracking_run import frame_source, track_frames
 
@@ -491,32 +492,44 @@ def cmd_track(args):
     skipped = []
     for path, stem in zip(args.inputs, distinct_stems(args.inputs)):
         tracker = new_tracker()
-        writer, names, people, trails, size = None, [], [], {}, None
-        seconds = 0.0
+        writer, drawing, ahead = None, None, None
+        names, people, trails, size = [], [], {}, None
+
+        def draw(item):
+            frame, found, shown = item
+            writer.append_data(draw_tracks(frame, found.track_ids, found.poses, skeleton, shown))
+
+        began = time.perf_counter()
         try:
             frames, fps, count = frame_source(path)
+            ahead = read_ahead(frames)
             if not args.no_draw:
                 writer = video_writer(os.path.join(args.output, f"{stem}_tracks.mp4"), fps)
-            start = time.perf_counter()
-            for name, frame, found in tqdm(track_frames(frames, network, tracker, cfg.global_scale),
+                drawing = Behind(draw)
+            for name, frame, found in tqdm(track_frames(ahead, network, tracker, cfg.global_scale),
                                            desc=os.path.basename(path), unit="frame", total=count,
                                            disable=args.no_progress):
-                seconds += time.perf_counter() - start
                 names.append(name)
                 people.append(found)
                 size = size or frame.shape[:2]
-                if writer is not None:
+                if drawing is not None:
                     for track, centre in zip(found.track_ids, track_centres(found.poses, 0.0)):
                         trails.setdefault(int(track), []).append(centre)
                         del trails[int(track)][:-args.trail]
-                    writer.append_data(draw_tracks(frame, found.track_ids, found.poses, skeleton, trails))
-                start = time.perf_counter()
+                    drawing.put((frame, found, {k: list(v) for k, v in trails.items()}))
+            if drawing is not None:
+                drawing.close()
         except DatasetError as err:
             skipped.append(str(err))
             continue
         finally:
+            if ahead is not None:
+                ahead.close()
+            if drawing is not None:
+                drawing.stop()
             if writer is not None:
                 writer.close()
+        seconds = time.perf_counter() - began
         if not names:
             skipped.append(f"{path}: no frame could be read")
             continue
@@ -524,7 +537,7 @@ def cmd_track(args):
                               os.path.join(args.output, f"{stem}.json"), predictions=True, size=size)
         tracks = len({int(t) for p in people for t in p.track_ids})
         print(f"{path}: {len(names)} frames, {tracks} tracks, {len(names) / max(seconds, 1e-9):.1f} frames/s "
-              f"({args.tracker}); wrote {out}{'' if args.no_draw else ' and ' + stem + '_tracks.mp4'}")
+              f"in all ({args.tracker}); wrote {out}{'' if args.no_draw else ' and ' + stem + '_tracks.mp4'}")
     return _report_skipped(skipped, f"of {len(args.inputs)} inputs")
 
 
