@@ -1,0 +1,141 @@
+"""int8 for the light model: post-training quantisation (TFLite, full-integer with float input and
+output) of the bundled multi-person model, calibrated on synthetic training-style images, next to
+float32, on time and on AP.
+
+- Time: the network alone at --size (default 480x640), median of --repeats after a warm-up:
+  TensorFlow in float32 and in bfloat16, TFLite (XNNPACK) in float32 and in int8, all in this run.
+- Accuracy: COCO AP of the whole pipeline (the same grouping) on --images held-out synthetic
+  images of 256x256 (`python -m dataset.synthetic --seed 12` style), with the network's outputs
+  from TensorFlow float32, TFLite float32 and TFLite int8 (converted for 256x256).
+
+The table names the CPU and its flags. int8 is worth using only where it is both faster than the
+precision `precision: auto` picks and within one AP point of float32.
+
+Run: .venv/bin/python bench/bench_int8.py [--images 100] [--calibration 32] [--repeats 5]
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
+
+setup_logging()
+start_tensorflow()
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from dataset.coco_eval import evaluate_keypoints  # noqa: E402
+from dataset.images import read_image  # noqa: E402
+from dataset.keypoint_formats import get_format  # noqa: E402
+from dataset.loaders import load_dataset  # noqa: E402
+from dataset.synthetic import generate_dataset  # noqa: E402
+from multiperson.evaluation import predict_dataset  # noqa: E402
+from nnet.precision import describe_cpu  # noqa: E402
+from nnet.predict import prediction_outputs, setup_pose_prediction  # noqa: E402
+from posecut.build import grouping_assets_from_config  # noqa: E402
+from posecut.config import load_config  # noqa: E402
+
+CONFIG = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")
+WEIGHTS = os.path.join(ROOT, "models", "synthetic_multi", "model", "weights")
+
+
+def tflite_model(cfg, height, width, calibration=None):
+    """A TFLite flat buffer of the float32 network for (1, height, width, 3) images; with
+    ``calibration`` (images of that size), full-integer int8 with float input and output."""
+    model = setup_pose_prediction(cfg.replace(precision="float32"), WEIGHTS).model
+    image = keras.Input((height, width, 3), batch_size=1, name="image")
+    fixed = keras.Model(image, prediction_outputs(model(image)))
+    with tempfile.TemporaryDirectory() as folder:
+        fixed.export(folder, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        if calibration is not None:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda: ([np.asarray(c, np.float32)[None]]
+                                                         for c in calibration)
+        return converter.convert()
+
+
+def tflite_network(data):
+    """image -> outputs dict (batch axis) of a TFLite flat buffer."""
+    interpreter = tf.lite.Interpreter(model_content=data, num_threads=os.cpu_count())
+    runner = interpreter.get_signature_runner()
+    (name,) = runner.get_input_details()
+    return lambda image: runner(**{name: np.asarray(image, np.float32)[None]})
+
+
+def median_seconds(network, image, repeats):
+    network(image)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.asarray(network(image)["part_prob"])
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def fit_to(image, height, width):
+    """The image cropped or zero-padded to height x width (calibration at the export's size)."""
+    out = np.zeros((height, width, 3), np.float32)
+    h, w = min(height, image.shape[0]), min(width, image.shape[1])
+    out[:h, :w] = image[:h, :w]
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=100, help="held-out images for AP")
+    parser.add_argument("--calibration", type=int, default=32, help="calibration images")
+    parser.add_argument("--size", type=int, nargs=2, default=(480, 640), metavar=("H", "W"))
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    cfg = load_config(CONFIG)
+    assets = grouping_assets_from_config(cfg)
+    with tempfile.TemporaryDirectory() as work:
+        test_json = generate_dataset(os.path.join(work, "test"), args.images, 256, 256,
+                                     people=(1, 8), seed=12, min_height=48)
+        calib_json = generate_dataset(os.path.join(work, "calib"), args.calibration, 256, 256,
+                                      people=(1, 8), seed=3, min_height=48)
+        calib = [read_image(r.image_path) for r in load_dataset("coco", calib_json).records]
+        records = load_dataset("coco", test_json).records
+
+        height, width = args.size
+        big = [fit_to(np.tile(c, (2, 3, 1)), height, width) for c in calib]
+        image = big[0]
+        timed = [("TensorFlow float32", setup_pose_prediction(cfg.replace(precision="float32"),
+                                                              WEIGHTS)),
+                 ("TensorFlow bfloat16", setup_pose_prediction(cfg.replace(precision="bfloat16"),
+                                                               WEIGHTS)),
+                 ("TFLite float32", tflite_network(tflite_model(cfg, height, width))),
+                 ("TFLite int8", tflite_network(tflite_model(cfg, height, width, big)))]
+        seconds = {name: median_seconds(net, image, args.repeats) for name, net in timed}
+
+        scored = [("TensorFlow float32", setup_pose_prediction(cfg.replace(precision="float32"),
+                                                               WEIGHTS)),
+                  ("TFLite float32", tflite_network(tflite_model(cfg, 256, 256))),
+                  ("TFLite int8", tflite_network(tflite_model(cfg, 256, 256, calib)))]
+        sigmas = get_format(cfg.keypoint_format).sigmas
+        ap = {}
+        for name, net in scored:
+            results, _, _ = predict_dataset(records, lambda r, n=net: n(read_image(r.image_path)),
+                                            assets.means, assets.stds, assets.model,
+                                            assets.settings, gates=assets.gates)
+            ap[name] = 100 * evaluate_keypoints(test_json, results, sigmas)["AP"]
+    print(f"bundled model ({cfg.net_type}); time at {height}x{width}, median of {args.repeats}; "
+          f"AP on {args.images} held-out synthetic images of 256x256")
+    print(f"{'network':<22} {'ms':>8} {'x TF float32':>13} {'AP':>6}")
+    base = seconds["TensorFlow float32"]
+    for name, _ in timed:
+        shown = f"{ap[name]:6.2f}" if name in ap else f"{'':>6}"
+        print(f"{name:<22} {1e3 * seconds[name]:8.1f} {seconds[name] / base:13.2f} {shown}")
+    print(describe_cpu())
+
+
+if __name__ == "__main__":
+    main()
