@@ -165,6 +165,28 @@ def _build_graph(net_type, num_joints, inputs, *, location_refinement,
     return out
 
 
+def reference_units(net_type):
+    """(block, unit, depth, bottleneck depth, stride) of every bottleneck unit as tf_slim's
+    ``resnet_v1_N`` declares its blocks, read without building the graph (its call to
+    ``resnet_v1`` is caught), strides as declared (before any output_stride dilation)."""
+    slim = import_tf_slim()  # noqa: F841 (the aliases tf_slim needs)
+    from tf_slim.nets import resnet_v1
+
+    caught = {}
+
+    def catch(inputs, blocks, *args, **kwargs):
+        caught["blocks"] = blocks
+
+    real = resnet_v1.resnet_v1
+    resnet_v1.resnet_v1 = catch
+    try:
+        getattr(resnet_v1, f"resnet_v1_{_depth(net_type)}")(None)
+    finally:
+        resnet_v1.resnet_v1 = real
+    return [(b + 1, u + 1, unit["depth"], unit["depth_bottleneck"], unit["stride"])
+            for b, block in enumerate(caught["blocks"]) for u, unit in enumerate(block.args)]
+
+
 def reference_variable_shapes(net_type, num_joints, *, location_refinement=True,
                               pairwise_predict=True, intermediate_supervision=True,
                               intermediate_supervision_layer=12):

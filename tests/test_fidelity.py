@@ -6,6 +6,7 @@ import builders
 import slim_reference
 from nnet.checkpoint import load_weights, slim_variables
 from nnet.pose_net import build_pose_net, fold_batchnorm
+from nnet.resnet import unit_layout
 
 TOLERANCE = {"part_prob": 1e-4, "locref": 2e-3, "pairwise_pred": 2e-3, "part_pred_interm": 2e-3}
 
@@ -78,6 +79,16 @@ def test_a_wrong_ignored_batchnorm_statistic_is_detected(tmp_path):
 
 
 @pytest.mark.parametrize("net_type", ["resnet_50", "resnet_101", "resnet_152"])
+def test_bottleneck_units_are_the_originals(net_type):
+    # at output stride 32 no stride becomes a dilation: the units as slim declares them
+    ours = [u[:5] for u in unit_layout(net_type, output_stride=32)]
+    assert ours == slim_reference.reference_units(net_type)
+    assert {rate for *_, rate in unit_layout(net_type, output_stride=32)} == {1}
+
+
+# ResNet-152 differs from ResNet-101 only in its units per block, checked above without building
+# the two 152-layer networks (13 s).
+@pytest.mark.parametrize("net_type", ["resnet_50", "resnet_101"])
 def test_variable_names_and_shapes_match_the_original_layout(net_type):
     spec = builders.spec(net_type, 14, location_refinement=True, pairwise_predict=True,
                          intermediate_supervision=True, intermediate_supervision_layer=5)
