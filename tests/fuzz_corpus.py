@@ -1240,7 +1240,7 @@ for _row in [
 
 
 def _trainer(folder: Path, steps: int, save_iters: int):
-    """(trainer, dataset factory) of mobilenet_v2_0.35 with 2 joints on 4 images of 48 x 48."""
+    """(trainer, dataset factory) of the tests' tiny ResNet with 2 joints on 4 images of 48 x 48."""
     import builders
     import imageio.v3 as iio
     from fake_records import Record
@@ -1257,7 +1257,7 @@ def _trainer(folder: Path, steps: int, save_iters: int):
         image[y - 4:y + 4, x - 4:x + 4] = (250, 30, 30)
         iio.imwrite(folder / f"{i}.png", image)
         records.append(Record(str(folder / f"{i}.png"), np.array([[[x, y, 2], [x, y + 9, 2]]], np.float32)))
-    spec = builders.spec("mobilenet_v2_0.35", 2, location_refinement=True)
+    spec = builders.tiny_spec(2, location_refinement=True)
     settings = TrainSettings(multi_step=((0.01, steps),), optimizer="adam", display_iters=5,
                              save_iters=save_iters, snapshot_prefix=str(folder / "snapshot"),
                              log_dir=str(folder / "log"))

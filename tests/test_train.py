@@ -18,7 +18,7 @@ from nnet.losses import pose_losses
 from nnet.pose_net import build_pose_net
 from nnet.train import Trainer, TrainSettings, learning_rate_schedule, run_training
 
-SPEC = builders.spec("mobilenet_v2_0.35", 2, location_refinement=True)
+SPEC = builders.tiny_spec(2, location_refinement=True)
 LOSSES = builders.losses(2, location_refinement=True)
 
 
