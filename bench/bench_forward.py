@@ -3,8 +3,12 @@
 Median of --repeats runs after a warm-up, one image, on every core TensorFlow sees. The CPU's
 model and the flags that decide the speed (AVX2, AVX-512, native bfloat16) head the table, and
 the precision that `precision: auto` picks on this CPU is marked: figures from another CPU do not
-carry over. Ratios are between rows of the same run.
+carry over. Ratios are between rows of the same run. ``--pairs full sparse`` also times the
+pairwise head with only the pairs of a config's sparse_graph (``--graph``, default the COCO
+model's), beside DeeperCut's full head of every pair; GFLOP counts the convolutions' multiply-adds
+(2 per), a figure that does not depend on the machine's load.
 Run: .venv/bin/python bench/bench_forward.py [--size 480 640] [--nets resnet_101 ...]
+     [--pairs full sparse]
 """
 import argparse
 import os
@@ -18,19 +22,45 @@ from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
 setup_logging()
 start_tensorflow()
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
 
 from nnet.pose_net import build_pose_net, fold_batchnorm, spec_from_config  # noqa: E402
 from nnet.precision import choose_precision, cpu_flags, describe_cpu, gpu_visible  # noqa: E402
 from nnet.predict import compile_forward  # noqa: E402
-from posecut.config import config_from_dict  # noqa: E402
+from posecut.config import config_from_dict, load_config  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COCO_CONFIG = os.path.join(ROOT, "models", "coco", "pose_cfg.yaml")
+
+
+def _conv_gflops(model, image):
+    """Multiply-adds (times 2) of every convolution of ``model`` on ``image``, in GFLOP: each
+    layer's kernel size, channels and output grid (the grid read from one forward pass)."""
+    convs = [layer for layer in model.layers if isinstance(
+        layer, (layers.Conv2D, layers.Conv2DTranspose, layers.DepthwiseConv2D))]
+    grids = keras.Model(model.input, [layer.output for layer in convs])(image)
+    total = 0.0
+    for layer, out in zip(convs, grids):
+        kh, kw, a, b = layer.kernel.shape
+        h, w = out.shape[1:3]
+        if isinstance(layer, layers.Conv2DTranspose):  # kernel [kh, kw, out, in], from the input grid
+            sh, sw = layer.strides
+            total += 2.0 * kh * kw * a * b * (h // sh) * (w // sw)
+        elif isinstance(layer, layers.DepthwiseConv2D):  # kernel [kh, kw, in, multiplier]
+            total += 2.0 * kh * kw * a * b * h * w
+        else:  # kernel [kh, kw, in, out]
+            total += 2.0 * kh * kw * a * b * h * w
+    return total / 1e9
 
 
 def time_forward(spec, image, repeats, fold):
-    """Median seconds of one compiled forward pass."""
+    """(median seconds of one compiled forward pass, GFLOP of its convolutions)."""
     model = build_pose_net(spec)
     if fold:
         model = fold_batchnorm(model, spec)
+    gflops = _conv_gflops(model, image)
     forward = compile_forward(model)
     forward(image)
     times = []
@@ -39,7 +69,7 @@ def time_forward(spec, image, repeats, fold):
         out = forward(image)
         np.asarray(out["part_prob"])
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return float(np.median(times)), gflops
 
 
 def main():
@@ -54,34 +84,47 @@ def main():
     parser.add_argument("--joints", type=int, default=17)
     parser.add_argument("--unfolded", action="store_true",
                         help="also time the training form (BatchNorm not folded)")
+    parser.add_argument("--pairs", nargs="+", default=["full"], choices=["full", "sparse"],
+                        help="pairwise heads to time: every ordered pair (DeeperCut), or only "
+                             "the pairs of --graph's sparse_graph")
+    parser.add_argument("--graph", default=COCO_CONFIG,
+                        help="config whose sparse_graph the sparse head predicts (default: "
+                             "models/coco/pose_cfg.yaml)")
     args = parser.parse_args()
     height, width = args.size
     flags = cpu_flags()
     auto = choose_precision("auto", flags, gpu_visible())
     image = np.random.default_rng(0).integers(0, 256, (1, height, width, 3), dtype=np.uint8)
+    graph = [list(p) for p in load_config(args.graph).linked_pairs] if "sparse" in args.pairs else []
     rows = []
     for net in args.nets:
         for precision in args.precisions:
-            spec = spec_from_config(config_from_dict({
-                "net_type": net, "num_joints": args.joints, "location_refinement": True,
-                "pairwise_predict": True, "precision": precision}))
-            for fold in (True, False) if args.unfolded else (True,):
-                seconds = time_forward(spec, image, args.repeats, fold)
-                rows.append((net, precision, "folded" if fold else "unfolded", seconds))
-                print(f"  measured {net} {precision} {'folded' if fold else 'unfolded'}: "
-                      f"{seconds:.3f} s", file=sys.stderr, flush=True)
+            for pairs in args.pairs:
+                spec = spec_from_config(config_from_dict({
+                    "net_type": net, "num_joints": args.joints, "location_refinement": True,
+                    "pairwise_predict": True, "precision": precision,
+                    "sparse_graph": graph if pairs == "sparse" else []}))
+                channels = spec.head_channels()["pairwise_pred"]
+                for fold in (True, False) if args.unfolded else (True,):
+                    seconds, gflops = time_forward(spec, image, args.repeats, fold)
+                    label = "folded" if fold else "unfolded"
+                    rows.append((net, precision, f"{pairs} {channels}", label, seconds, gflops))
+                    print(f"  measured {net} {precision} {pairs} ({channels} channels) {label}: "
+                          f"{seconds:.3f} s, {gflops:.1f} GFLOP", file=sys.stderr, flush=True)
     print(f"\n{describe_cpu()}")
     print(f"precision: auto picks {auto} here{' (a GPU is visible)' if gpu_visible() else ''}")
     print(f"PoseNet forward, {height}x{width}, {args.joints} joints, locref + pairwise heads, "
           f"median of {args.repeats} after warm-up")
-    print(f"| {'backbone':<18} | {'precision':<14} | {'BatchNorm':<9} | {'seconds':>7} | "
-          f"{'time / f32':>10} |")
-    print(f"|{'-' * 20}|{'-' * 16}|{'-' * 11}|{'-' * 9}|{'-' * 12}|")
-    base = {(net, fold): s for net, precision, fold, s in rows if precision == "float32"}
-    for net, precision, fold, seconds in rows:
-        ratio = f"{seconds / base[net, fold]:.2f}x" if (net, fold) in base else "-"
+    print(f"| {'backbone':<18} | {'precision':<15} | {'pairwise ch.':<12} | {'BatchNorm':<9} | "
+          f"{'seconds':>7} | {'time / f32':>10} | {'GFLOP':>7} |")
+    print(f"|{'-' * 20}|{'-' * 17}|{'-' * 14}|{'-' * 11}|{'-' * 9}|{'-' * 12}|{'-' * 9}|")
+    base = {(net, pairs, fold): s for net, precision, pairs, fold, s, _ in rows
+            if precision == "float32"}
+    for net, precision, pairs, fold, seconds, gflops in rows:
+        ratio = f"{seconds / base[net, pairs, fold]:.2f}x" if (net, pairs, fold) in base else "-"
         shown = precision + (" (auto)" if precision == auto else "")
-        print(f"| {net:<18} | {shown:<14} | {fold:<9} | {seconds:7.3f} | {ratio:>10} |")
+        print(f"| {net:<18} | {shown:<15} | {pairs:<12} | {fold:<9} | {seconds:7.3f} | "
+              f"{ratio:>10} | {gflops:7.1f} |")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def _post_stages(raw, assets, repeats=5):
         runs.append([timings[s] for s in POST] + [time.perf_counter() - start])
     dets = extract_detections(raw, assets.means, assets.stds, settings.heads.stride,
                               settings.heads.locref_stdev, settings.nms_radius,
-                              settings.det_min_score)
+                              settings.det_min_score, settings.heads.pair_slots)
     edges, _ = build_graph(dets, assets.model, settings.pair_mask, assets.gates,
                            settings.offset_gate)
     return np.median(np.array(runs), axis=0) * 1e3, len(dets), len(edges)

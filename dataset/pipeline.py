@@ -63,10 +63,9 @@ def make_sample(record, rng, settings):
 
 def _channels(targets):
     """Channels of each target array."""
-    j = targets.heads.num_joints
+    j, pairs = targets.heads.num_joints, targets.heads.num_pairs
     return {"part_score_targets": j, "part_score_weights": j, "locref_targets": 2 * j,
-            "locref_mask": 2 * j, "pairwise_targets": 2 * j * (j - 1),
-            "pairwise_mask": 2 * j * (j - 1)}
+            "locref_mask": 2 * j, "pairwise_targets": 2 * pairs, "pairwise_mask": 2 * pairs}
 
 
 def _is_ok(sample, ok):

@@ -142,24 +142,26 @@ def _locref(joints, pos, centres, size, settings):
 
 
 def _pairwise(joints, labelled, pos, centres, size, settings, means, stds):
-    """Pairwise targets (h, w, 2J(J-1)) and mask: offsets from the cell to the person's other joints."""
+    """Pairwise targets (h, w, 2P) and mask: offsets from the cell to the person's other joints,
+    in the head layout's pair slots (P ordered pairs; the statistics are in pair_index order)."""
     cx, cy = centres
-    j = settings.heads.num_joints
-    n_pairs = j * (j - 1)
+    heads = settings.heads
+    j = heads.num_joints
+    n_pairs = heads.num_pairs
     targets = np.zeros(size + (n_pairs, 2), dtype=np.float32)
     mask = np.zeros(size + (n_pairs, 2), dtype=np.float32)
-    others = np.array([[m for m in range(j) if m != k] for k in range(j)], dtype=np.int64).reshape(j, j - 1)
-    second = others[pos.joint]
-    pair = pair_index(pos.joint[:, None], second, j)
+    slot = heads.pair_slots[pos.joint].astype(np.int64)  # (N, J): slot of (joint, m), -1: none
+    second = np.broadcast_to(np.arange(j), slot.shape)
+    row = np.where(slot >= 0, pair_index(pos.joint[:, None], second, j), 0)  # statistics' row
     centre = np.stack([cx[pos.col], cy[pos.row]], axis=1)
     offset = joints[pos.person[:, None], second, :2] - centre[:, None, :]
     if means is not None:
-        offset = (offset - means[pair]) / stds[pair]
-    valid = labelled[pos.person[:, None], second]
-    rows = np.broadcast_to(pos.row[:, None], pair.shape)[valid]
-    cols = np.broadcast_to(pos.col[:, None], pair.shape)[valid]
-    targets[rows, cols, pair[valid]] = offset[valid]
-    mask[rows, cols, pair[valid]] = 1
+        offset = (offset - means[row]) / stds[row]
+    valid = labelled[pos.person[:, None], second] & (slot >= 0)
+    rows = np.broadcast_to(pos.row[:, None], slot.shape)[valid]
+    cols = np.broadcast_to(pos.col[:, None], slot.shape)[valid]
+    targets[rows, cols, slot[valid]] = offset[valid]
+    mask[rows, cols, slot[valid]] = 1
     return targets.reshape(size + (2 * n_pairs,)), mask.reshape(size + (2 * n_pairs,))
 
 
@@ -186,13 +188,14 @@ def compute_targets(joints, image_size, settings: TargetSettings, pairwise_means
     a joint is a target when its visibility is 1 or 2. ``ignore_mask``: H x W bool, crowd or
     unlabelled people; cells whose centre is masked get part weight 0 and no locref or pairwise
     mask. Pairwise offsets are normalised by ``pairwise_means`` / ``pairwise_stds`` ((J(J-1), 2),
-    pair_index order) when given. A cell is positive for a joint within
+    pair_index order, for every pair whatever the head predicts) when given. A cell is positive for a joint within
     ``pos_dist_thresh * scale`` pixels of its centre (DeeperCut scales the radius with the image;
     ``scale`` is the one the image was resized by).
 
     Returns 'part_score_targets' and 'part_score_weights' (h, w, J), plus 'locref_targets' and
     'locref_mask' (h, w, 2J) with location_refinement, and 'pairwise_targets' and 'pairwise_mask'
-    (h, w, 2J(J-1)) with pairwise_predict (the head layout's channels).
+    (h, w, 2P) with pairwise_predict: the head layout's channels, P its ordered pairs (J(J-1)
+    for DeeperCut's full head, the sparse graph's otherwise; ``HeadLayout.pairs``).
     """
     heads = settings.heads
     num_joints = heads.num_joints

@@ -189,7 +189,8 @@ constexpr int64_t kPairsPerThread = 20000;
 // The edges of the linked candidate pairs i < j within `max_dist2` of their parts; with the
 // offset gate on, a pair of different parts also needs one of its two offset errors (actual
 // minus predicted offset) to be at most gate_px + gate_rel * that predicted offset's length,
-// and a same-part pair must lie within the longer predicted offset of either candidate.
+// and a same-part pair must lie within the longer predicted offset of either candidate (to the
+// parts linked to its part).
 // `max_threads` <= 0 uses the machine's cores.
 inline void graph_edges(const Problem& p, Edges& out, int max_threads = 0) {
     const int joints = p.joints;
@@ -203,11 +204,14 @@ inline void graph_edges(const Problem& p, Edges& out, int max_threads = 0) {
         off_len.resize(n * joints);
         reach.assign(n, 0.0);
         for (int64_t i = 0; i < n; ++i) {
+            const int k = p.part[i];
             for (int m = 0; m < joints; ++m) {
                 const double* o = p.offsets + (i * joints + m) * 2;
                 const double length = std::sqrt(o[0] * o[0] + o[1] * o[1]);
                 off_len[i * joints + m] = length;
-                reach[i] = std::max(reach[i], length);
+                // The body's reach: the offsets to the parts linked to k (those a sparse
+                // pairwise head predicts; every part with DeeperCut's full graph).
+                if (model.linked[k * joints + m]) reach[i] = std::max(reach[i], length);
             }
         }
     }

@@ -29,8 +29,10 @@ struct Outputs {
     int joints = 0;
     const float* part_prob;  // [h, w, J] sigmoid scores
     const float* locref;     // [h, w, J, 2] normalised refinements, or nullptr
-    const float* pairwise;   // [h, w, J(J-1), 2] normalised offsets in DeeperCut's pair order
-    const double* means;     // [J(J-1), 2] pairwise statistics that de-normalise them
+    const float* pairwise;   // [h, w, P, 2] normalised offsets, slot s of the pairwise head
+    const int32_t* pair_slots;  // [J, J] slot of the ordered pair (k, m), -1: none (HeadLayout)
+    int64_t pairs = 0;          // P, the slots of the pairwise head
+    const double* means;     // [J(J-1), 2] pairwise statistics in DeeperCut's pair order
     const double* stds;      // [J(J-1), 2]
 };
 
@@ -71,6 +73,30 @@ struct Problem {
     std::string message;
 };
 
+// Checks the slot table of a pairwise head of `pairs` slots: each slot -1 or in 0..pairs-1,
+// none on the diagonal, and (when `linked` is given, [J, J]) a slot for every linked pair of
+// two different parts, whose offsets the graph reads.
+inline Problem check_slots(const int32_t* slots, int joints, int64_t pairs,
+                           const uint8_t* linked = nullptr) {
+    for (int k = 0; k < joints; ++k) {
+        for (int m = 0; m < joints; ++m) {
+            const int64_t slot = slots[k * joints + m];
+            const bool wrong = slot < -1 || slot >= pairs || (k == m && slot != -1);
+            const bool unread = linked != nullptr && k != m && linked[k * joints + m] && slot < 0;
+            if (!wrong && !unread) continue;
+            const std::string pair = "(" + std::to_string(k) + ", " + std::to_string(m) + ")";
+            if (wrong) {
+                return {"pair_slots: slot " + std::to_string(slot) + " of the part pair " + pair +
+                        " outside -1.." + std::to_string(pairs - 1) + " (the pairwise head's " +
+                        std::to_string(pairs) + " pairs)"};
+            }
+            return {"pair_slots: the linked part pair " + pair +
+                    " has no pairwise channel; link only pairs the head predicts"};
+        }
+    }
+    return {};
+}
+
 // The candidates of every part: NMS peaks, refined positions (cell centres without locref) and
 // de-normalised offsets (zeros without a pairwise map). A NaN refinement or offset read at a
 // candidate, or a NaN score anywhere, is a problem naming the output and the cell.
@@ -89,7 +115,11 @@ inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
     nms::Peaks peaks;
     nms::suppress(o.part_prob, o.height, o.width, joints, s.nms_radius, s.det_min_score, peaks);
     const size_t n = peaks.part.size();
-    const int64_t channels = static_cast<int64_t>(joints) * (joints - 1);
+    const int64_t channels = o.pairs;
+    if (o.pairwise != nullptr) {
+        const Problem bad = check_slots(o.pair_slots, joints, o.pairs);
+        if (!bad.message.empty()) return bad;
+    }
     out.part = peaks.part;
     out.xy.resize(2 * n);
     out.grid_xy.resize(2 * n);
@@ -118,9 +148,10 @@ inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
         out.score[i] = static_cast<double>(peaks.score[i]);
         if (o.pairwise == nullptr) continue;
         for (int64_t m = 0; m < joints; ++m) {
-            if (m == k) continue;
-            const int64_t c = pair_index(k, m, joints);
-            const float* raw = o.pairwise + (cell * channels + c) * 2;
+            const int64_t slot = o.pair_slots[k * joints + m];
+            if (slot < 0) continue;  // the same part, or a pair the head does not predict: 0
+            const int64_t c = pair_index(k, m, joints);  // row of the statistics
+            const float* raw = o.pairwise + (cell * channels + slot) * 2;
             double* dst = out.offsets.data() + (i * joints + m) * 2;
             if (std::isnan(raw[0]) || std::isnan(raw[1])) return nan_at("pairwise_pred");
             dst[0] = static_cast<double>(raw[0]) * o.stds[2 * c] + o.means[2 * c];
@@ -252,6 +283,10 @@ inline Problem people_from_outputs(const Outputs& o, const Settings& s,
         s.min_person_parts < 1 || !(s.duplicate_px >= 0.0) || std::isinf(s.duplicate_px)) {
         return {"settings: stride, locref_stdev and nms_radius must be positive, "
                 "min_person_parts at least 1 and duplicate_px finite and >= 0 (set from the config)"};
+    }
+    if (o.pairwise != nullptr) {
+        const Problem slots = check_slots(o.pair_slots, o.joints, o.pairs, m.linked);
+        if (!slots.message.empty()) return slots;
     }
     auto start = std::chrono::steady_clock::now();
     Candidates c;

@@ -21,6 +21,8 @@ cdef extern from "people.hpp" nogil:
         const float* part_prob
         const float* locref
         const float* pairwise
+        const int32_t* pair_slots
+        int64_t pairs
         const double* means
         const double* stds
 
@@ -63,7 +65,8 @@ cdef extern from "people.hpp" nogil:
 @cython.wraparound(False)
 def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
                     const float[:, :, ::1] pairwise, const double[:, ::1] means,
-                    const double[:, ::1] stds, const uint8_t[:, ::1] linked,
+                    const double[:, ::1] stds, const int32_t[:, ::1] pair_slots,
+                    const uint8_t[:, ::1] linked,
                     const uint8_t[:, ::1] fitted, const double[:, :, ::1] coef,
                     const double[:, ::1] bias, const double[::1] same_coef,
                     const double[::1] same_bias, const double[:, ::1] max_dist2,
@@ -72,15 +75,16 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
                     double duplicate_px):
     """(poses float64 (K, J, 3), scores float64 (K,), problem str or None, timings dict) of
     one image: ``part_prob`` (h, w, J), raw ``locref`` (h, w, 2J) and ``pairwise``
-    (h, w, 2J(J-1)); ``linked`` to ``gate_rel`` are multiperson.graph.graph_arrays. Shapes
-    must already agree (the caller checks them)."""
+    (h, w, 2P), its slots ``pair_slots`` (J, J) (nnet.heads.HeadLayout.pair_slots), statistics
+    (J(J-1), 2); ``linked`` to ``gate_rel`` are multiperson.graph.graph_arrays. Shapes must
+    already agree (the caller checks them; the slots' values are checked here)."""
     cdef Outputs o
     cdef Settings s
     cdef Model m
     cdef People out
     cdef Problem problem
     cdef Timings t
-    o = _outputs(part_prob, locref, pairwise, means, stds)
+    o = _outputs(part_prob, locref, pairwise, means, stds, pair_slots)
     s.stride = stride
     s.locref_stdev = locref_stdev
     s.nms_radius = nms_radius
@@ -107,9 +111,17 @@ def people_from_raw(const float[:, :, ::1] part_prob, const float[:, :, ::1] loc
 
 cdef Outputs _outputs(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
                       const float[:, :, ::1] pairwise, const double[:, ::1] means,
-                      const double[:, ::1] stds):
+                      const double[:, ::1] stds, const int32_t[:, ::1] pair_slots) except *:
     """The C++ view of one image's outputs (empty arrays become null: no such head)."""
     cdef Outputs o
+    if pairwise.size and (pair_slots.shape[0] != part_prob.shape[2]
+                          or pair_slots.shape[1] != part_prob.shape[2]):
+        raise ValueError(f"pair_slots: expected shape ({part_prob.shape[2]}, "
+                         f"{part_prob.shape[2]}), got ({pair_slots.shape[0]}, {pair_slots.shape[1]})")
+    if pairwise.size and pairwise.shape[2] % 2:
+        raise ValueError(f"pairwise: expected an even number of channels, got {pairwise.shape[2]}")
+    o.pair_slots = &pair_slots[0, 0] if pair_slots.size else NULL
+    o.pairs = pairwise.shape[2] // 2
     o.height = part_prob.shape[0]
     o.width = part_prob.shape[1]
     o.joints = <int>part_prob.shape[2]
@@ -125,12 +137,12 @@ cdef Outputs _outputs(const float[:, :, ::1] part_prob, const float[:, :, ::1] l
 @cython.wraparound(False)
 def candidates(const float[:, :, ::1] part_prob, const float[:, :, ::1] locref,
                const float[:, :, ::1] pairwise, const double[:, ::1] means,
-               const double[:, ::1] stds, double stride, float locref_stdev, double nms_radius,
+               const double[:, ::1] stds, const int32_t[:, ::1] pair_slots, double stride, float locref_stdev, double nms_radius,
                float det_min_score):
     """(part int32 (N,), xy (N, 2), grid_xy (N, 2), score (N,), offsets (N, J, 2)) of one
     image's raw outputs, as people_from_raw finds them; empty ``locref`` or ``pairwise`` arrays
-    mean no such head (cell centres, zero offsets)."""
-    cdef Outputs o = _outputs(part_prob, locref, pairwise, means, stds)
+    mean no such head (cell centres, zero offsets); ``pair_slots`` as there."""
+    cdef Outputs o = _outputs(part_prob, locref, pairwise, means, stds, pair_slots)
     cdef Settings s
     cdef Candidates c
     s.stride = stride

@@ -25,9 +25,10 @@ using ::tensorflow::shape_inference::InferenceContext;
 REGISTER_OP("PosecutPeople")
     .Input("part_prob: float")        // [1, h, w, J] sigmoid scores
     .Input("locref: float")           // [1, h, w, 2J] raw refinements
-    .Input("pairwise: float")         // [1, h, w, 2J(J-1)] raw offsets
-    .Input("pairwise_means: double")  // [J(J-1), 2]
+    .Input("pairwise: float")         // [1, h, w, 2P] raw offsets, P slots of the head
+    .Input("pairwise_means: double")  // [J(J-1), 2] in DeeperCut's pair order
     .Input("pairwise_stds: double")   // [J(J-1), 2]
+    .Input("pair_slots: int32")       // [J, J] slot of each ordered pair, -1: none
     .Input("linked: bool")            // [J, J]
     .Input("fitted: bool")            // [J, J]
     .Input("coef: double")            // [J, J, 8]
@@ -78,22 +79,25 @@ class PeopleOp : public OpKernel {
                                                "[1, height, width, joints], got " +
                                                prob.shape().DebugString()));
         const int64_t h = prob.dim_size(1), w = prob.dim_size(2), j = prob.dim_size(3);
-        const int64_t pairs = j * (j - 1);
+        const int64_t rows = j * (j - 1);
+        const Tensor& raw_pairwise = c->input(2);
+        const int64_t slots = raw_pairwise.dims() == 4 ? raw_pairwise.dim_size(3) / 2 : 0;
         OP_REQUIRES_OK(c, expect_shape(c->input(1), "locref", {1, h, w, 2 * j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(2), "pairwise", {1, h, w, 2 * pairs}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(3), "pairwise_means", {pairs, 2}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(4), "pairwise_stds", {pairs, 2}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(5), "linked", {j, j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(6), "fitted", {j, j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(7), "coef", {j, j, 8}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(8), "bias", {j, j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(9), "same_coef", {j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(10), "same_bias", {j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(11), "max_dist2", {j, j}));
-        OP_REQUIRES_OK(c, expect_shape(c->input(12), "geometry", {4}));
+        OP_REQUIRES_OK(c, expect_shape(raw_pairwise, "pairwise", {1, h, w, 2 * slots}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(3), "pairwise_means", {rows, 2}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(4), "pairwise_stds", {rows, 2}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(5), "pair_slots", {j, j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(6), "linked", {j, j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(7), "fitted", {j, j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(8), "coef", {j, j, 8}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(9), "bias", {j, j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(10), "same_coef", {j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(11), "same_bias", {j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(12), "max_dist2", {j, j}));
+        OP_REQUIRES_OK(c, expect_shape(c->input(13), "geometry", {4}));
 
         people::Settings s = settings_;
-        const double* geometry = c->input(12).flat<double>().data();
+        const double* geometry = c->input(13).flat<double>().data();
         s.stride = geometry[0];
         s.nms_radius = geometry[1];
 
@@ -103,19 +107,21 @@ class PeopleOp : public OpKernel {
         o.joints = static_cast<int>(j);
         o.part_prob = prob.flat<float>().data();
         o.locref = c->input(1).flat<float>().data();
-        o.pairwise = c->input(2).flat<float>().data();
+        o.pairwise = raw_pairwise.flat<float>().data();
+        o.pairs = slots;
+        o.pair_slots = c->input(5).flat<int32_t>().data();
         o.means = c->input(3).flat<double>().data();
         o.stds = c->input(4).flat<double>().data();
 
         static_assert(sizeof(bool) == sizeof(uint8_t), "bool tensors are read as bytes");
         pairwise::Model m;
-        m.linked = reinterpret_cast<const uint8_t*>(c->input(5).flat<bool>().data());
-        m.fitted = reinterpret_cast<const uint8_t*>(c->input(6).flat<bool>().data());
-        m.coef = c->input(7).flat<double>().data();
-        m.bias = c->input(8).flat<double>().data();
-        m.same_coef = c->input(9).flat<double>().data();
-        m.same_bias = c->input(10).flat<double>().data();
-        m.max_dist2 = c->input(11).flat<double>().data();
+        m.linked = reinterpret_cast<const uint8_t*>(c->input(6).flat<bool>().data());
+        m.fitted = reinterpret_cast<const uint8_t*>(c->input(7).flat<bool>().data());
+        m.coef = c->input(8).flat<double>().data();
+        m.bias = c->input(9).flat<double>().data();
+        m.same_coef = c->input(10).flat<double>().data();
+        m.same_bias = c->input(11).flat<double>().data();
+        m.max_dist2 = c->input(12).flat<double>().data();
         m.gate_px = geometry[2];
         m.gate_rel = geometry[3];
 

@@ -9,7 +9,8 @@ import numpy as np
 from lib.errors import InputError
 from lib.people_cy import candidates
 
-__all__ = ["Detections", "check_settings", "extract_detections", "raw_arrays", "statistics"]
+__all__ = ["Detections", "check_settings", "extract_detections", "raw_arrays", "slot_table",
+           "statistics"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,10 +43,12 @@ class Detections:
                           offsets, self.num_joints)
 
 
-def raw_arrays(raw, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(part_prob (h, w, J), locref (h, w, 2J), pairwise (h, w, 2J(J-1))) float32, contiguous, of
-    one image's raw outputs (nnet.predict.PosePredictor's dict, batch axis of 1); a head the
-    network lacks comes back empty. Shapes that disagree, or values that are not numbers, are an
+def raw_arrays(raw, num_joints: int, caller: str, num_pairs: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(part_prob (h, w, J), locref (h, w, 2J), pairwise (h, w, 2P)) float32, contiguous, of
+    one image's raw outputs (nnet.predict.PosePredictor's dict, batch axis of 1), P the ordered
+    pairs the pairwise head predicts (``num_pairs``, nnet.heads.HeadLayout; None: J(J-1),
+    DeeperCut's full head); a head the network lacks comes back empty. Shapes that disagree, or values that are not numbers, are an
     InputError naming ``caller`` and the array (NaN values are the compiled code's to find)."""
     j = num_joints
     if not isinstance(raw, Mapping) or "part_prob" not in raw:
@@ -58,7 +61,8 @@ def raw_arrays(raw, num_joints: int, caller: str) -> tuple[np.ndarray, np.ndarra
                          f"got {prob.shape}")
     h, w = prob.shape[1:3]
     arrays = [np.ascontiguousarray(prob[0])]
-    for name, channels in (("locref", 2 * j), ("pairwise_pred", 2 * j * (j - 1))):
+    pairs = j * (j - 1) if num_pairs is None else int(num_pairs)
+    for name, channels in (("locref", 2 * j), ("pairwise_pred", 2 * pairs)):
         if name not in raw:
             arrays.append(np.zeros((0, 0, 0), np.float32))
             continue
@@ -77,6 +81,28 @@ def _floats(values, caller: str, name: str, dtype=np.float32) -> np.ndarray:
         return np.asarray(values, dtype)
     except (TypeError, ValueError) as err:
         raise InputError(f"{caller}: {name}: expected an array of numbers ({err})") from None
+
+
+def slot_table(pair_slots, num_joints: int, caller: str) -> np.ndarray:
+    """``pair_slots`` (nnet.heads.HeadLayout.pair_slots) as contiguous int32 (J, J), checked:
+    slots 0..P-1 each once in pair_index order, -1 elsewhere and on the diagonal; None gives
+    DeeperCut's full head (slot = pair_index)."""
+    j = num_joints
+    if pair_slots is None:
+        slots = np.full((j, j), -1, np.int32)
+        first, second = np.nonzero(~np.eye(j, dtype=bool))
+        slots[first, second] = np.arange(len(first), dtype=np.int32)
+        return slots
+    slots = np.ascontiguousarray(_floats(pair_slots, caller, "pair_slots", np.int32))
+    if slots.shape != (j, j):
+        raise InputError(f"{caller}: pair_slots: expected shape ({j}, {j}), the outputs' joints, "
+                         f"got {slots.shape}")
+    used = slots[slots >= 0]  # row-major order is pair_index order
+    if ((slots < -1).any() or (np.diag(slots) != -1).any()
+            or not np.array_equal(used, np.arange(len(used)))):
+        raise InputError(f"{caller}: pair_slots: expected slots 0, 1, ... in pair_index order and "
+                         f"-1 elsewhere (nnet.heads.HeadLayout.pair_slots), got {slots.tolist()[:3]}...")
+    return slots
 
 
 def check_settings(caller: str, stride: float, locref_stdev: float, nms_radius: float,
@@ -117,7 +143,7 @@ def statistics(means, stds, num_joints: int, caller: str) -> tuple[np.ndarray, n
 
 
 def extract_detections(raw, means, stds, stride: float, locref_stdev: float, nms_radius: float,
-                       min_score: float) -> Detections:
+                       min_score: float, pair_slots=None) -> Detections:
     """Candidates of every part of one image's raw network outputs (lib/people.hpp's, as the
     predictor finds them).
 
@@ -126,18 +152,23 @@ def extract_detections(raw, means, stds, stride: float, locref_stdev: float, nms
     pairwise statistics that de-normalise the offsets (None without a pairwise head). Peaks come
     from lib/nms.hpp with ``nms_radius`` cells and threshold ``min_score``; a cell's centre is
     ``(col, row) * stride + stride / 2``, refined by ``locref * locref_stdev``.
+
+    ``pair_slots`` (J, J): the pairwise head's slot of each ordered pair, -1 where it has none
+    (nnet.heads.HeadLayout.pair_slots); None: DeeperCut's full head. Offsets to joints the head
+    predicts none for are 0.
     """
     caller = "extract_detections"
     check_settings(caller, stride, locref_stdev, nms_radius, min_score)
     shape = np.shape(raw.get("part_prob")) if isinstance(raw, Mapping) else ()
     joints = shape[-1] if shape else 0
-    prob, locref, pairwise = raw_arrays(raw, joints, caller)
+    slots = slot_table(pair_slots, joints, caller)
+    prob, locref, pairwise = raw_arrays(raw, joints, caller, int((slots >= 0).sum()))
     means, stds = statistics(means, stds, joints, caller)
     if pairwise.size and not means.size:
         raise InputError(f"{caller}: the pairwise offsets need the pairwise statistics")
     try:
         part, xy, grid_xy, score, offsets = candidates(
-            prob, locref, pairwise, means, stds, float(stride), np.float32(locref_stdev),
+            prob, locref, pairwise, means, stds, slots, float(stride), np.float32(locref_stdev),
             float(nms_radius), np.float32(min_score))
     except ValueError as err:  # the compiled code's check of the maps' values (NaN)
         raise InputError(f"{caller}: {err}") from None

@@ -86,7 +86,7 @@ def collect_pair_samples(records, outputs, means, stds, settings: MultiPersonSet
             continue
         dets = extract_detections(raw, means, stds, settings.heads.stride,
                                   settings.heads.locref_stdev, settings.nms_radius,
-                                  settings.det_min_score)
+                                  settings.det_min_score, settings.heads.pair_slots)
         owner = match_detections(dets, _scaled_joints(record, scale), match_radius)
         pair_samples(dets, owner, settings.pair_mask, samples)
     return samples, skipped

@@ -6,27 +6,10 @@ import numpy as np
 
 from lib.errors import InputError
 from lib.pairwise_cy import graph_edges
-from nnet.heads import pair_list
+from nnet.heads import default_sparse_graph, pair_list
 
 __all__ = ["GraphArrays", "build_graph", "candidate_edges", "default_sparse_graph", "edge_gates",
            "graph_arrays", "part_pair_mask"]
-
-
-def default_sparse_graph(skeleton, num_joints: int, hops: int = 4) -> np.ndarray:
-    """(P, 2) part pairs (k < m) at most ``hops`` skeleton edges apart: a keypoint format's default.
-
-    Linking parts well beyond the drawn skeleton gives the solver redundant evidence. Measured
-    on the synthetic people with oracle detections (COCO-17): AP 75.5 with two hops (45 pairs),
-    80.4 with three (78), 81.1 with four (110) and 81.1 with all 136 pairs; four hops keep the
-    graph local in formats with many joints (hands, faces).
-    """
-    adjacency = np.eye(num_joints, dtype=bool)
-    for a, b in skeleton:
-        adjacency[a, b] = adjacency[b, a] = True
-    reach = adjacency.copy()
-    for _ in range(hops - 1):
-        reach = reach | ((reach.astype(np.int64) @ adjacency.astype(np.int64)) > 0)
-    return np.argwhere(np.triu(reach, 1)).astype(np.int64)
 
 
 def part_pair_mask(sparse_graph, num_joints: int) -> np.ndarray:

@@ -24,15 +24,28 @@ class OracleNoise:
     pairwise_rel: float = 0.1
 
 
+def _pair_noise(rng, heads, height, width):
+    """(h, w, P, 2) standard normal noise of the head's pair slots: the draws of DeeperCut's full
+    head (h, w, J(J-1), 2) at the slots' pairs, so that a sparse head's oracle outputs are the
+    full head's channels (drawn a grid row at a time: a full head of many joints is large)."""
+    pairs = heads.num_joints * (heads.num_joints - 1)
+    if heads.full_pairs:
+        return rng.normal(0.0, 1.0, (height, width, pairs, 2))
+    return np.stack([rng.normal(0.0, 1.0, (width, pairs, 2))[:, heads.pair_rows]
+                     for _ in range(height)])
+
+
 def oracle_outputs(joints, image_size, settings: TargetSettings, means, stds,
                    noise: OracleNoise = OracleNoise(), rng=None) -> dict:
     """Raw outputs of the ground truth ``joints`` (P, J, 3) in an image of ``image_size`` (H, W),
     in the form nnet.predict.PosePredictor gives the network's (batch axis of 1, float32):
     'part_prob' (1, h, w, J), 'locref' (1, h, w, 2J) in units of locref_stdev, 'pairwise_pred'
-    (1, h, w, 2J(J-1)) normalised by the pairwise statistics ``means``, ``stds`` (J(J-1), 2).
+    (1, h, w, 2P) in the head layout's P pair slots, normalised by the pairwise statistics
+    ``means``, ``stds`` (J(J-1), 2, pair_index order).
 
-    The noise is drawn in pixels. Cells without a target get score 0, locref 0 and the mean
-    pairwise offset. ``settings``' head layout needs location_refinement and pairwise_predict.
+    The noise is drawn in pixels, the same for a pair whether the head is DeeperCut's full one or
+    a sparse one (whose outputs are then the full head's at its slots). Cells without a target
+    get score 0, locref 0 and the mean pairwise offset. ``settings``' head layout needs location_refinement and pairwise_predict.
     """
     rng = np.random.default_rng(rng)
     heads = settings.heads
@@ -43,11 +56,12 @@ def oracle_outputs(joints, image_size, settings: TargetSettings, means, stds,
     h, w, j = scmap.shape
     locref = targets["locref_targets"].reshape(h, w, j, 2) * heads.locref_stdev
     locref = locref + rng.normal(0.0, noise.locref_px, locref.shape) * positive[..., None]
+    means, stds = np.asarray(means)[heads.pair_rows], np.asarray(stds)[heads.pair_rows]
     pairwise = targets["pairwise_targets"].reshape(h, w, -1, 2) * stds + means
     known = targets["pairwise_mask"].reshape(h, w, -1, 2) > 0
     pairwise = np.where(known, pairwise, means)
     length = np.linalg.norm(pairwise, axis=-1, keepdims=True)
-    pairwise = pairwise + rng.normal(0.0, 1.0, pairwise.shape) * (
+    pairwise = pairwise + _pair_noise(rng, heads, h, w) * (
         noise.pairwise_px + noise.pairwise_rel * length)
     return {"part_prob": scmap.astype(np.float32)[None],
             "locref": (locref / heads.locref_stdev).reshape(1, h, w, 2 * j).astype(np.float32),

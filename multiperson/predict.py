@@ -6,12 +6,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dataset.keypoint_formats import get_format
 from lib.errors import InputError
 from lib.people_cy import people_from_raw
 from multiperson.assemble import People
 from multiperson.detections import check_settings, raw_arrays, statistics
-from multiperson.graph import default_sparse_graph, edge_gates, graph_arrays, part_pair_mask
+from multiperson.graph import edge_gates, graph_arrays, part_pair_mask
 from multiperson.pairwise import SpatialModel
 from nnet.heads import HeadLayout, head_layout_from_config
 from nnet.outputs import predict_single_person, scale_image
@@ -49,6 +48,19 @@ class MultiPersonSettings:
     """A person every part of whom lies this close to a stronger one's parts is dropped (pixels of
     the network's input; 0: none is, as in DeeperCut); see multiperson.assemble.distinct_people."""
 
+    def __post_init__(self):
+        heads = self.heads
+        mask = np.asarray(self.pair_mask, dtype=bool)
+        if mask.shape != (heads.num_joints, heads.num_joints):
+            raise ValueError(f"pair_mask: expected shape ({heads.num_joints}, {heads.num_joints}), "
+                             f"the head layout's joints, got {mask.shape}")
+        if heads.pairwise_predict:
+            missing = np.argwhere(mask & (heads.pair_slots < 0) & ~np.eye(len(mask), dtype=bool))
+            if len(missing):
+                raise ValueError(f"sparse_graph: the part pairs {missing[:5].tolist()} are linked but "
+                                 f"the pairwise head predicts no offsets for them (it predicts "
+                                 f"{heads.num_pairs} ordered pairs); link only pairs of the head")
+
     @property
     def num_joints(self) -> int:
         """Number of joints J."""
@@ -56,15 +68,13 @@ class MultiPersonSettings:
 
 
 def multiperson_settings_from_config(cfg) -> MultiPersonSettings:
-    """The settings of a loaded config; an empty sparse_graph with a keypoint_format uses the
-    format's default graph (pairs at most four skeleton edges apart), and nms_radius is rounded
-    up to whole cells, as DeeperCut's suppression grid was."""
+    """The settings of a loaded config; the linked part pairs are ``cfg.linked_pairs`` (an empty
+    sparse_graph with a keypoint_format uses the format's default graph, pairs at most four
+    skeleton edges apart), the pairs the head layout predicts, and nms_radius is rounded up to
+    whole cells, as DeeperCut's suppression grid was."""
     joints = cfg.require_joints()
-    graph = cfg.sparse_graph
-    if not graph and cfg.keypoint_format:
-        graph = default_sparse_graph(get_format(cfg.keypoint_format).skeleton, joints)
     return MultiPersonSettings(head_layout_from_config(cfg), float(math.ceil(cfg.nms_radius)),
-                               cfg.det_min_score, part_pair_mask(graph, joints),
+                               cfg.det_min_score, part_pair_mask(cfg.linked_pairs, joints),
                                cfg.min_person_parts, cfg.global_scale, cfg.edge_gate_stds,
                                None if cfg.edge_offset_gate_px is None else
                                (cfg.edge_offset_gate_px * cfg.global_scale,
@@ -95,7 +105,7 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
     j = settings.num_joints
     check_settings(caller, settings.heads.stride, settings.heads.locref_stdev,
                    settings.nms_radius, settings.det_min_score)
-    prob, locref, pairwise = raw_arrays(raw, j, caller)
+    prob, locref, pairwise = raw_arrays(raw, j, caller, settings.heads.num_pairs)
     if not pairwise.size:
         raise InputError(f"{caller}: the network has no pairwise head (pairwise_predict: false); "
                          "multi-person grouping needs it")
@@ -104,7 +114,7 @@ def people_from_raw_outputs(raw, means, stds, model: SpatialModel, settings: Mul
         raise InputError(f"{caller}: model: expected a spatial model of the settings' {j} joints, "
                          f"got one of {model.num_joints}")
     poses, scores, problem, stages = people_from_raw(
-        prob, locref, pairwise, means, stds,
+        prob, locref, pairwise, means, stds, settings.heads.pair_slots,
         *graph_arrays(model, settings.pair_mask, gates, settings.offset_gate),
         float(settings.heads.stride), np.float32(settings.heads.locref_stdev),
         float(settings.nms_radius), np.float32(settings.det_min_score),

@@ -116,7 +116,8 @@ def frame_candidates(raw, assets: GroupingAssets) -> FrameCandidates:
         raise ValueError("frame_candidates: the network has no pairwise head (pairwise_predict: "
                          "false); grouping and tracking need it")
     dets = extract_detections(raw, assets.means, assets.stds, s.heads.stride,
-                              s.heads.locref_stdev, s.nms_radius, s.det_min_score)
+                              s.heads.locref_stdev, s.nms_radius, s.det_min_score,
+                              s.heads.pair_slots)
     if dets.num_joints != s.num_joints:
         raise ValueError(f"frame_candidates: the outputs have {dets.num_joints} parts, the "
                          f"settings {s.num_joints}")

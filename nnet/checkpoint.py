@@ -25,6 +25,7 @@ _SUFFIXES = {
     layers.Conv2D: {"kernel": "weights", "bias": "biases"},
     FrozenBatchNorm: {name: name for name in ("gamma", "beta", "moving_mean", "moving_variance")},
 }
+_PAIRWISE_SCOPE = "pose/pairwise_pred/block4/"
 _HEAD_PATTERN = re.compile(r"^pose/(part_pred|intermediate_supervision)/block4/biases$")
 
 
@@ -65,13 +66,32 @@ def _describe_mismatch(name, expected, found):
     return line
 
 
+def _pairwise_slice(name, stored, expected, spec):
+    """Output channels of a checkpoint's full pairwise head (DeeperCut's 2J(J-1)) that a network
+    with a sparse one (``spec.heads.pairs``) keeps, in its slot order; None unless ``name`` is that
+    head's kernel or bias and only its output channels differ, from J(J-1) pairs to the spec's."""
+    if spec is None or not name.startswith(_PAIRWISE_SCOPE) or len(stored) != len(expected):
+        return None
+    heads = spec.heads
+    full = 2 * heads.num_joints * (heads.num_joints - 1)
+    axis = len(stored) - 2 if len(stored) == 4 else 0  # kernel [kh, kw, out, in], bias [out]
+    if len(stored) not in (1, 4) or stored[axis] != full or expected[axis] != 2 * heads.num_pairs:
+        return None
+    if any(a != b for i, (a, b) in enumerate(zip(stored, expected)) if i != axis):
+        return None
+    rows = np.asarray(heads.pair_rows, np.int64)
+    return np.stack([2 * rows, 2 * rows + 1], axis=1).reshape(-1)
+
+
 def load_weights(model, path, spec=None, allow_missing=()):
     """Assign the model's variables from a TF checkpoint with slim names; return the names read.
 
     Every variable must be present with its shape, except names starting with one of
     ``allow_missing``: those the checkpoint lacks or holds with another shape (heads of another
     joint count) keep their initial values, and a warning names them (e.g. ``("pose/",)`` to
-    start from an ImageNet backbone, or from a model of other joints). Other variables of the
+    start from an ImageNet backbone, or from a model of other joints). A checkpoint with
+    DeeperCut's full pairwise head (2J(J-1) channels) loads into a network whose ``spec`` has a
+    sparse one: the kernel and bias of the pairs it predicts are kept. Other variables of the
     checkpoint (optimizer slots, global_step, heads this config does not use) are ignored. A
     mismatch elsewhere raises CheckpointError listing every problem.
     """
@@ -83,11 +103,17 @@ def load_weights(model, path, spec=None, allow_missing=()):
     stored = reader.get_variable_to_shape_map()
     wanted = slim_variables(model)
     missing, mismatched, left_out, loaded = [], [], [], []
+    sliced = {}  # name -> channels of a full pairwise head that a sparse one keeps
     for name, variable in wanted.items():
         optional = name.startswith(tuple(allow_missing))
         if name not in stored:
             (left_out if optional else missing).append(f"  {name}: not in the checkpoint")
         elif tuple(stored[name]) != tuple(variable.shape):
+            channels = _pairwise_slice(name, tuple(stored[name]), tuple(variable.shape), spec)
+            if channels is not None:
+                sliced[name] = channels
+                loaded.append(name)
+                continue
             line = _describe_mismatch(name, tuple(variable.shape), stored[name])
             (left_out if optional else mismatched).append(line)
         else:
@@ -95,7 +121,13 @@ def load_weights(model, path, spec=None, allow_missing=()):
     if missing or mismatched:
         raise CheckpointError(_mismatch_message(prefix, missing, mismatched, stored, spec))
     for name in loaded:
-        wanted[name].assign(_tensor(reader, prefix, name).astype(wanted[name].dtype))
+        value = _tensor(reader, prefix, name)
+        if name in sliced:  # kernel [kh, kw, out, in] or bias [out]: keep the used outputs
+            value = np.take(value, sliced[name], axis=value.ndim - 2 if value.ndim == 4 else 0)
+        wanted[name].assign(value.astype(wanted[name].dtype))
+    if sliced:
+        log.info("%s: the full pairwise head sliced to the %d channels of the sparse graph's pairs",
+                 prefix, 2 * spec.heads.num_pairs)
     if left_out:
         log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
                     "holds them with another shape):\n%s", prefix, len(left_out),

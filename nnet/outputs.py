@@ -11,13 +11,17 @@ import numpy as np
 from lib.errors import InputError
 
 
-def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds=None):
-    """Score map (h, w, J), locref (h, w, J, 2) in pixels, pairwise offsets (h, w, J(J-1), 2).
+def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds=None,
+                       pair_rows=None):
+    """Score map (h, w, J), locref (h, w, J, 2) in pixels, pairwise offsets (h, w, P, 2).
 
-    Takes the first image of the batch. Pairwise offsets are de-normalised with the per-pair
-    statistics (arrays of shape (J(J-1), 2), x then y, in DeeperCut's pair order) when given.
-    The grouping does not need these maps: lib/people.hpp reads the raw outputs and de-normalises
-    only its candidates' cells.
+    Takes the first image of the batch. The pairwise head's P slots are the ordered pairs of
+    its head layout (``nnet.heads.HeadLayout.pairs``; all J(J-1) in DeeperCut's order for the
+    full head). Its offsets are de-normalised with the per-pair statistics (arrays of shape
+    (J(J-1), 2), x then y, in DeeperCut's pair order) when given, row ``pair_rows[s]`` for slot
+    ``s`` (``HeadLayout.pair_rows``; None: the full head, rows in order). The grouping does not
+    need these maps: lib/people.hpp reads the raw outputs and de-normalises only its
+    candidates' cells.
     """
     scmap = np.asarray(outputs["part_prob"])[0]
     locref = pairwise = None
@@ -28,7 +32,14 @@ def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds
         raw = np.asarray(outputs["pairwise_pred"])[0]
         pairwise = raw.reshape(raw.shape[0], raw.shape[1], -1, 2)
         if pairwise_means is not None:
-            pairwise = pairwise * pairwise_stds + pairwise_means
+            means, stds = np.asarray(pairwise_means), np.asarray(pairwise_stds)
+            if pair_rows is not None:
+                means, stds = means[np.asarray(pair_rows)], stds[np.asarray(pair_rows)]
+            if means.shape != pairwise.shape[2:]:
+                raise InputError(f"extract_cnn_output: pairwise statistics of shape {means.shape} "
+                                 f"for {pairwise.shape[2]} pairwise slots; give the head "
+                                 f"layout's pair_rows for a sparse head")
+            pairwise = pairwise * stds + means
     return scmap, locref, pairwise
 
 

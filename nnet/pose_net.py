@@ -71,7 +71,8 @@ def build_pose_net(spec, fold_batchnorm=False):
     """The Keras model: uint8/float RGB images (N, H, W, 3) in, dict of raw head outputs out.
 
     Outputs (float32): 'part_pred' logits (N, h, w, J), and where enabled 'locref'
-    (N, h, w, 2J), 'pairwise_pred' (N, h, w, 2J(J-1)) and 'part_pred_interm'.
+    (N, h, w, 2J), 'pairwise_pred' (N, h, w, 2P), P the ordered pairs of the head layout
+    (``spec.heads.pairs``; J(J-1) for DeeperCut's full head) and 'part_pred_interm'.
     """
     dtype = PRECISIONS[spec.precision]
     image = keras.Input((None, None, 3), name="image")

@@ -19,6 +19,7 @@ import yaml
 
 from dataset.keypoint_formats import get_format, is_format_file
 from nnet.backbones import NET_TYPES
+from nnet.heads import default_sparse_graph
 from lib.errors import ConfigError, FormatError
 
 __all__ = [
@@ -211,7 +212,8 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("locref_stdev", FLOAT, 7.2801, _positive, "locref targets are offsets in pixels divided by this"),
     _K("locref_loss_weight", FLOAT, 1.0, _at_least(0), "weight of the locref loss"),
     _K("locref_huber_loss", BOOL, True, None, "Huber loss for locref (else squared error)"),
-    _K("pairwise_predict", BOOL, False, None, "predict pairwise offsets from each joint to every other joint"),
+    _K("pairwise_predict", BOOL, False, None,
+       "predict pairwise offsets from each joint to the joints sparse_graph links it to"),
     _K("pairwise_huber_loss", BOOL, True, None, "Huber loss for pairwise offsets (else squared error)"),
     _K("pairwise_loss_weight", FLOAT, 1.0, _at_least(0), "weight of the pairwise loss"),
     _K("pairwise_stats_fn", STR, "pairwise_stats.mat", None,
@@ -221,8 +223,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _K("tensorflow_pairwise_order", BOOL, True, None,
        "pairwise channels in the order of the TensorFlow models (else the Caffe order)"),
     _K("sparse_graph", _list_of(_PAIR), [], _check_graph,
-       "(i, j) joint pairs linked in the multicut graph; empty: with a keypoint_format, the pairs "
-       "at most four skeleton edges apart, else every pair (DeeperCut)"),
+       "(i, j) joint pairs linked in the multicut graph, whose offsets (both directions) the "
+       "pairwise head predicts; empty: with a keypoint_format, the pairs at most four skeleton "
+       "edges apart, else every pair (DeeperCut)"),
     _K("intermediate_supervision", BOOL, False, None, "extra part-detection loss on an intermediate layer"),
     _K("intermediate_supervision_layer", INT, 12, _at_least(1),
        "unit of ResNet block 3 that feeds the intermediate part-detection head"),
@@ -570,6 +573,17 @@ class PoseConfig:
             raise ConfigError(f"{self.source}: num_joints: required here but not set; "
                               "add num_joints (and all_joints, all_joints_names) to the configuration")
         return self.num_joints
+
+    @property
+    def linked_pairs(self) -> tuple[tuple[int, int], ...]:
+        """The part pairs (k, m) of the grouping graph, which the pairwise head predicts (both
+        directions): sparse_graph; empty, with a keypoint_format, the format's default graph (pairs
+        at most four skeleton edges apart, nnet.heads.default_sparse_graph); else empty, meaning
+        every pair (DeeperCut)."""
+        if self.sparse_graph or not self.keypoint_format:
+            return tuple(self.sparse_graph)
+        fmt = get_format(self.keypoint_format)
+        return tuple(map(tuple, default_sparse_graph(fmt.skeleton, self.require_joints()).tolist()))
 
     @property
     def mirror_map(self) -> tuple[int, ...]:

@@ -115,7 +115,9 @@ def _grouping(cfg):
         raise CheckpointError(f"{cfg.source}: pairwise_model_dir: no spatial model for the linked "
                               f"part pair ({k}, {m}); fit it with `posecut fit-pairwise`")
     graph = graph_arrays(model, settings.pair_mask, gates, settings.offset_gate)
-    args = (_f64(means), _f64(stds), tf.constant(graph.linked.astype(bool)),
+    args = (_f64(means), _f64(stds),
+            tf.constant(np.asarray(settings.heads.pair_slots, np.int32)),
+            tf.constant(graph.linked.astype(bool)),
             tf.constant(graph.fitted.astype(bool)), _f64(graph.coef), _f64(graph.bias),
             _f64(graph.same_coef), _f64(graph.same_bias), _f64(graph.max_dist2),
             _f64([settings.heads.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]))

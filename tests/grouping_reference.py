@@ -76,19 +76,21 @@ def edge_probabilities(model: SpatialModel, xy, grid_xy, offsets, part, first, s
 
 
 def _channel_table(joints: int) -> np.ndarray:
-    """(J, J) pairwise channel of the ordered part pair (k, m); 0 on the diagonal (unused)."""
+    """(J, J) pairwise channel of the ordered part pair (k, m) in DeeperCut's full head; -1 on
+    the diagonal."""
     own, other = np.meshgrid(np.arange(joints), np.arange(joints), indexing="ij")
-    return np.where(own == other, 0, pair_index(own, other, joints))
+    return np.where(own == other, -1, pair_index(own, other, joints))
 
 
 def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float,
-                       min_score: float) -> Detections:
+                       min_score: float, pair_slots=None) -> Detections:
     """Candidates of every part of one image's network outputs.
 
     ``scmap`` (h, w, J) part scores; ``locref`` (h, w, J, 2) refinements in pixels or None;
-    ``pairwise`` (h, w, J(J-1), 2) de-normalised offsets in DeeperCut's pair order, or None.
-    Peaks come from lib.nms with ``nms_radius`` cells and threshold ``min_score``; a cell's centre
-    is ``(col, row) * stride + stride / 2``.
+    ``pairwise`` (h, w, P, 2) de-normalised offsets of the head's P pair slots, or None;
+    ``pair_slots`` (J, J) the slot of each ordered pair, -1 for none (offset 0); None: DeeperCut's
+    full head (pair_index order). Peaks come from lib.nms with ``nms_radius`` cells and threshold
+    ``min_score``; a cell's centre is ``(col, row) * stride + stride / 2``.
     """
     scmap = np.asarray(scmap)
     height, width, joints = scmap.shape
@@ -99,11 +101,12 @@ def extract_detections(scmap, locref, pairwise, stride: float, nms_radius: float
         xy += locref[peaks.row, peaks.col, peaks.part]
     offsets = None
     if pairwise is not None:
-        channels = _channel_table(joints)[peaks.part]
+        table = _channel_table(joints) if pair_slots is None else np.asarray(pair_slots)
+        channels = table[peaks.part]
         cell = (peaks.row * width + peaks.col)[:, None]
         flat = np.asarray(pairwise).reshape(height * width, -1, 2)
-        offsets = flat[cell, channels].astype(np.float64)
-        offsets[np.arange(len(peaks.part)), peaks.part] = 0.0
+        offsets = flat[cell, np.maximum(channels, 0)].astype(np.float64)
+        offsets[channels < 0] = 0.0
     return Detections(peaks.part, xy, grid_xy, peaks.score.astype(np.float64), offsets, joints)
 
 
@@ -164,7 +167,7 @@ def people_from_outputs(scmap, locref, pairwise, model: SpatialModel, settings, 
     candidates, the compiled graph (checked against edge_probabilities), the solver and the numpy
     assembly."""
     dets = extract_detections(scmap, locref, pairwise, settings.heads.stride, settings.nms_radius,
-                              settings.det_min_score)
+                              settings.det_min_score, settings.heads.pair_slots)
     edges, prob = build_graph(dets, model, settings.pair_mask, gates, settings.offset_gate)
     result = solve(dets.score, edges, prob)
     return assemble_people(dets.part, dets.xy, dets.score, result.cluster, dets.num_joints,

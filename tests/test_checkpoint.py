@@ -117,3 +117,35 @@ def test_a_damaged_data_file_is_a_checkpoint_error_naming_it(saved, tmp_path, da
         data.unlink()
     with pytest.raises(CheckpointError, match=r"w: .*(cannot read|data file)"):
         load_weights(build_pose_net(SPEC), str(tmp_path / "w"), SPEC)
+
+
+def test_a_full_pairwise_head_loads_sliced_into_a_sparse_one(saved, tmp_path):
+    """DeeperCut's checkpoints (and ours trained with every pair) hold 2J(J-1) pairwise channels;
+    a network that predicts only the sparse graph's pairs keeps those channels."""
+    model, prefix = saved
+    sparse = builders.spec("mobilenet_v2_0.35", 3, location_refinement=True, pairwise_predict=True,
+                           sparse_graph=[[1, 2]])
+    assert sparse.heads.pairs == ((1, 2), (2, 1))
+    fresh = build_pose_net(sparse)
+    load_weights(fresh, prefix, sparse)
+    keep = [6, 7, 10, 11]  # x, y of pair_index(1, 2, 3) = 3 and pair_index(2, 1, 3) = 5
+    full_head = model.get_layer("pose.pairwise_pred.block4")
+    head = fresh.get_layer("pose.pairwise_pred.block4")
+    np.testing.assert_array_equal(np.asarray(head.kernel), np.asarray(full_head.kernel)[:, :, keep])
+    np.testing.assert_array_equal(np.asarray(head.bias), np.asarray(full_head.bias)[keep])
+    for name, variable in slim_variables(fresh).items():
+        if not name.startswith("pose/pairwise_pred"):
+            np.testing.assert_array_equal(np.asarray(variable),
+                                          np.asarray(slim_variables(model)[name]), err_msg=name)
+
+    # a checkpoint of exactly the sparse head loads as it is; into another layout it is an error
+    again = build_pose_net(sparse)
+    load_weights(again, save_weights(fresh, tmp_path / "sparse"), sparse)
+    np.testing.assert_array_equal(np.asarray(again.get_layer("pose.pairwise_pred.block4").kernel),
+                                  np.asarray(head.kernel))
+    wider = builders.spec("mobilenet_v2_0.35", 3, location_refinement=True, pairwise_predict=True,
+                          sparse_graph=[[0, 1], [1, 2]])
+    for other in (wider, SPEC):
+        with pytest.raises(CheckpointError, match=r"pose/pairwise_pred/block4/weights: checkpoint "
+                                                  r"has shape \[3, 3, 4, 112\]"):
+            load_weights(build_pose_net(other), tmp_path / "sparse", other)

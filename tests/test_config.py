@@ -422,3 +422,13 @@ def test_deepercuts_multi_person_demo_config_loads_as_it_is(tmp_path):
     path.write_text(DEEPERCUT_MULTI.replace("dataset_type: coco", "dataset_type: default"))
     with pytest.raises(ConfigError, match="sparse_graph: given without num_joints"):
         load_config(path)
+
+
+def test_linked_pairs_are_the_graph_the_pairwise_head_predicts():
+    """sparse_graph as given; empty, a keypoint format's default graph; else every pair (empty)."""
+    assert config_from_dict({"num_joints": 3, "sparse_graph": [[0, 2]]}).linked_pairs == ((0, 2),)
+    assert config_from_dict({"num_joints": 3}).linked_pairs == ()
+    coco = config_from_dict({"keypoint_format": "coco17"})
+    assert len(coco.linked_pairs) == 110 and (5, 7) in coco.linked_pairs  # shoulder-elbow
+    assert len(config_from_dict({"keypoint_format": "cocowholebody133"}).linked_pairs) == 918
+    assert config_from_dict({"keypoint_format": "coco17", "sparse_graph": [[0, 1]]}).linked_pairs == ((0, 1),)

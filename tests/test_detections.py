@@ -3,8 +3,9 @@ offsets, from lib/people.hpp, against the numpy reference."""
 import numpy as np
 import pytest
 
+import builders
 import grouping_reference as ref
-from multiperson.detections import extract_detections
+from multiperson.detections import extract_detections, slot_table
 from nnet.heads import pair_index
 from nnet.outputs import extract_cnn_output
 
@@ -95,3 +96,38 @@ def test_a_nan_score_is_named_by_its_cell_as_the_whole_pipeline_names_it():
            "pairwise_pred": np.zeros((1, 6, 7, 12), np.float32)}
     with pytest.raises(ValueError, match=r"extract_detections: part_prob: NaN score at \(row, col, part\) = \(4, 5, 2\)"):
         extract_detections(raw, np.zeros((6, 2)), np.ones((6, 2)), 8.0, 7.2801, 1.0, 0.1)
+
+
+def test_a_sparse_head_gives_the_offsets_of_its_pairs_and_zeros_elsewhere():
+    """The full head's channels at the sparse head's slots give the same candidates, with the
+    offsets of the pairs the head predicts; the others are 0."""
+    heads = builders.heads(3, pairwise_predict=True, sparse_graph=[[0, 2]])
+    raw, means, stds = _raw(seed=5)
+    raw["part_prob"][0, 2, 3, 0], raw["part_prob"][0, 7, 9, 2] = 0.9, 0.8
+    full = extract_detections(raw, means, stds, 8.0, LOCREF_STDEV, 1.0, 0.5)
+    channels = np.stack([2 * heads.pair_rows, 2 * heads.pair_rows + 1], 1).reshape(-1)
+    sparse_raw = dict(raw, pairwise_pred=raw["pairwise_pred"][..., channels])
+    sparse = extract_detections(sparse_raw, means, stds, 8.0, LOCREF_STDEV, 1.0, 0.5,
+                                heads.pair_slots)
+    np.testing.assert_array_equal(sparse.xy, full.xy)
+    np.testing.assert_array_equal(sparse.offsets[0, 2], full.offsets[0, 2])  # 0 -> 2
+    np.testing.assert_array_equal(sparse.offsets[1, 0], full.offsets[1, 0])  # 2 -> 0
+    assert not sparse.offsets[0, 1].any() and not sparse.offsets[1, 1].any()
+    want = ref.extract_detections(*extract_cnn_output(sparse_raw, LOCREF_STDEV, means, stds,
+                                                      heads.pair_rows), 8.0, 1.0, 0.5,
+                                  heads.pair_slots)
+    np.testing.assert_allclose(sparse.offsets, want.offsets, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"pairwise_pred: expected shape \(1, 10, 12, 4\)"):
+        extract_detections(raw, means, stds, 8.0, LOCREF_STDEV, 1.0, 0.5, heads.pair_slots)
+
+
+def test_slot_tables_are_checked():
+    assert slot_table(None, 3, "f").tolist() == [[-1, 0, 1], [2, -1, 3], [4, 5, -1]]
+    slots = builders.heads(3, pairwise_predict=True, sparse_graph=[[0, 2]]).pair_slots
+    np.testing.assert_array_equal(slot_table(slots, 3, "f"), slots)
+    with pytest.raises(ValueError, match=r"f: pair_slots: expected shape \(4, 4\)"):
+        slot_table(slots, 4, "f")
+    bad = np.array(slots)
+    bad[0, 2], bad[2, 0] = bad[2, 0], bad[0, 2]  # not pair_index order
+    with pytest.raises(ValueError, match="f: pair_slots: expected slots 0, 1, ... in pair_index order"):
+        slot_table(bad, 3, "f")

@@ -53,7 +53,8 @@ def _truth(records):
 
 
 def test_oracle_fit_then_prediction_scores_well_and_times_every_stage():
-    targets = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
+    targets = builders.targets(J, keypoint_format="coco17", pos_dist_thresh=8, location_refinement=True,
+                               pairwise_predict=True)
     train, test = _records(10, 0), _records(6, 1, first_id=100)
     stats = compute_pairwise_stats([r.joints for r in train], J)
     settings = builders.grouping(J, keypoint_format="coco17", nms_radius=2.0, det_min_score=0.3,
@@ -87,7 +88,8 @@ def test_an_image_that_cannot_be_read_is_skipped_and_the_rest_predicted(tmp_path
 
     from dataset.images import read_image
 
-    targets = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
+    targets = builders.targets(J, keypoint_format="coco17", pos_dist_thresh=8, location_refinement=True,
+                               pairwise_predict=True)
     train = _records(6, 0)
     stats = compute_pairwise_stats([r.joints for r in train], J)
     settings = builders.grouping(J, keypoint_format="coco17", nms_radius=2.0, det_min_score=0.3,

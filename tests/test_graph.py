@@ -140,6 +140,24 @@ def test_offset_gate_keeps_the_pairs_the_offsets_point_at():
     np.testing.assert_allclose(prob, all_prob[keep])
 
 
+def test_the_same_part_reach_counts_only_the_offsets_to_linked_parts():
+    """A sparse pairwise head predicts no offsets to unlinked parts; the reach that gates two
+    candidates of one part is the longest offset to a linked part, whatever the others hold."""
+    from multiperson.detections import Detections
+
+    j = 3
+    part = np.array([0, 0], np.int32)
+    xy = np.array([[10.0, 10.0], [70.0, 10.0]])  # 60 pixels apart
+    offsets = np.zeros((2, j, 2))
+    offsets[:, 1] = (20.0, 0.0)   # to the linked part 1: reach 20
+    offsets[:, 2] = (90.0, 0.0)   # to the unlinked part 2: would reach 90
+    model = _fitted_model(np.random.default_rng(4), j)
+    dets = Detections(part, xy, xy, np.ones(2), offsets, j)
+    sparse, _ = build_graph(dets, model, part_pair_mask([(0, 1)], j), offset_gate=(10.0, 0.5))
+    full, _ = build_graph(dets, model, part_pair_mask([], j), offset_gate=(10.0, 0.5))
+    assert sparse.tolist() == [] and full.tolist() == [[0, 1]]
+
+
 def test_candidates_in_any_order_give_the_same_graph():
     from multiperson.detections import Detections
 

@@ -16,7 +16,8 @@ from lib.errors import CheckpointError, ConfigError
 import builders
 
 J = 17
-TARGETS = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
+TARGETS = builders.targets(J, keypoint_format="coco17", pos_dist_thresh=8, location_refinement=True,
+                           pairwise_predict=True)  # the format's graph: a sparse pairwise head
 NOISE = OracleNoise(score=0.1, locref_px=0.5, pairwise_px=1.0, pairwise_rel=0.05)
 
 
@@ -35,7 +36,8 @@ def fitted():
     samples = PairSamples(J)
     for i, joints in enumerate(train):
         raw = oracle_outputs(joints, (160, 160), TARGETS, stats.means, stats.stds, NOISE, i)
-        dets = extract_detections(raw, stats.means, stats.stds, 8.0, 7.2801, 2.0, 0.3)
+        dets = extract_detections(raw, stats.means, stats.stds, 8.0, 7.2801, 2.0, 0.3,
+                                  TARGETS.heads.pair_slots)
         pair_samples(dets, match_detections(dets, joints, 8.0), settings.pair_mask, samples)
     model, _ = fit_spatial_model(samples, np.argwhere(np.triu(settings.pair_mask, 1)))
     return stats, model, settings

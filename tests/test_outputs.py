@@ -35,3 +35,17 @@ def test_extract_cnn_output_scales_locref_and_denormalises_pairwise():
     assert pairwise[1, 0, pair, 0] == pytest.approx(raw_x * stds[pair, 0] + means[pair, 0])
     _, _, raw = extract_cnn_output(outputs, 7.2801)
     assert raw[1, 0, pair, 0] == pytest.approx(raw_x)
+
+
+def test_extract_cnn_output_denormalises_a_sparse_head_with_its_rows():
+    rng = np.random.default_rng(1)
+    rows = np.array([1, 4])  # the slots' pairs (0, 2) and (2, 0) of 3 joints
+    outputs = {"part_prob": rng.random((1, 2, 3, 3)),
+               "pairwise_pred": rng.normal(size=(1, 2, 3, 4))}
+    means, stds = rng.normal(size=(6, 2)) * 10, rng.uniform(1, 5, size=(6, 2))
+    _, _, pairwise = extract_cnn_output(outputs, 7.2801, means, stds, rows)
+    assert pairwise.shape == (2, 3, 2, 2)
+    assert pairwise[1, 2, 1, 1] == pytest.approx(outputs["pairwise_pred"][0, 1, 2, 3] * stds[4, 1]
+                                                 + means[4, 1])
+    with pytest.raises(ValueError, match="give the head layout's pair_rows"):
+        extract_cnn_output(outputs, 7.2801, means, stds)

@@ -39,17 +39,18 @@ def _raw_outputs(people, height, width, stats, settings, seed):
     """Network-like raw outputs (batch axis, normalised, float32) of a synthetic scene."""
     rng = np.random.default_rng(seed)
     joints = render_scene(rng, height, width, people, min_height=90)[1]
-    targets = builders.targets(settings.num_joints, pos_dist_thresh=17, location_refinement=True,
-                               pairwise_predict=True)
+    targets = dataclasses.replace(builders.targets(settings.num_joints, pos_dist_thresh=17),
+                                  heads=settings.heads)  # the bundled model's (sparse) head
     noise = OracleNoise(score=0.3, locref_px=1.0, pairwise_px=2.0, pairwise_rel=0.1)
     return oracle_outputs(joints, (height, width), targets, stats.means, stats.stds, noise, seed)
 
 
-def _op_people(raw, settings, stats, model, gates):
+def _op_people(raw, settings, stats, model, gates, slots=None):
+    slots = settings.heads.pair_slots if slots is None else slots
     graph = graph_arrays(model, settings.pair_mask, gates, settings.offset_gate)
     return people_op.load().posecut_people(
         raw["part_prob"], raw["locref"], raw["pairwise_pred"], stats.means, stats.stds,
-        graph.linked.astype(bool), graph.fitted.astype(bool), graph.coef, graph.bias,
+        np.asarray(slots, np.int32), graph.linked.astype(bool), graph.fitted.astype(bool), graph.coef, graph.bias,
         graph.same_coef, graph.same_bias, graph.max_dist2,
         np.array([settings.heads.stride, settings.nms_radius, graph.gate_px, graph.gate_rel]),
         locref_stdev=settings.heads.locref_stdev, det_min_score=settings.det_min_score,
@@ -67,7 +68,8 @@ def test_op_and_binding_give_the_reference_pipelines_people(bundled, people, hei
     if duplicate_px is not None:
         settings = dataclasses.replace(settings, duplicate_px=duplicate_px)
     raw = _raw_outputs(people, height, width, stats, settings, seed=people)
-    outputs = extract_cnn_output(raw, settings.heads.locref_stdev, stats.means, stats.stds)
+    outputs = extract_cnn_output(raw, settings.heads.locref_stdev, stats.means, stats.stds,
+                                 settings.heads.pair_rows)
     want = grouping_reference.people_from_outputs(*outputs, model, settings, gates=gates)
     poses, scores = _op_people(raw, settings, stats, model, gates)
     assert len(want.poses) >= (people if not duplicate_px else 1)  # a wide radius drops crowded people
@@ -83,7 +85,7 @@ def test_op_and_binding_give_the_reference_pipelines_people(bundled, people, hei
 def test_binding_errors_name_the_output(bundled):
     settings, stats, model, gates = bundled
     raw = _raw_outputs(2, 160, 160, stats, settings, seed=4)
-    with pytest.raises(ValueError, match=r"pairwise_pred: expected shape \(1, 20, 20, 544\)"):
+    with pytest.raises(ValueError, match=r"pairwise_pred: expected shape \(1, 20, 20, 440\)"):
         people_from_raw_outputs(dict(raw, pairwise_pred=raw["pairwise_pred"][..., 1:]),
                                 stats.means, stats.stds, model, settings, None, gates)
     bad = dict(raw, part_prob=raw["part_prob"].copy())
@@ -113,6 +115,16 @@ def test_op_errors_name_the_input(bundled):
     fitted[5, 6] = fitted[6, 5] = False
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"no spatial model .* \(5, 6\)"):
         _op_people(raw, settings, stats, dataclasses.replace(model, fitted=fitted), gates)
+    slots = np.array(settings.heads.pair_slots)
+    slots[0, 1] = -1  # a linked pair the head would not predict
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"linked part pair \(0, 1\) has no pairwise channel"):
+        _op_people(raw, settings, stats, model, gates, slots)
+    slots[0, 1] = 10_000
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"pair_slots: slot 10000 .* \(0, 1\)"):
+        _op_people(raw, settings, stats, model, gates, slots)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="pair_slots: expected shape"):
+        _op_people(raw, settings, stats, model, gates, slots[:3])
 
 
 def test_build_is_skipped_while_the_library_is_newer_than_its_sources():

@@ -240,3 +240,25 @@ def test_settings_from_config():
     assert (s.heads.num_joints, s.heads.location_refinement, s.weigh_negatives, s.fg_fraction,
             s.pos_dist_thresh) == (17, True, True, 0.3, 12.0)
     assert s.heads.stride == 8.0 and s.heads.locref_stdev == 7.2801 and not s.heads.pairwise_predict
+
+
+def test_a_sparse_head_gets_the_full_heads_targets_at_its_slots():
+    """Targets of the sparse graph's pairs only: the full head's at the slots' channels."""
+    sparse = target_settings_from_config(builders.config(
+        num_joints=4, location_refinement=True, pairwise_predict=True, sparse_graph=[[0, 2], [3, 2]]))
+    full = target_settings_from_config(builders.config(
+        num_joints=4, location_refinement=True, pairwise_predict=True))
+    heads = sparse.heads
+    assert heads.pairs == ((0, 2), (2, 0), (2, 3), (3, 2))
+    joints = np.array([[(20, 20, 2), (40, 30, 2), (50, 60, 2), (10, 50, 2)],
+                       [(60, 12, 2), (0, 0, 0), (55, 40, 2), (30, 30, 1)]], float)
+    rng = np.random.default_rng(3)
+    means, stds = rng.normal(0, 10, (12, 2)), rng.uniform(1, 5, (12, 2))
+    want = compute_targets(joints, SIZE, full, means, stds)
+    got = compute_targets(joints, SIZE, sparse, means, stds)
+    channels = np.stack([2 * heads.pair_rows, 2 * heads.pair_rows + 1], 1).reshape(-1)
+    for name in ("pairwise_targets", "pairwise_mask"):
+        assert got[name].shape == (8, 8, 8)
+        np.testing.assert_array_equal(got[name], want[name][..., channels])
+    assert got["pairwise_mask"].any()
+    np.testing.assert_array_equal(got["part_score_targets"], want["part_score_targets"])

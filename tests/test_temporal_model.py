@@ -28,7 +28,8 @@ from multiperson.temporal_model import (FEATURES, MIN_SCALE_PX, FlowSettings, Te
 
 J = 17
 H, W = 96, 128
-TARGETS = builders.targets(J, pos_dist_thresh=8, location_refinement=True, pairwise_predict=True)
+TARGETS = builders.targets(J, keypoint_format="coco17", pos_dist_thresh=8, location_refinement=True,
+                           pairwise_predict=True)
 NOISE = OracleNoise(score=0.1, locref_px=0.5, pairwise_px=1.0, pairwise_rel=0.05)
 FLOW = FlowSettings(pyr_scale=0.5, levels=3, winsize=7, iterations=3, poly_n=5, poly_sigma=1.2)
 """Farneback with a window about a limb's width of these small people."""
@@ -157,7 +158,7 @@ def grouping_assets() -> GroupingAssets:
 def _detections(raw, means, stds, settings):
     return extract_detections(raw, means, stds, settings.heads.stride,
                               settings.heads.locref_stdev, settings.nms_radius,
-                              settings.det_min_score)
+                              settings.det_min_score, settings.heads.pair_slots)
 
 
 def scene(seed):
