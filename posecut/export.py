@@ -189,6 +189,10 @@ def load_exported(out_dir):
     try:
         loaded = tf.saved_model.load(out_dir)
     except (OSError, ValueError) as err:
+        if "PosecutPeople" in str(err):
+            raise CheckpointError(f"{out_dir}: exported by an older posecut, whose grouping op "
+                                  f"took other inputs (before the pairwise head's pair slots); "
+                                  f"export it again with `posecut export`") from None
         raise CheckpointError(f"{out_dir}: cannot load the SavedModel ({err})") from None
     if "network" not in loaded.signatures:
         raise CheckpointError(f"{out_dir}: exported by an older posecut (no 'network' "
