@@ -65,6 +65,29 @@ def test_images_give_results_records_and_drawings(tmp_path):
     assert drawn.shape == (20, 30, 3) and (drawn != image).any()
 
 
+def test_images_read_ahead_and_drawn_behind_give_what_one_thread_gives(tmp_path):
+    paths = []
+    for k in range(6):
+        image = np.zeros((20, 30, 3), np.uint8)
+        image[:, 3 + 4 * k, 0] = 255
+        paths.append(str(tmp_path / f"{k}.png"))
+        iio.imwrite(paths[-1], image)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    paths.insert(3, str(tmp_path / "broken.png"))
+    runs = []
+    for overlap in (True, False):
+        out = tmp_path / f"out_{overlap}"
+        out.mkdir()
+        runs.append((predict_images(_OnePerson(), paths, [(0, 1)], out, progress=False,
+                                    overlap=overlap), out))
+    (found, out), (alone, out_alone) = runs
+    assert found == alone and [p for p, _ in found[2]] == [paths[3]]
+    assert [r["keypoints"][0] for r in found[0]] == [3.0 + 4 * k for k in range(6)]
+    assert sorted(os.listdir(out)) == sorted(os.listdir(out_alone)) and len(os.listdir(out)) == 6
+    for name in os.listdir(out):
+        assert np.array_equal(iio.imread(out / name), iio.imread(out_alone / name))
+
+
 def test_every_video_frame_is_predicted_and_drawn(tmp_path):
     video = _video(tmp_path / "clip.mp4")
     assert list_inputs([video]) == ([], [video])
