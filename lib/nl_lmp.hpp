@@ -22,8 +22,15 @@
 //      they are, and merged), in which nodes may also go to a new cluster or
 //      any cluster they are attracted to, and singletons next to the pair may
 //      join; the best prefix of each sequence is kept;
-//   4. another contraction; steps 2-4 repeat while the contraction lowers E.
-// Every step only keeps changes that lower E, computed exactly.
+//   4. another contraction; steps 2-4 repeat while the contraction lowers E;
+//   5. ejection chains: a node (or the node and its most attracted neighbour) is forced into
+//      a cluster it is attracted to, or a new one, and its neighbours may then follow by
+//      single moves; the chain is kept when it lowers E, else undone. Each pass that lowers E
+//      is followed by steps 2-4 once, and the next pass tries only the nodes near changes.
+//      They find the coupled moves of a few nodes that steps 2-4 miss (an arm that must leave
+//      another person's cluster whole).
+// Every step only keeps changes that lower E, computed exactly, so the result is never worse
+// than that of steps 1-4 alone.
 //
 // The search runs on each component of the graph of attracting (negative) edges on its own,
 // large ones on separate threads: a cluster that spans two such components is never better
@@ -47,7 +54,7 @@ struct Options {
     // Rounds of steps 2-4 above (0: the greedy contraction only); the search
     // stops earlier once a round's contraction no longer lowers E.
     int max_rounds = 50;
-    // Run step 3, the Kernighan-Lin sequences.
+    // Run step 3, the Kernighan-Lin sequences, and step 5, the ejection chains.
     bool kernighan_lin = true;
     // Most threads for the independent parts of the problem (<= 0: the machine's cores); the
     // result does not depend on it.
