@@ -126,7 +126,7 @@ def load_weights(model, path, spec=None, allow_missing=()):
             value = np.take(value, sliced[name], axis=value.ndim - 2 if value.ndim == 4 else 0)
         wanted[name].assign(value.astype(wanted[name].dtype))
     if sliced:
-        log.info("%s: the full pairwise head sliced to the %d channels of the sparse graph's pairs",
+        log.debug("%s: the full pairwise head sliced to the %d channels of the sparse graph's pairs",
                  prefix, 2 * spec.heads.num_pairs)
     if left_out:
         log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
