@@ -127,7 +127,7 @@ def load_weights(model, path, spec=None, allow_missing=()):
         wanted[name].assign(value.astype(wanted[name].dtype))
     if sliced:
         log.debug("%s: the full pairwise head sliced to the %d channels of the sparse graph's pairs",
-                 prefix, 2 * spec.heads.num_pairs)
+                  prefix, 2 * spec.heads.num_pairs)
     if left_out:
         log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
                     "holds them with another shape):\n%s", prefix, len(left_out),
