@@ -5,8 +5,10 @@ model and the flags that decide the speed (AVX2, AVX-512, native bfloat16) head 
 the precision that `precision: auto` picks on this CPU is marked: figures from another CPU do not
 carry over. Ratios are between rows of the same run. ``--pairs full sparse`` also times the
 pairwise head with only the pairs of a config's sparse_graph (``--graph``, default the COCO
-model's), beside DeeperCut's full head of every pair; GFLOP counts the convolutions' multiply-adds
-(2 per), a figure that does not depend on the machine's load.
+model's), beside DeeperCut's full head of every pair. GFLOP is TensorFlow's count of the frozen
+graph's floating-point operations (bench/machine_peak.py; a multiply-add is two), a figure that
+does not depend on the machine's load; "% of peak" divides the rate reached by this machine's
+measured matrix-product rate in the same precision, to show how far from the limit it runs.
 Run: .venv/bin/python bench/bench_forward.py [--size 480 640] [--nets resnet_101 ...]
      [--pairs full sparse]
 """
@@ -16,43 +18,24 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
 
 setup_logging()
 start_tensorflow()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
 
 from nnet.pose_net import build_pose_net, fold_batchnorm, spec_from_config  # noqa: E402
 from nnet.precision import choose_precision, cpu_flags, describe_cpu, gpu_visible  # noqa: E402
 from nnet.predict import compile_forward  # noqa: E402
 from posecut.config import config_from_dict, load_config  # noqa: E402
 
+from machine_peak import matmul_peak_gflops, network_gflop  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COCO_CONFIG = os.path.join(ROOT, "models", "coco", "pose_cfg.yaml")
-
-
-def _conv_gflops(model, image):
-    """Multiply-adds (times 2) of every convolution of ``model`` on ``image``, in GFLOP: each
-    layer's kernel size, channels and output grid (the grid read from one forward pass)."""
-    convs = [layer for layer in model.layers if isinstance(
-        layer, (layers.Conv2D, layers.Conv2DTranspose, layers.DepthwiseConv2D))]
-    grids = keras.Model(model.input, [layer.output for layer in convs])(image)
-    total = 0.0
-    for layer, out in zip(convs, grids):
-        kh, kw, a, b = layer.kernel.shape
-        h, w = out.shape[1:3]
-        if isinstance(layer, layers.Conv2DTranspose):  # kernel [kh, kw, out, in], from the input grid
-            sh, sw = layer.strides
-            total += 2.0 * kh * kw * a * b * (h // sh) * (w // sw)
-        elif isinstance(layer, layers.DepthwiseConv2D):  # kernel [kh, kw, in, multiplier]
-            total += 2.0 * kh * kw * a * b * h * w
-        else:  # kernel [kh, kw, in, out]
-            total += 2.0 * kh * kw * a * b * h * w
-    return total / 1e9
 
 
 def time_forward(spec, image, repeats, fold):
@@ -60,7 +43,7 @@ def time_forward(spec, image, repeats, fold):
     model = build_pose_net(spec)
     if fold:
         model = fold_batchnorm(model, spec)
-    gflops = _conv_gflops(model, image)
+    gflops = network_gflop(model, *image.shape[1:3])
     forward = compile_forward(model)
     forward(image)
     times = []
@@ -111,20 +94,23 @@ def main():
                     rows.append((net, precision, f"{pairs} {channels}", label, seconds, gflops))
                     print(f"  measured {net} {precision} {pairs} ({channels} channels) {label}: "
                           f"{seconds:.3f} s, {gflops:.1f} GFLOP", file=sys.stderr, flush=True)
+    peak = {p: matmul_peak_gflops(p) for p in args.precisions}
     print(f"\n{describe_cpu()}")
+    print("matrix product: " + ", ".join(f"{p} {g:.0f} GFLOP/s" for p, g in peak.items()))
     print(f"precision: auto picks {auto} here{' (a GPU is visible)' if gpu_visible() else ''}")
     print(f"PoseNet forward, {height}x{width}, {args.joints} joints, locref + pairwise heads, "
           f"median of {args.repeats} after warm-up")
     print(f"| {'backbone':<18} | {'precision':<15} | {'pairwise ch.':<12} | {'BatchNorm':<9} | "
-          f"{'seconds':>7} | {'time / f32':>10} | {'GFLOP':>7} |")
-    print(f"|{'-' * 20}|{'-' * 17}|{'-' * 14}|{'-' * 11}|{'-' * 9}|{'-' * 12}|{'-' * 9}|")
+          f"{'seconds':>7} | {'time / f32':>10} | {'GFLOP':>7} | {'% of peak':>9} |")
+    print(f"|{'-' * 20}|{'-' * 17}|{'-' * 14}|{'-' * 11}|{'-' * 9}|{'-' * 12}|{'-' * 9}|{'-' * 11}|")
     base = {(net, pairs, fold): s for net, precision, pairs, fold, s, _ in rows
             if precision == "float32"}
     for net, precision, pairs, fold, seconds, gflops in rows:
         ratio = f"{seconds / base[net, pairs, fold]:.2f}x" if (net, pairs, fold) in base else "-"
         shown = precision + (" (auto)" if precision == auto else "")
+        share = 100.0 * gflops / seconds / peak[precision]
         print(f"| {net:<18} | {shown:<15} | {pairs:<12} | {fold:<9} | {seconds:7.3f} | "
-              f"{ratio:>10} | {gflops:7.1f} |")
+              f"{ratio:>10} | {gflops:7.1f} | {share:8.0f}% |")
 
 
 if __name__ == "__main__":
