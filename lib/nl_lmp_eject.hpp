@@ -146,17 +146,7 @@ inline void Search::force(int v, int t) {
 inline bool Search::eject_node(int v) {
     const int a = label_[v];
     const double cv = g_.node[v];
-    // Summed edge costs of v to each neighbouring cluster.
-    touched_.clear();
-    for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
-        const int c = label_[g_.adj[i].c];
-        if (!mark_[c]) {
-            mark_[c] = 1;
-            acc_[c] = 0.0;
-            touched_.push_back(c);
-        }
-        acc_[c] += g_.adj[i].w;
-    }
+    sum_to_clusters(v);
     const double own = mark_[a] ? acc_[a] : 0.0;
     const double fa_new = f_[a] - cv - own;
     const double leave = clamp0(fa_new) - clamp0(f_[a]);

@@ -66,12 +66,9 @@ inline double Search::mask(double x, bool keep) {
     return x;
 }
 
-// Moves node v to the neighbouring cluster or new singleton that lowers
-// E most, if any; returns whether it moved.
-inline bool Search::move_node(int v) {
-    const int a = label_[v];
-    const double cv = g_.node[v];
-    if (!may_move(v, a, cv)) return false;
+// The summed edge costs of v to each cluster it has an edge to: acc_[c], with mark_[c] set and
+// c listed in touched_ (the caller clears the marks).
+inline void Search::sum_to_clusters(int v) {
     touched_.clear();
     for (int i = g_.start[v]; i < g_.start[v + 1]; ++i) {
         const int c = label_[g_.adj[i].c];
@@ -82,6 +79,15 @@ inline bool Search::move_node(int v) {
         }
         acc_[c] += g_.adj[i].w;
     }
+}
+
+// Moves node v to the neighbouring cluster or new singleton that lowers
+// E most, if any; returns whether it moved.
+inline bool Search::move_node(int v) {
+    const int a = label_[v];
+    const double cv = g_.node[v];
+    if (!may_move(v, a, cv)) return false;
+    sum_to_clusters(v);
     const double own = mark_[a] ? acc_[a] : 0.0;
     const double fa_new = f_[a] - cv - own;
     const double leave = clamp0(fa_new) - clamp0(f_[a]);

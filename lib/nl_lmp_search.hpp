@@ -197,6 +197,7 @@ private:
     bool may_move(int v, int a, double cv) const;
     static double mask(double x, bool keep);
     bool move_node(int v);
+    void sum_to_clusters(int v);
     void relocate(int v, int target, double fa_new, double w);
 
     // Ejection chains: forced moves repaired by single moves (nl_lmp_eject.hpp).
