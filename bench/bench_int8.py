@@ -2,6 +2,8 @@
 output) of the bundled multi-person model, calibrated on synthetic training-style images, next to
 float32, on time and on AP.
 
+The int8 model is `posecut export --tflite FILE --int8`'s (posecut.export.export_tflite).
+
 - Time: the network alone at --size (default 480x640), median of --repeats after a warm-up:
   TensorFlow in float32 and in bfloat16, TFLite (XNNPACK) in float32 and in int8, all in this run.
 - Accuracy: COCO AP of the whole pipeline (the same grouping) on --images held-out synthetic
@@ -27,9 +29,7 @@ from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
 setup_logging()
 start_tensorflow()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from dataset.coco_eval import evaluate_keypoints  # noqa: E402
 from dataset.images import read_image  # noqa: E402
@@ -38,36 +38,20 @@ from dataset.loaders import load_dataset  # noqa: E402
 from dataset.synthetic import generate_dataset  # noqa: E402
 from multiperson.evaluation import predict_dataset  # noqa: E402
 from nnet.precision import describe_cpu  # noqa: E402
-from nnet.predict import prediction_outputs, setup_pose_prediction  # noqa: E402
+from nnet.predict import setup_pose_prediction  # noqa: E402
 from posecut.build import grouping_assets_from_config  # noqa: E402
 from posecut.config import load_config  # noqa: E402
+from posecut.export import export_tflite, tflite_forward  # noqa: E402
 
 CONFIG = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")
 WEIGHTS = os.path.join(ROOT, "models", "synthetic_multi", "model", "weights")
 
 
-def tflite_model(cfg, height, width, calibration=None):
-    """A TFLite flat buffer of the float32 network for (1, height, width, 3) images; with
-    ``calibration`` (images of that size), full-integer int8 with float input and output."""
-    model = setup_pose_prediction(cfg.replace(precision="float32"), WEIGHTS).model
-    image = keras.Input((height, width, 3), batch_size=1, name="image")
-    fixed = keras.Model(image, prediction_outputs(model(image)))
-    with tempfile.TemporaryDirectory() as folder:
-        fixed.export(folder, format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
-        if calibration is not None:
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = lambda: ([np.asarray(c, np.float32)[None]]
-                                                         for c in calibration)
-        return converter.convert()
-
-
-def tflite_network(data):
-    """image -> outputs dict (batch axis) of a TFLite flat buffer."""
-    interpreter = tf.lite.Interpreter(model_content=data, num_threads=os.cpu_count())
-    runner = interpreter.get_signature_runner()
-    (name,) = runner.get_input_details()
-    return lambda image: runner(**{name: np.asarray(image, np.float32)[None]})
+def tflite_network(cfg, height, width, work, calibration=None):
+    """image -> outputs of the network exported to TFLite at height x width (posecut export's
+    export_tflite; int8 with ``calibration``)."""
+    path = os.path.join(work, f"{height}x{width}{'_int8' if calibration else ''}.tflite")
+    return tflite_forward(export_tflite(cfg, WEIGHTS, path, height, width, calibration))
 
 
 def median_seconds(network, image, repeats):
@@ -106,20 +90,20 @@ def main(argv=None):
         records = load_dataset("coco", test_json).records
 
         height, width = args.size
-        big = [fit_to(np.tile(c, (2, 3, 1)), height, width) for c in calib]
-        image = big[0]
+        big = [np.tile(c, (2, 3, 1)) for c in calib]  # scenes at the timed size's scale
+        image = fit_to(big[0], height, width)
         timed = [("TensorFlow float32", setup_pose_prediction(cfg.replace(precision="float32"),
                                                               WEIGHTS)),
                  ("TensorFlow bfloat16", setup_pose_prediction(cfg.replace(precision="bfloat16"),
                                                                WEIGHTS)),
-                 ("TFLite float32", tflite_network(tflite_model(cfg, height, width))),
-                 ("TFLite int8", tflite_network(tflite_model(cfg, height, width, big)))]
+                 ("TFLite float32", tflite_network(cfg, height, width, work)),
+                 ("TFLite int8", tflite_network(cfg, height, width, work, big))]
         seconds = {name: median_seconds(net, image, args.repeats) for name, net in timed}
 
         scored = [("TensorFlow float32", setup_pose_prediction(cfg.replace(precision="float32"),
                                                                WEIGHTS)),
-                  ("TFLite float32", tflite_network(tflite_model(cfg, 256, 256))),
-                  ("TFLite int8", tflite_network(tflite_model(cfg, 256, 256, calib)))]
+                  ("TFLite float32", tflite_network(cfg, 256, 256, work)),
+                  ("TFLite int8", tflite_network(cfg, 256, 256, work, calib))]
         sigmas = get_format(cfg.keypoint_format).sigmas
         ap = {}
         for name, net in scored:

@@ -657,16 +657,21 @@ def cmd_export(args):
     cfg.require_joints()
     weights = _weights(cfg, args.weights)
     _start_tensorflow(args)
-    from posecut.export import export_saved_model, export_tflite
+    from posecut.export import calibration_images, export_saved_model, export_tflite
 
+    if args.int8 and not args.tflite:
+        raise PosecutError("--int8: quantises the TFLite model; give --tflite FILE too")
     out = export_saved_model(cfg, weights, args.output)
     print(f"SavedModel written to {out} (signature serving_default: image -> people, poses and "
           f"scores; signature network: image -> network outputs; it needs the op of "
           f"lib/people_op.py loaded, as posecut.export.load_exported does)")
     if args.tflite:
         height, width = args.tflite_size
-        path = export_tflite(cfg, weights, args.tflite, height, width)
-        print(f"TFLite written to {path} (input 1 x {height} x {width} x 3 float32)")
+        calibration = calibration_images(cfg, args.int8) if args.int8 else None
+        path = export_tflite(cfg, weights, args.tflite, height, width, calibration)
+        kind = (f"int8, calibrated on {len(calibration)} training images" if calibration
+                else "float32")
+        print(f"TFLite written to {path} (input 1 x {height} x {width} x 3 float32; {kind})")
     return 0
 
 
@@ -855,6 +860,9 @@ def build_parser(command=None):
     export.add_argument("--tflite", help="also write a TFLite file here (mobilenet_v2_* only)")
     export.add_argument("--tflite-size", type=int, nargs=2, default=(480, 640),
                         metavar=("H", "W"), help="the TFLite model's fixed image size")
+    export.add_argument("--int8", type=int, nargs="?", const=32, default=0, metavar="N",
+                        help="quantise the TFLite model to int8 after training, calibrated on "
+                             "the first N images of the config's training data set (default 32)")
     export.set_defaults(func=cmd_export)
     convert_ckpt = sub.add_parser(
         "convert-checkpoint",

@@ -13,15 +13,19 @@ the ``network`` signature (posecut.build.setup_tracker on the exported config, f
 posecut.tracking_run.track_frames with ExportedPeople.network), so people stay per frame in the
 SavedModel itself.
 """
+import logging
 import os
 import shutil
 import tempfile
 
+import cv2
 import keras
 import numpy as np
 import tensorflow as tf
 
-from lib.errors import CheckpointError
+from dataset.images import read_image
+from dataset.loaders import load_dataset_from_config
+from lib.errors import CheckpointError, DatasetError
 from lib.people_op import load as load_people_op
 from multiperson.assemble import People
 from multiperson.graph import graph_arrays
@@ -31,8 +35,10 @@ from posecut.build import grouping_assets_from_config
 from posecut.config import load_config, save_config
 from posecut.tracking_run import temporal_model_path
 
-__all__ = ["ExportedPeople", "export_saved_model", "export_tflite", "load_exported",
-           "tflite_forward"]
+__all__ = ["ExportedPeople", "calibration_images", "export_saved_model", "export_tflite",
+           "load_exported", "tflite_forward"]
+
+log = logging.getLogger(__name__)
 
 ASSETS = "assets"
 CONFIG = "pose_cfg.yaml"
@@ -200,33 +206,61 @@ def load_exported(out_dir):
     return cfg, ExportedPeople(loaded)
 
 
-def export_tflite(cfg, weights, path, height: int, width: int) -> str:
+def export_tflite(cfg, weights, path, height: int, width: int, calibration=None) -> str:
     """Write a TFLite flat buffer of the network for images of ``height`` x ``width``.
 
     It computes in float32 whatever the config's precision (``precision: auto`` picks bfloat16
     on CPUs with avx512_bf16, which TFLite's kernels lack). Its one input is a (1, height,
     width, 3) float32 image; its outputs are nnet.predict.prediction_outputs ('part_prob',
-    'locref', 'pairwise_pred'); ``tflite_forward`` runs it like PosePredictor.
+    'locref', 'pairwise_pred'); ``tflite_forward`` runs it like PosePredictor. With
+    ``calibration`` (RGB images, e.g. calibration_images), it is quantised after training to
+    int8 (weights and activations; input and output stay float32), the activations' ranges
+    taken from those images resized to the model's size.
     """
     if is_resnet(cfg.net_type):
         raise CheckpointError(f"{cfg.source}: net_type: TFLite export is for the light "
                               f"mobilenet_v2_* backbones, got {cfg.net_type}")
+    calibration = None if calibration is None else [
+        cv2.resize(np.asarray(image, np.float32), (width, height))[None] for image in calibration]
+    if calibration is not None and not calibration:
+        raise DatasetError(f"{cfg.source}: int8 export: no calibration image")
     model = _network(cfg, weights, portable=True)
     image = keras.Input((height, width, 3), batch_size=1, name="image")
     raw = model(image)
     fixed = keras.Model(image, prediction_outputs(raw))
     with tempfile.TemporaryDirectory() as folder:
         fixed.export(folder, format="tf_saved_model", verbose=False)
-        data = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        if calibration is not None:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda: ([c] for c in calibration)
+        data = converter.convert()
     with open(path, "wb") as f:
         f.write(data)
     return os.fspath(path)
 
 
+def calibration_images(cfg, count: int = 32) -> list:
+    """The first ``count`` readable images of the config's training data set (``dataset``), to
+    calibrate an int8 export on what the network was trained on; unreadable ones are skipped."""
+    images = []
+    for record in load_dataset_from_config(cfg).records:
+        if len(images) >= count:
+            break
+        try:
+            images.append(read_image(record.image_path))
+        except DatasetError as err:
+            log.warning("calibration: skipped %s", err)
+    if not images:
+        raise DatasetError(f"{cfg.source}: dataset: no readable image to calibrate the int8 "
+                           f"model on")
+    return images
+
+
 def tflite_forward(path):
     """A function image (H, W, 3) -> outputs dict as nnet.predict.PosePredictor gives them
     ('part_prob' sigmoid scores, raw 'locref' and 'pairwise_pred', batch axis), from TFLite."""
-    interpreter = tf.lite.Interpreter(model_path=os.fspath(path))
+    interpreter = tf.lite.Interpreter(model_path=os.fspath(path), num_threads=os.cpu_count())
     runner = interpreter.get_signature_runner()
     (name,) = runner.get_input_details()
 

@@ -1,5 +1,6 @@
 """posecut.export: the SavedModel and TFLite give the outputs (and people) of their source."""
 import dataclasses
+import json
 import os
 
 import imageio.v3 as iio
@@ -15,8 +16,10 @@ from nnet.predict import setup_pose_prediction
 from posecut.build import setup_multiperson_prediction
 from posecut.cli import main
 from posecut.config import config_from_dict, load_config, save_config
-from lib.errors import CheckpointError
-from posecut.export import export_saved_model, export_tflite, load_exported, tflite_forward
+from dataset.synthetic import generate_dataset
+from lib.errors import CheckpointError, DatasetError
+from posecut.export import (calibration_images, export_saved_model, export_tflite, load_exported,
+                            tflite_forward)
 
 J = 4
 
@@ -101,6 +104,50 @@ def test_tflite_gives_the_same_outputs(trained, tmp_path):
     assert set(got) == set(want)
     for name in want:
         np.testing.assert_allclose(got[name], want[name], atol=1e-4)
+
+
+def test_int8_tflite_is_calibrated_on_the_training_images_and_stays_close(trained, tmp_path,
+                                                                          capsys):
+    """Post-training int8 of the bundled model: under half the float32 file's size, its outputs
+    close to float32's (within a fifth of their range anywhere, a fiftieth on average; AP is
+    bench/bench_int8.py's); calibration images come from the config's
+    training data set, and the command writes it."""
+    root = os.path.join(os.path.dirname(__file__), "..")
+    bundled = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
+    bundled_weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
+    data = generate_dataset(tmp_path / "data", 5, 64, 80, people=(1, 3), seed=3)
+    images = calibration_images(bundled.replace(dataset=data), count=3)
+    assert len(images) == 3 and images[0].shape == (64, 80, 3)
+    floats = export_tflite(bundled, bundled_weights, tmp_path / "f32.tflite", 64, 80)
+    quantised = export_tflite(bundled, bundled_weights, tmp_path / "int8.tflite", 64, 80, images)
+    assert os.path.getsize(quantised) < 0.5 * os.path.getsize(floats)
+    image = iio.imread(tmp_path / "data" / "000004.png")[..., :3]  # not a calibration image
+    want, got = tflite_forward(floats)(image), tflite_forward(quantised)(image)
+    for name in want:
+        spread = float(want[name].max() - want[name].min())
+        error = np.abs(got[name] - want[name])
+        assert spread > 0.1 and error.max() < 0.2 * spread and error.mean() < 0.02 * spread, name
+    with pytest.raises(DatasetError, match="no calibration image"):
+        export_tflite(bundled, bundled_weights, tmp_path / "none.tflite", 64, 80, [])
+
+    cfg, weights, folder = trained
+    coco = json.load(open(data))
+    for person in coco["annotations"]:  # the tiny model's J joints: the first J of COCO's
+        person["keypoints"] = person["keypoints"][:3 * J]
+        person["num_keypoints"] = sum(v > 0 for v in person["keypoints"][2::3])
+    coco["categories"][0]["keypoints"] = coco["categories"][0]["keypoints"][:J]
+    coco["categories"][0]["skeleton"] = []
+    with open(tmp_path / "data" / "four.json", "w") as handle:
+        json.dump(coco, handle)
+    save_config(cfg.replace(dataset=str(tmp_path / "data" / "four.json"), dataset_type="coco"),
+                folder / "with_data.yaml")
+    assert main(["export", str(folder / "with_data.yaml"), "--weights", weights, "--output",
+                 str(tmp_path / "saved"), "--tflite", str(tmp_path / "cli.tflite"),
+                 "--tflite-size", "32", "48", "--int8", "2"]) == 0
+    assert "int8, calibrated on 2 training images" in capsys.readouterr().out
+    assert main(["export", str(folder / "with_data.yaml"), "--weights", weights, "--output",
+                 str(tmp_path / "saved2"), "--int8"]) == 2
+    assert "--int8: quantises the TFLite model; give --tflite FILE too" in capsys.readouterr().err
 
 
 def test_errors_and_the_command(trained, tmp_path, capsys):
