@@ -1,4 +1,5 @@
 """Inference: the network built from a spec, its weights restored, a compiled forward pass."""
+import os
 from dataclasses import dataclass
 
 import keras
@@ -7,6 +8,7 @@ import tensorflow as tf
 
 from nnet.checkpoint import load_weights
 from nnet.checkpoint_files import config_weights
+from nnet.heads import grid_size
 from nnet.pose_net import PoseNetSpec, build_pose_net, fold_batchnorm, spec_from_config
 from lib.errors import CheckpointError, InputError
 
@@ -83,3 +85,32 @@ def setup_pose_prediction(cfg, weights=None, fold=True, jit_compile=False, untra
     if fold:
         model = fold_batchnorm(model, spec)
     return PosePredictor(model, spec, compile_forward(model, jit_compile))
+
+
+def tflite_forward(path, stride=None):
+    """A function image (H, W, 3) -> outputs dict as nnet.predict.PosePredictor gives them
+    ('part_prob' sigmoid scores, raw 'locref' and 'pairwise_pred', batch axis), from TFLite on
+    every core. Images smaller than the model's fixed input are padded at the bottom and right,
+    which keeps their coordinates, and with the network's ``stride`` the outputs are cut to the
+    image's own grid (nnet.heads.grid_size); a larger image is an InputError."""
+    interpreter = tf.lite.Interpreter(model_path=os.fspath(path), num_threads=os.cpu_count())
+    runner = interpreter.get_signature_runner()
+    (name,) = runner.get_input_details()
+    height, width = (int(v) for v in runner.get_input_details()[name]["shape"][1:3])
+
+    def run(image):
+        image = np.asarray(image, np.float32)
+        h, w = image.shape[:2]
+        if h > height or w > width:
+            raise InputError(f"{path}: an image of {h}x{w} is larger than the TFLite model's "
+                             f"input of {height}x{width}; export it with --tflite-size at least "
+                             f"{h} {w}")
+        padded = np.zeros((1, height, width, 3), np.float32)
+        padded[0, :h, :w] = image[..., :3]
+        outputs = runner(**{name: padded})
+        if stride is None:
+            return outputs
+        rows, cols = grid_size(h, w, stride)
+        return {key: value[:, :rows, :cols] for key, value in outputs.items()}
+
+    return run

@@ -21,12 +21,13 @@ from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePer
                                  multiperson_settings_from_config)
 from nnet.losses import loss_settings_from_config
 from nnet.pose_net import spec_from_config
-from nnet.predict import setup_pose_prediction
+from nnet.predict import setup_pose_prediction, tflite_forward
 from nnet.train import Trainer, run_training, train_settings_from_config
 from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
 
 __all__ = ["check_training_config", "grouping_assets_from_config", "outputs_source",
-           "setup_multiperson_prediction", "setup_prediction", "setup_tracker", "tracker_factory", "train"]
+           "setup_multiperson_prediction", "setup_prediction", "setup_tflite_prediction",
+           "setup_tracker", "tracker_factory", "train"]
 
 
 def setup_prediction(cfg, weights=None):
@@ -52,6 +53,18 @@ def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> Groupin
     model = load_spatial_model(folder, settings.num_joints)
     gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
     return GroupingAssets(settings, stats.means, stats.stds, model, gates)
+
+
+def setup_tflite_prediction(cfg, path) -> MultiPersonPredictor:
+    """The multi-person predictor of a loaded config with its network read from a TFLite file
+    (posecut export --tflite, float32 or --int8) instead of TensorFlow's; the grouping assets
+    are the config's."""
+    if not cfg.pairwise_predict:
+        raise ConfigError(f"{cfg.source}: pairwise_predict: --tflite runs a multi-person "
+                          f"model's network (the pairwise head), got false")
+    assets = grouping_assets_from_config(cfg)
+    return MultiPersonPredictor(tflite_forward(path, float(cfg.stride)), assets.means, assets.stds,
+                                assets.model, assets.settings, assets.gates)
 
 
 def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,

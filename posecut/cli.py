@@ -548,7 +548,13 @@ def cmd_predict(args):
     config, weights = _predict_config(args)
     images, videos = list_inputs(args.inputs)
     cfg = load_config(_config_path(config))
-    weights = _weights(cfg, weights)
+    if args.tflite:
+        _existing(args.tflite, "a TFLite model written by posecut export --tflite")
+        if not cfg.pairwise_predict:
+            raise PosecutError(f"--tflite: runs a multi-person model's network; {cfg.source} has "
+                               f"no pairwise head")
+    else:
+        weights = _weights(cfg, weights)
     if args.filter_window is not None:
         from multiperson.temporal_filter import half_window
 
@@ -564,12 +570,13 @@ def cmd_predict(args):
     import json
 
     from dataset.keypoint_formats import get_format
-    from posecut.build import setup_prediction
+    from posecut.build import setup_prediction, setup_tflite_prediction
     from lib.errors import DatasetError
     from posecut.pose_table import PoseTable
     from posecut.predict_files import distinct_stems, predict_images, predict_video
 
-    predictor = setup_prediction(cfg, weights)
+    predictor = (setup_tflite_prediction(cfg, args.tflite) if args.tflite
+                 else setup_prediction(cfg, weights))
     fmt = get_format(cfg.keypoint_format) if cfg.keypoint_format else None
     skeleton = fmt.skeleton if fmt else ()
     parts = fmt.joints if fmt else [f"joint{j}" for j in range(cfg.num_joints)]
@@ -795,6 +802,10 @@ def build_parser(command=None):
                          help="videos of a model without the pairwise head: median-filter each "
                               "part's position over this many frames (odd), as DeepLabCut's "
                               "filterpredictions")
+    predict.add_argument("--tflite", metavar="FILE",
+                         help="a multi-person model's network from this TFLite file (posecut "
+                              "export --tflite, e.g. with --int8) instead of TensorFlow's; inputs "
+                              "must not be larger than its size")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
     track = sub.add_parser("track",

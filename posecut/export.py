@@ -30,7 +30,7 @@ from lib.people_op import load as load_people_op
 from multiperson.assemble import People
 from multiperson.graph import graph_arrays
 from nnet.pose_net import is_resnet
-from nnet.predict import prediction_outputs, setup_pose_prediction
+from nnet.predict import prediction_outputs, setup_pose_prediction, tflite_forward
 from posecut.build import grouping_assets_from_config
 from posecut.config import load_config, save_config
 from posecut.tracking_run import temporal_model_path
@@ -255,16 +255,3 @@ def calibration_images(cfg, count: int = 32) -> list:
         raise DatasetError(f"{cfg.source}: dataset: no readable image to calibrate the int8 "
                            f"model on")
     return images
-
-
-def tflite_forward(path):
-    """A function image (H, W, 3) -> outputs dict as nnet.predict.PosePredictor gives them
-    ('part_prob' sigmoid scores, raw 'locref' and 'pairwise_pred', batch axis), from TFLite."""
-    interpreter = tf.lite.Interpreter(model_path=os.fspath(path), num_threads=os.cpu_count())
-    runner = interpreter.get_signature_runner()
-    (name,) = runner.get_input_details()
-
-    def run(image):
-        return runner(**{name: np.asarray(image, np.float32)[None]})
-
-    return run

@@ -13,11 +13,11 @@ from nnet.checkpoint import save_weights
 from nnet.pose_net import build_pose_net, spec_from_config
 from nnet.outputs import predict_single_person
 from nnet.predict import setup_pose_prediction
-from posecut.build import setup_multiperson_prediction
+from posecut.build import setup_multiperson_prediction, setup_tflite_prediction
 from posecut.cli import main
 from posecut.config import config_from_dict, load_config, save_config
 from dataset.synthetic import generate_dataset
-from lib.errors import CheckpointError, DatasetError
+from lib.errors import CheckpointError, DatasetError, InputError
 from posecut.export import (calibration_images, export_saved_model, export_tflite, load_exported,
                             tflite_forward)
 
@@ -193,3 +193,30 @@ def test_tracking_runs_after_the_exported_network_as_after_the_pipeline(tmp_path
         np.testing.assert_array_equal(a.track_ids, b.track_ids)
         np.testing.assert_allclose(a.poses, b.poses, atol=1e-2)
     assert len({int(t) for _, _, p in ours for t in p.track_ids}) >= 6
+
+
+def test_predict_runs_the_network_from_a_tflite_file(tmp_path, capsys):
+    """`posecut predict --tflite`: the float32 TFLite model finds the TensorFlow float32 model's
+    people; a smaller image is padded, a larger one refused, and an int8 model runs too."""
+    root = os.path.join(os.path.dirname(__file__), "..")
+    config = os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml")
+    cfg = load_config(config).replace(precision="float32")
+    weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
+    image = iio.imread(os.path.join(root, "demo", "images", "people.png"))[::4, ::4, :3]  # 120 x 160
+    path = export_tflite(cfg, weights, tmp_path / "f32.tflite", 120, 160)
+    want = setup_multiperson_prediction(cfg, weights)(image)
+    got = setup_tflite_prediction(cfg, path)(image)
+    assert len(want.poses) >= 2 and got.poses.shape == want.poses.shape
+    np.testing.assert_allclose(got.poses, want.poses, atol=1e-2)
+    small = setup_tflite_prediction(cfg, path)(image[:100, :140])
+    assert len(small.poses) >= 1 and small.poses[..., 0].max() < 140
+    with pytest.raises(InputError, match="larger than the TFLite model's input of 120x160"):
+        setup_tflite_prediction(cfg, path)(np.zeros((121, 160, 3), np.uint8))
+    quantised = export_tflite(cfg, weights, tmp_path / "int8.tflite", 120, 160, [image, image[:, ::-1]])
+    iio.imwrite(tmp_path / "people.png", image)
+    assert main(["predict", str(tmp_path / "people.png"), "--config", config, "--tflite",
+                 quantised, "--output", str(tmp_path / "out"), "--no-progress"]) == 0
+    assert "1 images:" in capsys.readouterr().out
+    assert json.load(open(tmp_path / "out" / "results.json"))
+    assert main(["predict", str(tmp_path / "people.png"), "--tflite", str(tmp_path / "none")]) == 2
+    assert "none: no such file or folder (expected a TFLite model" in capsys.readouterr().err
