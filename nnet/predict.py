@@ -87,6 +87,18 @@ def setup_pose_prediction(cfg, weights=None, fold=True, jit_compile=False, untra
     return PosePredictor(model, spec, compile_forward(model, jit_compile))
 
 
+@dataclass
+class TFLitePredictor:
+    """A TFLite network (tflite_forward) with its config's spec, called as PosePredictor is, so
+    that the single-person argmax (nnet.outputs.predict_single_person) reads its head layout."""
+
+    run: object
+    spec: PoseNetSpec
+
+    def __call__(self, image):
+        return self.run(image)
+
+
 def tflite_forward(path, stride=None):
     """A function image (H, W, 3) -> outputs dict as nnet.predict.PosePredictor gives them
     ('part_prob' sigmoid scores, raw 'locref' and 'pairwise_pred', batch axis), from TFLite on

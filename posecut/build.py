@@ -21,7 +21,7 @@ from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePer
                                  multiperson_settings_from_config)
 from nnet.losses import loss_settings_from_config
 from nnet.pose_net import spec_from_config
-from nnet.predict import setup_pose_prediction, tflite_forward
+from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward
 from nnet.train import Trainer, run_training, train_settings_from_config
 from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
 
@@ -55,16 +55,17 @@ def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> Groupin
     return GroupingAssets(settings, stats.means, stats.stds, model, gates)
 
 
-def setup_tflite_prediction(cfg, path) -> MultiPersonPredictor:
-    """The multi-person predictor of a loaded config with its network read from a TFLite file
-    (posecut export --tflite, float32 or --int8) instead of TensorFlow's; the grouping assets
-    are the config's."""
+def setup_tflite_prediction(cfg, path):
+    """The predictor of a loaded config with its network read from a TFLite file (posecut export
+    --tflite, float32 or --int8) instead of TensorFlow's: grouping into people with the config's
+    assets, or the argmax pose of one person or animal without the pairwise head."""
+    network = TFLitePredictor(tflite_forward(path, float(cfg.stride)), spec_from_config(cfg))
     if not cfg.pairwise_predict:
-        raise ConfigError(f"{cfg.source}: pairwise_predict: --tflite runs a multi-person "
-                          f"model's network (the pairwise head), got false")
+        cfg.require_joints()
+        return SinglePersonPredictor(network, float(cfg.global_scale))
     assets = grouping_assets_from_config(cfg)
-    return MultiPersonPredictor(tflite_forward(path, float(cfg.stride)), assets.means, assets.stds,
-                                assets.model, assets.settings, assets.gates)
+    return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
+                                assets.settings, assets.gates)
 
 
 def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,

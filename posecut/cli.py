@@ -550,9 +550,6 @@ def cmd_predict(args):
     cfg = load_config(_config_path(config))
     if args.tflite:
         _existing(args.tflite, "a TFLite model written by posecut export --tflite")
-        if not cfg.pairwise_predict:
-            raise PosecutError(f"--tflite: runs a multi-person model's network; {cfg.source} has "
-                               f"no pairwise head")
     else:
         weights = _weights(cfg, weights)
     if args.filter_window is not None:
@@ -803,9 +800,9 @@ def build_parser(command=None):
                               "part's position over this many frames (odd), as DeepLabCut's "
                               "filterpredictions")
     predict.add_argument("--tflite", metavar="FILE",
-                         help="a multi-person model's network from this TFLite file (posecut "
-                              "export --tflite, e.g. with --int8) instead of TensorFlow's; inputs "
-                              "must not be larger than its size")
+                         help="the network from this TFLite file (posecut export --tflite, e.g. "
+                              "with --int8) instead of TensorFlow's; inputs must not be larger "
+                              "than its size")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
     track = sub.add_parser("track",

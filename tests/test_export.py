@@ -13,7 +13,7 @@ from nnet.checkpoint import save_weights
 from nnet.pose_net import build_pose_net, spec_from_config
 from nnet.outputs import predict_single_person
 from nnet.predict import setup_pose_prediction
-from posecut.build import setup_multiperson_prediction, setup_tflite_prediction
+from posecut.build import setup_multiperson_prediction, setup_prediction, setup_tflite_prediction
 from posecut.cli import main
 from posecut.config import config_from_dict, load_config, save_config
 from dataset.synthetic import generate_dataset
@@ -220,3 +220,19 @@ def test_predict_runs_the_network_from_a_tflite_file(tmp_path, capsys):
     assert json.load(open(tmp_path / "out" / "results.json"))
     assert main(["predict", str(tmp_path / "people.png"), "--tflite", str(tmp_path / "none")]) == 2
     assert "none: no such file or folder (expected a TFLite model" in capsys.readouterr().err
+
+
+def test_a_single_animal_model_predicts_from_a_tflite_file(tmp_path):
+    """Without the pairwise head, `--tflite` gives TensorFlow's argmax pose (a DeepLabCut-style
+    model: the bundled network's part and locref heads)."""
+    root = os.path.join(os.path.dirname(__file__), "..")
+    cfg = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
+    single = cfg.replace(pairwise_predict=False, precision="float32")
+    weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
+    image = iio.imread(os.path.join(root, "demo", "images", "person.png"))[..., :3]
+    height, width = image.shape[:2]
+    path = export_tflite(single, weights, tmp_path / "single.tflite", height, width)
+    want = setup_prediction(single, weights)(image)
+    got = setup_tflite_prediction(single, path)(image)
+    assert got.poses.shape == want.poses.shape == (1, single.num_joints, 3)
+    np.testing.assert_allclose(got.poses, want.poses, atol=1e-2)
