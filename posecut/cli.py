@@ -481,7 +481,7 @@ def cmd_track(args):
     from lib.errors import DatasetError
     from multiperson.draw import draw_tracks, track_centres
     from posecut.build import setup_pose_prediction, tracker_factory
-    from posecut.overlap import Behind, read_ahead
+    from posecut.overlap import overlapped
     from posecut.predict_files import distinct_stems, video_writer
     from posecut.tracking_run import frame_source, track_frames
 
@@ -492,7 +492,7 @@ def cmd_track(args):
     skipped = []
     for path, stem in zip(args.inputs, distinct_stems(args.inputs)):
         tracker = new_tracker()
-        writer, drawing, ahead = None, None, None
+        writer = None
         names, people, trails, size = [], [], {}, None
 
         def draw(item):
@@ -502,31 +502,26 @@ def cmd_track(args):
         began = time.perf_counter()
         try:
             frames, fps, count = frame_source(path)
-            ahead = read_ahead(frames)
             if not args.no_draw:
                 writer = video_writer(os.path.join(args.output, f"{stem}_tracks.mp4"), fps)
-                drawing = Behind(draw)
-            for name, frame, found in tqdm(track_frames(ahead, network, tracker, cfg.global_scale),
-                                           desc=os.path.basename(path), unit="frame", total=count,
-                                           disable=args.no_progress):
-                names.append(name)
-                people.append(found)
-                size = size or frame.shape[:2]
-                if drawing is not None:
-                    for track, centre in zip(found.track_ids, track_centres(found.poses, 0.0)):
-                        trails.setdefault(int(track), []).append(centre)
-                        del trails[int(track)][:-args.trail]
-                    drawing.put((frame, found, {k: list(v) for k, v in trails.items()}))
-            if drawing is not None:
-                drawing.close()
+            with overlapped(frames, None if writer is None else draw) as (ahead, drawing):
+                for name, frame, found in tqdm(track_frames(ahead, network, tracker,
+                                                            cfg.global_scale),
+                                               desc=os.path.basename(path), unit="frame",
+                                               total=count, disable=args.no_progress):
+                    names.append(name)
+                    people.append(found)
+                    size = size or frame.shape[:2]
+                    if drawing is not None:
+                        for track, centre in zip(found.track_ids,
+                                                 track_centres(found.poses, 0.0)):
+                            trails.setdefault(int(track), []).append(centre)
+                            del trails[int(track)][:-args.trail]
+                        drawing.put((frame, found, {k: list(v) for k, v in trails.items()}))
         except DatasetError as err:
             skipped.append(str(err))
             continue
         finally:
-            if ahead is not None:
-                ahead.close()
-            if drawing is not None:
-                drawing.stop()
             if writer is not None:
                 writer.close()
         seconds = time.perf_counter() - began

@@ -2,10 +2,11 @@
 encoding behind it, so that both cores stay busy while TensorFlow, the compiled grouping and
 ffmpeg's pipes release the GIL. Errors of a thread reach the caller where it would have met them.
 """
+import contextlib
 import queue
 import threading
 
-__all__ = ["Behind", "read_ahead"]
+__all__ = ["Behind", "overlapped", "read_ahead"]
 
 _DONE = object()
 
@@ -28,20 +29,24 @@ def read_ahead(items, depth: int = 4):
     handed = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def hand(item) -> bool:
+        """Put ``item`` in the queue unless the consumer stops first; whether it went in."""
+        while not stop.is_set():
+            try:
+                handed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce():
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        handed.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand(item):
                     return
-            handed.put(_DONE)
+            hand(_DONE)
         except BaseException as error:  # handed over to the consumer, raised there
-            handed.put(_Failure(error))
+            hand(_Failure(error))
 
     worker = threading.Thread(target=produce, name="read_ahead", daemon=True)
     worker.start()
@@ -106,3 +111,21 @@ class Behind:
         if self.worker is not None and self.worker.is_alive():
             self.waiting.put(_DONE)
             self.worker.join()
+
+
+@contextlib.contextmanager
+def overlapped(items, work=None, depth: int = 4):
+    """(read_ahead(items, depth), Behind(work, depth) or None without ``work``) for a with block.
+    Leaving it normally waits for the work and raises its exception, if any; leaving it by an
+    exception ends both threads without raising theirs. Either way the reading thread is done
+    before the block's caller closes what ``items`` reads."""
+    ahead = read_ahead(items, depth)
+    behind = Behind(work, depth) if work is not None else None
+    try:
+        yield ahead, behind
+        if behind is not None:
+            behind.close()
+    finally:
+        ahead.close()
+        if behind is not None:
+            behind.stop()

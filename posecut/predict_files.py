@@ -17,7 +17,7 @@ from dataset.images import read_image
 from multiperson.assemble import People
 from multiperson.draw import draw_people
 from multiperson.temporal_filter import MedianFilter
-from posecut.overlap import Behind, read_ahead
+from posecut.overlap import overlapped
 from lib.errors import DatasetError
 
 __all__ = ["VideoFrames", "VideoRun", "distinct_stems", "predict_images", "predict_video", "video_writer"]
@@ -66,9 +66,8 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
         name, image, poses = item
         iio.imwrite(os.path.join(out_dir, name + ".png"), draw_people(image, poses, skeleton))
 
-    ahead = read_ahead(((path, read(path)) for path in paths), depth)
-    drawing = Behind(write, depth) if out_dir else None
-    try:
+    read_all = ((path, read(path)) for path in paths)
+    with overlapped(read_all, write if out_dir else None, depth) as (ahead, drawing):
         for index, (path, image) in enumerate(tqdm(ahead, desc="predict", unit="image",
                                                    total=len(paths), disable=not progress)):
             if isinstance(image, DatasetError):
@@ -84,12 +83,6 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
             results += people_to_coco_results(image_id, people.poses, people.scores)
             if drawing is not None:
                 drawing.put((stems[index], image, people.poses))
-        if drawing is not None:
-            drawing.close()
-    finally:
-        ahead.close()
-        if drawing is not None:
-            drawing.stop()
     return results, records, skipped
 
 
@@ -176,9 +169,6 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
         frame, poses = item
         writer.append_data(draw_people(frame, poses, skeleton))
 
-    drawing = Behind(draw, depth) if writer is not None else None
-    ahead = read_ahead(video, depth)
-
     def emit(index, frame, people):
         if table is not None:
             table.add(os.path.abspath(path), index, people.poses)
@@ -195,27 +185,23 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
             emit(index, frame, People(pose[None], scores))
 
     try:
-        for index, frame in enumerate(tqdm(ahead, desc=os.path.basename(path), unit="frame",
-                                           total=total, disable=not progress)):
-            start = time.perf_counter()
-            people = predictor(frame)
-            seconds += time.perf_counter() - start
-            if smoother is None:
-                emit(index, frame, people)
-            elif len(people.poses) != 1:
-                raise DatasetError(f"{path}: frame {index}: the temporal filter needs one pose "
-                                   f"per frame (a model without the pairwise head), got "
-                                   f"{len(people.poses)}")
-            else:
-                emit_filtered(smoother.push((index, frame, people.scores), people.poses[0]))
-        if smoother is not None:
-            emit_filtered(smoother.flush())
-        if drawing is not None:
-            drawing.close()
+        with overlapped(video, draw if writer is not None else None, depth) as (ahead, drawing):
+            for index, frame in enumerate(tqdm(ahead, desc=os.path.basename(path), unit="frame",
+                                               total=total, disable=not progress)):
+                start = time.perf_counter()
+                people = predictor(frame)
+                seconds += time.perf_counter() - start
+                if smoother is None:
+                    emit(index, frame, people)
+                elif len(people.poses) != 1:
+                    raise DatasetError(f"{path}: frame {index}: the temporal filter needs one "
+                                       f"pose per frame (a model without the pairwise head), got "
+                                       f"{len(people.poses)}")
+                else:
+                    emit_filtered(smoother.push((index, frame, people.scores), people.poses[0]))
+            if smoother is not None:
+                emit_filtered(smoother.flush())
     finally:
-        ahead.close()
-        if drawing is not None:
-            drawing.stop()
         video.close()
         if writer is not None:
             writer.close()

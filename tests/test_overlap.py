@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from posecut.overlap import Behind, read_ahead
+from posecut.overlap import Behind, overlapped, read_ahead
 
 
 @pytest.mark.parametrize("depth", [0, 1, 4])
@@ -78,3 +78,33 @@ def test_behind_raises_the_error_of_its_work_and_drops_the_rest():
         behind.close()
     behind.stop()
     assert done == [0, 1]
+
+
+def test_overlapped_finishes_the_work_or_ends_both_threads_on_an_error():
+    done = []
+    with overlapped(iter(range(5)), done.append, 2) as (ahead, behind):
+        for item in ahead:
+            behind.put(item)
+    assert done == list(range(5))
+    with overlapped(iter(range(100)), None, 2) as (ahead, behind):
+        assert behind is None and next(ahead) == 0
+    with pytest.raises(KeyError):
+        with overlapped(iter(range(100)), done.append, 2) as (ahead, behind):
+            next(ahead)
+            raise KeyError("the caller's own error")
+    assert [t for t in threading.enumerate() if t.name in ("read_ahead", "behind")] == []
+
+    def failing(item):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        with overlapped(iter(range(3)), failing, 2) as (ahead, behind):
+            behind.put(next(ahead))
+
+
+def test_read_ahead_closed_after_its_producer_finished_does_not_hang():
+    # three items, room for two: the producer waits to hand over its end when the reader leaves
+    ahead = read_ahead(iter(range(3)), 2)
+    assert next(ahead) == 0
+    ahead.close()
+    assert [t for t in threading.enumerate() if t.name == "read_ahead"] == []
