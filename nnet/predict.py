@@ -99,6 +99,13 @@ class TFLitePredictor:
         return self.run(image)
 
 
+def tflite_quantised(path) -> bool:
+    """Whether the TFLite file at ``path`` computes in int8 (posecut export --int8): a tensor of
+    its graph is int8."""
+    interpreter = tf.lite.Interpreter(model_path=os.fspath(path))
+    return any(d["dtype"] == np.int8 for d in interpreter.get_tensor_details())
+
+
 def tflite_forward(path, stride=None):
     """A function image (H, W, 3) -> outputs dict as nnet.predict.PosePredictor gives them
     ('part_prob' sigmoid scores, raw 'locref' and 'pairwise_pred', batch axis), from TFLite on

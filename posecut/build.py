@@ -6,6 +6,7 @@ The one place where a config's values become the library's typed settings and lo
 import os
 
 import keras
+import numpy as np
 
 from dataset.augment import augment_settings_from_config
 from dataset.loaders import load_dataset_from_config
@@ -21,11 +22,15 @@ from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePer
                                  multiperson_settings_from_config)
 from nnet.losses import loss_settings_from_config
 from nnet.pose_net import spec_from_config
-from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward
+from nnet.outputs import scale_image
+from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward, tflite_quantised
 from nnet.train import Trainer, run_training, train_settings_from_config
+from posecut.backend_choice import Candidate, choose, describe_choice, time_candidates
+from posecut.int8_check import int8_verdict, tflite_info
 from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
 
-__all__ = ["check_training_config", "grouping_assets_from_config", "outputs_source",
+__all__ = ["check_training_config", "choose_network", "grouping_assets_from_config",
+           "network_candidates", "outputs_source", "predictor_from_network",
            "setup_multiperson_prediction", "setup_prediction", "setup_tflite_prediction",
            "setup_tracker", "tracker_factory", "train"]
 
@@ -55,17 +60,76 @@ def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> Groupin
     return GroupingAssets(settings, stats.means, stats.stds, model, gates)
 
 
-def setup_tflite_prediction(cfg, path):
-    """The predictor of a loaded config with its network read from a TFLite file (posecut export
-    --tflite, float32 or --int8) instead of TensorFlow's: grouping into people with the config's
-    assets, or the argmax pose of one person or animal without the pairwise head."""
-    network = TFLitePredictor(tflite_forward(path, float(cfg.stride)), spec_from_config(cfg))
+def predictor_from_network(cfg, network):
+    """The predictor of a loaded config around ``network`` (a PosePredictor, or a
+    TFLitePredictor): grouping into people with the config's assets, or the argmax pose of one
+    person or animal without the pairwise head."""
     if not cfg.pairwise_predict:
         cfg.require_joints()
         return SinglePersonPredictor(network, float(cfg.global_scale))
     assets = grouping_assets_from_config(cfg)
     return MultiPersonPredictor(network, assets.means, assets.stds, assets.model,
                                 assets.settings, assets.gates)
+
+
+def setup_tflite_prediction(cfg, path):
+    """The predictor of a loaded config with its network read from a TFLite file (posecut export
+    --tflite, float32 or --int8) instead of TensorFlow's (predictor_from_network)."""
+    return predictor_from_network(cfg, TFLitePredictor(tflite_forward(path, float(cfg.stride)),
+                                                       spec_from_config(cfg)))
+
+
+def network_candidates(cfg, weights=None, tflite=None, backend: str = "auto") -> list:
+    """The networks that could run a loaded config's prediction (posecut.backend_choice): its
+    TensorFlow network with ``weights`` (in the precision ``precision: auto`` picks here) and
+    the TFLite file ``tflite``, each where given and ``backend`` ('auto', 'tensorflow' or
+    'tflite') allows it. An int8 file carries the verdict of its export's accuracy check; a
+    float32 file is judged by its outputs."""
+    candidates = []
+    if weights and backend in ("auto", "tensorflow"):
+        network = setup_pose_prediction(cfg, weights)
+        candidates.append(Candidate("tensorflow", f"TensorFlow {network.spec.precision}", network, ""))
+    if tflite and backend in ("auto", "tflite"):
+        network = TFLitePredictor(tflite_forward(tflite, float(cfg.stride)), spec_from_config(cfg))
+        if tflite_quantised(tflite):
+            candidates.append(Candidate("tflite", "TFLite int8", network,
+                                        int8_verdict(tflite_info(tflite).get("check"))))
+        else:
+            candidates.append(Candidate("tflite", "TFLite float32", network, None))
+    return candidates
+
+
+def choose_network(cfg, candidates, probe=None, weights=None, backend: str = "auto",
+                   repeats: int = 5):
+    """(network, what was chosen and why, in lines): the candidate ``backend`` names, or for
+    'auto' the fastest usable one on ``probe`` (an RGB image, e.g. the first input; None: a
+    noise image of 480x640) at the config's scale (posecut.backend_choice). TensorFlow float32's
+    outputs with ``weights`` are the reference a float32 TFLite file must agree with."""
+    if not candidates:
+        raise ConfigError(f"{cfg.source}: no network to predict with: give the weights, or a "
+                          f"TFLite file for --backend tflite")
+    if backend != "auto" or len(candidates) == 1:
+        chosen = candidates[0]
+        why = "by --backend" if backend != "auto" else "the only one given"
+        note = f"; {chosen.verdict}" if chosen.verdict else ""
+        return chosen.network, f"network: {chosen.name} ({why}{note})"
+    if probe is None:
+        probe = np.random.default_rng(0).integers(0, 256, (480, 640, 3)).astype(np.uint8)
+    image = scale_image(probe, float(cfg.global_scale))
+    reference = {}
+
+    def float32_outputs():
+        if not reference:
+            tensorflow = next((c.network for c in candidates if c.backend == "tensorflow"
+                               and c.network.spec.precision == "float32"), None)
+            if tensorflow is None:
+                tensorflow = setup_pose_prediction(cfg.replace(precision="float32"), weights)
+            reference.update(tensorflow(image))
+        return reference
+
+    timed = time_candidates(candidates, image, repeats, float32_outputs)
+    chosen = choose(timed)
+    return chosen.candidate.network, describe_choice(timed, chosen, image.shape)
 
 
 def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,

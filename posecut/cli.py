@@ -543,10 +543,19 @@ def cmd_predict(args):
     config, weights = _predict_config(args)
     images, videos = list_inputs(args.inputs)
     cfg = load_config(_config_path(config))
-    if args.tflite:
-        _existing(args.tflite, "a TFLite model written by posecut export --tflite")
-    else:
+    if args.backend == "tflite" and not args.tflite:
+        raise PosecutError("--backend tflite: give the TFLite file with --tflite FILE")
+    _existing(args.tflite, "a TFLite model written by posecut export --tflite")
+    no_tensorflow = ""
+    if args.backend == "tensorflow" or not args.tflite:
         weights = _weights(cfg, weights)
+    elif args.backend == "auto":
+        try:
+            weights = _weights(cfg, weights)
+        except PosecutError as err:
+            weights, no_tensorflow = None, f"TensorFlow is not a candidate: {err}"
+    else:
+        weights = None
     if args.filter_window is not None:
         from multiperson.temporal_filter import half_window
 
@@ -562,13 +571,16 @@ def cmd_predict(args):
     import json
 
     from dataset.keypoint_formats import get_format
-    from posecut.build import setup_prediction, setup_tflite_prediction
+    from posecut.build import choose_network, network_candidates, predictor_from_network
     from lib.errors import DatasetError
     from posecut.pose_table import PoseTable
-    from posecut.predict_files import distinct_stems, predict_images, predict_video
+    from posecut.predict_files import distinct_stems, predict_images, predict_video, probe_image
 
-    predictor = (setup_tflite_prediction(cfg, args.tflite) if args.tflite
-                 else setup_prediction(cfg, weights))
+    candidates = network_candidates(cfg, weights, args.tflite, args.backend)
+    probe = probe_image(images, videos) if len(candidates) > 1 else None
+    network, chosen = choose_network(cfg, candidates, probe, weights, args.backend)
+    predictor = predictor_from_network(cfg, network)
+    print("\n".join(filter(None, [chosen, no_tensorflow])), flush=True)
     fmt = get_format(cfg.keypoint_format) if cfg.keypoint_format else None
     skeleton = fmt.skeleton if fmt else ()
     parts = fmt.joints if fmt else [f"joint{j}" for j in range(cfg.num_joints)]
@@ -655,11 +667,16 @@ def cmd_export(args):
     cfg = load_config(_config_path(args.config))
     cfg.require_joints()
     weights = _weights(cfg, args.weights)
+    if args.int8 and not args.tflite:
+        raise PosecutError("--int8: quantises the TFLite model; give --tflite FILE too")
+    if args.check and not args.int8:
+        raise PosecutError("--check: checks the int8 model's accuracy against float32; give "
+                           "--int8 too")
+    _existing(args.check, "labelled images to check the int8 model on (as posecut evaluate's "
+                          "--dataset)")
     _start_tensorflow(args)
     from posecut.export import calibration_images, export_saved_model, export_tflite
 
-    if args.int8 and not args.tflite:
-        raise PosecutError("--int8: quantises the TFLite model; give --tflite FILE too")
     out = export_saved_model(cfg, weights, args.output)
     print(f"SavedModel written to {out} (signature serving_default: image -> people, poses and "
           f"scores; signature network: image -> network outputs; it needs the op of "
@@ -671,7 +688,42 @@ def cmd_export(args):
         kind = (f"int8, calibrated on {len(calibration)} training images" if calibration
                 else "float32")
         print(f"TFLite written to {path} (input 1 x {height} x {width} x 3 float32; {kind})")
+        if args.check:
+            print(_int8_check(cfg, weights, path, args.check, args.check_images, (height, width)))
     return 0
+
+
+def _int8_check(cfg, weights, path, dataset, max_images, size):
+    """Run the int8 TFLite file at ``path`` and TensorFlow float32 over the labelled images of
+    ``dataset`` that fit its input, record the accuracy of both beside the file
+    (posecut.int8_check) and say what it means for posecut predict."""
+    from nnet.pose_net import spec_from_config
+    from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward
+    from posecut.build import grouping_assets_from_config
+    from posecut.int8_check import (accuracy_check, fits, int8_verdict, tflite_info,
+                                    write_tflite_info)
+
+    records, _ = _records(cfg, dataset, None)
+    scale = float(cfg.global_scale)
+    fitting = [r for r in records if fits(r, size, scale)][:max_images]
+    if not fitting:
+        raise PosecutError(f"{dataset}: none of its {len(records)} images fits the TFLite input "
+                           f"of {size[0]}x{size[1]} at global_scale {scale:g}; export with a "
+                           f"larger --tflite-size")
+    float32 = setup_pose_prediction(cfg.replace(precision="float32"), weights)
+    int8 = TFLitePredictor(tflite_forward(path, float(cfg.stride)), spec_from_config(cfg))
+    grouping = {}
+    if cfg.pairwise_predict:
+        grouping = {"assets": grouping_assets_from_config(cfg), "ground_truth": dataset,
+                    "sigmas": _format_of(cfg).sigmas}
+    check = accuracy_check(fitting, float32, int8, scale, **grouping)
+    write_tflite_info(path, {**tflite_info(path), "check": check})
+    verdict = int8_verdict(check)
+    unit = "" if check["metric"] == "AP" else " px"
+    return (f"int8 check on {check['images']} images of {dataset}: {check['metric']} "
+            f"{check['int8']:.2f}{unit} in int8, {check['float32']:.2f}{unit} in float32; "
+            + (f"posecut predict --backend auto will not use it: {verdict}" if verdict else
+               "posecut predict --backend auto uses it where it is faster"))
 
 
 def cmd_convert_checkpoint(args):
@@ -795,9 +847,15 @@ def build_parser(command=None):
                               "part's position over this many frames (odd), as DeepLabCut's "
                               "filterpredictions")
     predict.add_argument("--tflite", metavar="FILE",
-                         help="the network from this TFLite file (posecut export --tflite, e.g. "
-                              "with --int8) instead of TensorFlow's; inputs must not be larger "
-                              "than its size")
+                         help="a TFLite file of the network (posecut export --tflite, e.g. with "
+                              "--int8) to run instead of TensorFlow's where it is faster (see "
+                              "--backend); inputs must not be larger than its size")
+    predict.add_argument("--backend", choices=("auto", "tensorflow", "tflite"), default="auto",
+                         help="which network runs: auto (default) times TensorFlow and the "
+                              "--tflite file on the first input and takes the fastest that may "
+                              "be used (a float32 file agreeing with TensorFlow float32, an int8 "
+                              "one whose export check kept it within one AP point or pixel); "
+                              "tensorflow or tflite: that one")
     predict.add_argument("--no-progress", action="store_true")
     predict.set_defaults(func=cmd_predict)
     track = sub.add_parser("track",
@@ -866,6 +924,14 @@ def build_parser(command=None):
     export.add_argument("--int8", type=int, nargs="?", const=32, default=0, metavar="N",
                         help="quantise the TFLite model to int8 after training, calibrated on "
                              "the first N images of the config's training data set (default 32)")
+    export.add_argument("--check", metavar="DATASET",
+                        help="with --int8: run the int8 and the float32 network over these "
+                             "labelled images (a COCO keypoint JSON for a multi-person model, "
+                             "as posecut evaluate's --dataset) and record both accuracies beside "
+                             "the TFLite file; posecut predict uses int8 only where it is within "
+                             "one AP point (one pixel of mean error) of float32")
+    export.add_argument("--check-images", type=int, default=200, metavar="N",
+                        help="check on the first N images that fit the TFLite input (default 200)")
     export.set_defaults(func=cmd_export)
     convert_ckpt = sub.add_parser(
         "convert-checkpoint",

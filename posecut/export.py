@@ -33,6 +33,7 @@ from nnet.pose_net import is_resnet
 from nnet.predict import prediction_outputs, setup_pose_prediction, tflite_forward
 from posecut.build import grouping_assets_from_config
 from posecut.config import load_config, save_config
+from posecut.int8_check import write_tflite_info
 from posecut.tracking_run import temporal_model_path
 
 __all__ = ["ExportedPeople", "calibration_images", "export_saved_model", "export_tflite",
@@ -237,6 +238,8 @@ def export_tflite(cfg, weights, path, height: int, width: int, calibration=None)
         data = converter.convert()
     with open(path, "wb") as f:
         f.write(data)
+    write_tflite_info(path, None if calibration is None else
+                      {"calibration_images": len(calibration), "check": None})
     return os.fspath(path)
 
 

@@ -20,7 +20,8 @@ from multiperson.temporal_filter import MedianFilter
 from posecut.overlap import overlapped
 from lib.errors import DatasetError
 
-__all__ = ["VideoFrames", "VideoRun", "distinct_stems", "predict_images", "predict_video", "video_writer"]
+__all__ = ["VideoFrames", "VideoRun", "distinct_stems", "predict_images", "predict_video", "probe_image",
+           "video_writer"]
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,23 @@ class VideoFrames:
     def close(self) -> None:
         """Close the file."""
         self.reader.close()
+
+
+def probe_image(images, videos):
+    """The first input that can be read, an image or a video's first frame, on which the
+    network's backend is chosen (posecut.backend_choice); None when none can be read."""
+    for path in images:
+        try:
+            return read_image(path)
+        except DatasetError:
+            continue
+    for path in videos:
+        try:
+            for frame in VideoFrames(path):
+                return frame
+        except DatasetError:
+            continue
+    return None
 
 
 def video_writer(path, fps: float):

@@ -236,3 +236,80 @@ def test_a_single_animal_model_predicts_from_a_tflite_file(tmp_path):
     got = setup_tflite_prediction(single, path)(image)
     assert got.poses.shape == want.poses.shape == (1, single.num_joints, 3)
     np.testing.assert_allclose(got.poses, want.poses, atol=1e-2)
+
+
+def test_an_int8_export_checks_its_accuracy_and_predict_uses_it_only_if_it_passed(tmp_path, capsys):
+    """`posecut export --int8 --check` records AP in int8 and float32 beside the file;
+    `posecut predict --backend auto` times both networks and leaves out an int8 file whose
+    record is missing or more than one point lower; --backend forces either."""
+    from posecut.int8_check import tflite_info, write_tflite_info
+
+    root = os.path.join(os.path.dirname(__file__), "..")
+    bundled = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
+    weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
+    data = generate_dataset(tmp_path / "data", 4, 64, 80, people=(1, 3), seed=3)
+    config = tmp_path / "cfg.yaml"
+    save_config(bundled.replace(
+        dataset=data, pairwise_stats_fn=bundled.resolve_path(bundled.pairwise_stats_fn),
+        pairwise_model_dir=bundled.resolve_path(bundled.pairwise_model_dir),
+        temporal_model=bundled.resolve_path(bundled.temporal_model)), config)
+    model = str(tmp_path / "int8.tflite")
+    assert main(["export", str(config), "--weights", weights, "--output", str(tmp_path / "saved"),
+                 "--tflite", model, "--check", data]) == 2
+    assert "--check: checks the int8 model's accuracy" in capsys.readouterr().err
+    assert main(["export", str(config), "--weights", weights, "--output", str(tmp_path / "saved"),
+                 "--tflite", model, "--tflite-size", "64", "80", "--int8", "2", "--check", data,
+                 "--check-images", "3"]) == 0
+    out = capsys.readouterr().out
+    check = tflite_info(model)["check"]
+    assert check["metric"] == "AP" and check["images"] == 3
+    assert f"int8 check on 3 images of {data}: AP {check['int8']:.2f} in int8" in out
+    assert 0 <= check["int8"] <= 100 and 0 <= check["float32"] <= 100
+
+    image = str(tmp_path / "data" / "000000.png")
+    common = [image, "--config", str(config), "--weights", weights, "--tflite", model,
+              "--output", str(tmp_path / "out"), "--no-progress", "--no-draw"]
+    write_tflite_info(model, {"check": dict(check, float32=50.0, int8=45.0)})
+    assert main(["predict", *common]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("network: TensorFlow ") and "(the fastest usable" in lines[0]
+    assert "TFLite int8" in lines[2] and "not used, AP 45.00 against float32's 50.00" in lines[2]
+    write_tflite_info(model, {"check": dict(check, float32=50.0, int8=49.5)})
+    assert main(["predict", *common]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "not used" not in "\n".join(lines[:3]) and "ms" in lines[1] and "ms" in lines[2]
+    assert main(["predict", *common, "--backend", "tflite"]) == 0
+    assert capsys.readouterr().out.startswith("network: TFLite int8 (by --backend)")
+    write_tflite_info(model, {"check": None})
+    assert main(["predict", *common, "--backend", "tflite"]) == 0
+    assert "(by --backend; its accuracy was not checked" in capsys.readouterr().out
+    assert main(["predict", *common[:5], "--backend", "tflite"]) == 2
+    assert "--backend tflite: give the TFLite file" in capsys.readouterr().err
+
+
+def test_a_float32_tflite_file_of_other_weights_is_not_used(trained, tmp_path):
+    """The auto choice checks a float32 file's outputs against TensorFlow float32's: a file of
+    the same network with other weights disagrees and is left out, the right one agrees."""
+    from posecut.build import choose_network, network_candidates
+
+    cfg, weights, folder = trained
+    right = export_tflite(cfg, weights, tmp_path / "right.tflite", 32, 48)
+    from nnet.checkpoint import load_weights
+
+    model = build_pose_net(spec_from_config(cfg))
+    load_weights(model, weights, spec_from_config(cfg))
+    rng = np.random.default_rng(5)
+    for variable in model.weights:
+        variable.assign(variable.numpy() + rng.normal(0, 0.05, variable.shape).astype(np.float32))
+    other = save_weights(model, tmp_path / "other")
+    wrong = export_tflite(cfg, other, tmp_path / "wrong.tflite", 32, 48)
+    probe = np.random.default_rng(4).integers(0, 255, (32, 48, 3), dtype=np.uint8)
+    tensorflow = cfg.replace(precision="float32")
+    for path, usable in ((right, True), (wrong, False)):
+        candidates = network_candidates(tensorflow, weights, path)
+        assert [c.name for c in candidates] == ["TensorFlow float32", "TFLite float32"]
+        _, text = choose_network(tensorflow, candidates, probe, weights)
+        assert ("TFLite float32   " in text) and (("not used, its outputs differ" in text) != usable)
+    with pytest.raises(InputError):
+        choose_network(tensorflow, network_candidates(tensorflow, None, right), probe)[0](
+            np.zeros((40, 48, 3), np.uint8))

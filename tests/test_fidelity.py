@@ -4,11 +4,12 @@ import pytest
 
 import builders
 import slim_reference
+from nnet.agreement import FLOAT32_TOLERANCE
 from nnet.checkpoint import load_weights, slim_variables
 from nnet.pose_net import build_pose_net, fold_batchnorm
 from nnet.resnet import unit_layout
 
-TOLERANCE = {"part_prob": 1e-4, "locref": 2e-3, "pairwise_pred": 2e-3, "part_pred_interm": 2e-3}
+TOLERANCE = {**FLOAT32_TOLERANCE, "part_pred_interm": 2e-3}
 
 
 def reference_image(height=77, width=101, seed=0):
