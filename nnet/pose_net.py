@@ -1,4 +1,5 @@
 """PoseNet: a backbone at stride 16 and DeeperCut's transposed-convolution heads at stride 8."""
+import os
 from dataclasses import dataclass
 
 import keras
@@ -8,7 +9,7 @@ from keras import layers, ops
 from nnet.heads import HeadLayout, head_layout_from_config
 from nnet.layers import FrozenBatchNorm
 from nnet.mobilenet import mobilenet_v2, parse_multiplier
-from nnet.precision import choose_precision, cpu_flags, gpu_visible
+from nnet.precision import choose_precision, cpu_flags, gpu_visible, onednn_flags
 from nnet.backbones import RESNET_UNITS
 from nnet.resnet import resnet_v1
 
@@ -62,7 +63,9 @@ def spec_from_config(cfg):
         heads=head_layout_from_config(cfg),
         intermediate_supervision_layer=int(cfg.intermediate_supervision_layer),
         mean_pixel=tuple(float(v) for v in cfg.mean_pixel),
-        precision=choose_precision(cfg.precision, cpu_flags(), gpu_visible()),
+        precision=choose_precision(cfg.precision,
+                                   onednn_flags(cpu_flags(), os.environ.get("ONEDNN_MAX_CPU_ISA")),
+                                   gpu_visible()),
         train_batchnorm=bool(cfg.train_batchnorm),
     )
 

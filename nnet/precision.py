@@ -13,7 +13,7 @@ import platform
 
 __all__ = ["NATIVE_BF16_FLAGS", "PRECISION_CHOICES", "choose_precision", "cpu_flags",
            "cpu_model", "describe_cpu", "emulation_warning", "gpu_visible", "native_bfloat16",
-           "speed_flags"]
+           "onednn_flags", "speed_flags"]
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,10 @@ NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 # this project's kind; the README's speed section has the tables).
 EMULATED_COST = ("2.2-3.1x slower than float32 on an AVX-512 CPU without avx512_bf16, 4-6x on "
                  "an AVX2-only one")
+# oneDNN's ISA caps (its ONEDNN_MAX_CPU_ISA) below AVX512_CORE_BF16: under them it has no
+# native bfloat16 kernels, whatever the CPU.
+ONEDNN_BELOW_BF16 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE",
+                     "AVX512_CORE_VNNI")
 # Flags worth naming beside a speed figure.
 SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16",
                "amx_int8", "avx_vnni")
@@ -48,6 +52,15 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
     return frozenset((_cpuinfo_value(cpuinfo, ("flags", "Features")) or "").split())
 
 
+def onednn_flags(flags, max_isa: str | None = None) -> frozenset[str]:
+    """The flags oneDNN computes with: ``flags``, less the native bfloat16 ones where
+    ``max_isa`` (the value of ONEDNN_MAX_CPU_ISA, which runs a CPU as an older one would, e.g.
+    AVX2) is below AVX512_CORE_BF16."""
+    if max_isa and max_isa.strip().upper() in ONEDNN_BELOW_BF16:
+        return frozenset(flags) - set(NATIVE_BF16_FLAGS)
+    return frozenset(flags)
+
+
 def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The processor's model name from ``cpuinfo``, else what the platform calls it."""
     return (_cpuinfo_value(cpuinfo, ("model name",)) or platform.processor()
@@ -55,9 +68,11 @@ def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
 
 
 def describe_cpu(cpuinfo: str = "/proc/cpuinfo") -> str:
-    """One line for a benchmark's header: model, cores and the flags that decide the speed."""
+    """One line for a benchmark's header: model, cores, the flags that decide the speed, and
+    oneDNN's ISA cap where ONEDNN_MAX_CPU_ISA sets one."""
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
     return (f"CPU: {cpu_model(cpuinfo)}, {os.cpu_count()} cores; flags: "
-            f"{speed_flags(cpu_flags(cpuinfo))}")
+            f"{speed_flags(cpu_flags(cpuinfo))}" + (f"; oneDNN capped at {cap}" if cap else ""))
 
 
 def native_bfloat16(flags) -> bool:

@@ -9,7 +9,7 @@ is usable when its export's accuracy check (posecut.int8_check) kept it within o
 one pixel of float32. ``posecut predict --backend`` overrides the choice.
 """
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
@@ -43,7 +43,6 @@ class Timed:
     candidate: Candidate
     seconds: Optional[float]
     why_not: str = ""
-    differences: dict = field(default_factory=dict)
 
 
 def median_seconds(network, image, repeats: int) -> float:
@@ -58,16 +57,17 @@ def median_seconds(network, image, repeats: int) -> float:
     return float(np.median(times))
 
 
-def _agreement(candidate, image, reference):
-    """(why not, differences) of a candidate whose outputs decide, against ``reference()``."""
+def _agreement(candidate, image, reference) -> str:
+    """Why a candidate whose outputs decide may not be used ('' when it may): its outputs on
+    ``image`` against ``reference()``."""
     outputs = candidate.network(image)
     expected = reference()
-    differences = output_differences(outputs, expected)
     if agrees(outputs, expected):
-        return "", differences
+        return ""
+    differences = output_differences(outputs, expected)
     worst = max(FLOAT32_TOLERANCE, key=lambda n: differences.get(n, np.inf) / FLOAT32_TOLERANCE[n])
     return (f"its outputs differ from TensorFlow float32's by {differences.get(worst, np.inf):.2g} "
-            f"in {worst} (tolerance {FLOAT32_TOLERANCE[worst]:g})"), differences
+            f"in {worst} (tolerance {FLOAT32_TOLERANCE[worst]:g})")
 
 
 def time_candidates(candidates, image, repeats: int, reference: Callable) -> list:
@@ -82,10 +82,10 @@ def time_candidates(candidates, image, repeats: int, reference: Callable) -> lis
         except InputError as err:
             timed.append(Timed(candidate, None, str(err)))
             continue
-        why_not, differences = candidate.verdict, {}
+        why_not = candidate.verdict
         if why_not is None:
-            why_not, differences = _agreement(candidate, image, reference)
-        timed.append(Timed(candidate, seconds, why_not, differences))
+            why_not = _agreement(candidate, image, reference)
+        timed.append(Timed(candidate, seconds, why_not))
     return timed
 
 
@@ -98,10 +98,10 @@ def choose(timed) -> Timed:
     return min(usable, key=lambda t: t.seconds)
 
 
-def describe_choice(timed, chosen, image_shape) -> str:
-    """Lines saying which network runs: each candidate's time on the probe image and why it
-    may not be used."""
-    lines = [f"network: {chosen.candidate.name} (the fastest usable, timed on the first input at "
+def describe_choice(timed, chosen, image_shape, probe: str = "the first input") -> str:
+    """Lines saying which network runs: each candidate's time on the ``probe`` image and why
+    it may not be used."""
+    lines = [f"network: {chosen.candidate.name} (the fastest usable, timed on {probe} at "
              f"{image_shape[0]}x{image_shape[1]} as the network sees it)"]
     for t in timed:
         shown = "cannot run it" if t.seconds is None else f"{1e3 * t.seconds:.1f} ms"

@@ -113,8 +113,10 @@ def choose_network(cfg, candidates, probe=None, weights=None, backend: str = "au
         why = "by --backend" if backend != "auto" else "the only one given"
         note = f"; {chosen.verdict}" if chosen.verdict else ""
         return chosen.network, f"network: {chosen.name} ({why}{note})"
+    source = "the first input"
     if probe is None:
         probe = np.random.default_rng(0).integers(0, 256, (480, 640, 3)).astype(np.uint8)
+        source = "a noise image (no input could be read)"
     image = scale_image(probe, float(cfg.global_scale))
     reference = {}
 
@@ -129,7 +131,7 @@ def choose_network(cfg, candidates, probe=None, weights=None, backend: str = "au
 
     timed = time_candidates(candidates, image, repeats, float32_outputs)
     chosen = choose(timed)
-    return chosen.candidate.network, describe_choice(timed, chosen, image.shape)
+    return chosen.candidate.network, describe_choice(timed, chosen, image.shape, source)
 
 
 def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=None,

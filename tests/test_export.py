@@ -310,6 +310,11 @@ def test_a_float32_tflite_file_of_other_weights_is_not_used(trained, tmp_path):
         assert [c.name for c in candidates] == ["TensorFlow float32", "TFLite float32"]
         _, text = choose_network(tensorflow, candidates, probe, weights)
         assert ("TFLite float32   " in text) and (("not used, its outputs differ" in text) != usable)
+    _, text = choose_network(tensorflow, network_candidates(tensorflow, weights, right), None,
+                             weights)
+    assert text.startswith("network: TensorFlow float32 (the fastest usable, timed on a noise "
+                           "image (no input could be read) at 480x640")
+    assert "TFLite float32   cannot run it: not used" in text
     with pytest.raises(InputError):
         choose_network(tensorflow, network_candidates(tensorflow, None, right), probe)[0](
             np.zeros((40, 48, 3), np.uint8))

@@ -6,7 +6,7 @@ import pytest
 from nnet import precision
 from nnet.pose_net import spec_from_config
 from nnet.precision import (choose_precision, cpu_flags, emulation_warning, native_bfloat16,
-                            speed_flags)
+                            onednn_flags, speed_flags)
 from posecut.config import config_from_dict
 
 AVX2_EPYC = "fpu vme sse sse2 avx avx2 fma bmi2"
@@ -66,3 +66,17 @@ def test_a_config_says_auto_by_default_and_the_spec_gets_this_cpu_s_choice():
     expected = "bfloat16" if native_bfloat16(cpu_flags()) else "float32"
     assert spec_from_config(cfg).precision == expected
     assert spec_from_config(cfg.replace(precision="float32")).precision == "float32"
+
+
+def test_a_onednn_cap_below_bfloat16_leaves_auto_in_float32(tmp_path, monkeypatch):
+    """ONEDNN_MAX_CPU_ISA=AVX2 runs a CPU as an AVX2-only one: oneDNN has no bfloat16
+    convolution there, so auto must not pick it (it fails to build the primitive)."""
+    flags = cpu_flags(write_cpuinfo(tmp_path / "cpuinfo", SAPPHIRE_RAPIDS))
+    for cap in ("AVX2", "avx512_core_vnni", " AVX "):
+        assert not native_bfloat16(onednn_flags(flags, cap)) and "avx2" in onednn_flags(flags, cap)
+    for cap in (None, "", "AVX512_CORE_BF16", "ALL", "AVX512_CORE_AMX"):
+        assert onednn_flags(flags, cap) == flags
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    monkeypatch.setattr(precision, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": flags)
+    assert "; oneDNN capped at AVX2" in precision.describe_cpu()
+    assert spec_from_config(config_from_dict({"num_joints": 3})).precision == "float32"
