@@ -11,7 +11,7 @@ from multiperson.assemble import People
 from multiperson.draw import draw_people
 from lib.errors import DatasetError
 from posecut.inputs import list_inputs
-from posecut.predict_files import predict_images, predict_video
+from posecut.predict_files import predict_images, predict_video, probe_image
 
 
 class _OnePerson:
@@ -279,3 +279,17 @@ def test_one_undecodable_image_is_skipped_and_the_rest_are_written(tmp_path, cap
     records = json.load(open(out / "images.json"))
     assert [os.path.basename(r["file_name"]) for r in records] == ["a.png", "c.png", "a.png"]
     assert len([n for n in os.listdir(out) if n.endswith(".png")]) == 3  # no drawing overwritten
+
+
+def test_the_probe_is_the_first_input_that_can_be_read(tmp_path):
+    """The backend choice's probe: the first readable image, else a video's first frame."""
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    iio.imwrite(tmp_path / "good.png", np.full((10, 12, 3), 77, np.uint8))
+    (tmp_path / "bad.mp4").write_bytes(b"not a video")
+    video = _video(tmp_path / "clip.mp4")
+    image = probe_image([str(tmp_path / "broken.png"), str(tmp_path / "good.png")], [video])
+    assert image.shape == (10, 12, 3) and (image == 77).all()
+    frame = probe_image([str(tmp_path / "broken.png")], [str(tmp_path / "bad.mp4"), video])
+    first = np.asarray(next(iter(iio2.get_reader(video))))[..., :3]
+    assert frame.shape == first.shape and np.array_equal(frame, first)
+    assert probe_image([str(tmp_path / "broken.png")], [str(tmp_path / "bad.mp4")]) is None
