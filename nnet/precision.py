@@ -13,7 +13,7 @@ import platform
 
 __all__ = ["NATIVE_BF16_FLAGS", "PRECISION_CHOICES", "choose_precision", "cpu_flags",
            "cpu_model", "describe_cpu", "emulation_warning", "gpu_visible", "native_bfloat16",
-           "onednn_flags", "speed_flags"]
+           "onednn_flags", "onednn_pays", "speed_flags", "tensorflow_environment"]
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +23,15 @@ NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 # this project's kind; the README's speed section has the tables).
 EMULATED_COST = ("2.2-3.1x slower than float32 on an AVX-512 CPU without avx512_bf16, 4-6x on "
                  "an AVX2-only one")
-# oneDNN's ISA caps (its ONEDNN_MAX_CPU_ISA) below AVX512_CORE_BF16: under them it has no
-# native bfloat16 kernels, whatever the CPU.
-ONEDNN_BELOW_BF16 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE",
-                     "AVX512_CORE_VNNI")
+# oneDNN's ISA caps (its ONEDNN_MAX_CPU_ISA) below AVX512_CORE, and below AVX512_CORE_BF16:
+# under them it uses no AVX-512, or no native bfloat16, whatever the CPU.
+ONEDNN_BELOW_AVX512 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2")
+ONEDNN_BELOW_BF16 = ONEDNN_BELOW_AVX512 + ("AVX512_CORE", "AVX512_CORE_VNNI")
+# Measured with bench/bench_forward.py, float32 at 480x640, oneDNN capped at AVX2 on a 2-core
+# Xeon: without AVX-512 oneDNN runs the convolutions as im2col and matrix products, and
+# TensorFlow's own kernels (TF_ENABLE_ONEDNN_OPTS=0) took 1.053 s against 1.354 s for
+# resnet_101 and 57 ms against 98 ms for mobilenet_v2_0.5.
+ONEDNN_OFF_GAIN = "1.3x faster for resnet_101 and 1.7x for mobilenet_v2_0.5"
 # Flags worth naming beside a speed figure.
 SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16",
                "amx_int8", "avx_vnni")
@@ -56,9 +61,30 @@ def onednn_flags(flags, max_isa: str | None = None) -> frozenset[str]:
     """The flags oneDNN computes with: ``flags``, less the native bfloat16 ones where
     ``max_isa`` (the value of ONEDNN_MAX_CPU_ISA, which runs a CPU as an older one would, e.g.
     AVX2) is below AVX512_CORE_BF16."""
-    if max_isa and max_isa.strip().upper() in ONEDNN_BELOW_BF16:
+    cap = (max_isa or "").strip().upper()
+    if cap in ONEDNN_BELOW_AVX512:
+        return frozenset(f for f in flags if not f.startswith(("avx512", "amx")))
+    if cap in ONEDNN_BELOW_BF16:
         return frozenset(flags) - set(NATIVE_BF16_FLAGS)
     return frozenset(flags)
+
+
+def onednn_pays(flags) -> bool:
+    """Whether TensorFlow's oneDNN kernels are the faster ones on a CPU with these flags (as
+    oneDNN may use them, onednn_flags): with AVX-512; without it, TensorFlow's own kernels are
+    (ONEDNN_OFF_GAIN)."""
+    return "avx512f" in flags
+
+
+def tensorflow_environment(flags, environ) -> dict:
+    """The variables to set before TensorFlow is imported, on a CPU with ``flags`` in a process
+    with ``environ``: TF_ENABLE_ONEDNN_OPTS=0 where oneDNN does not pay (onednn_pays, with
+    oneDNN's ISA cap from ONEDNN_MAX_CPU_ISA), unless the user set it."""
+    if "TF_ENABLE_ONEDNN_OPTS" in environ:
+        return {}
+    if onednn_pays(onednn_flags(flags, environ.get("ONEDNN_MAX_CPU_ISA"))):
+        return {}
+    return {"TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
@@ -68,11 +94,13 @@ def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
 
 
 def describe_cpu(cpuinfo: str = "/proc/cpuinfo") -> str:
-    """One line for a benchmark's header: model, cores, the flags that decide the speed, and
-    oneDNN's ISA cap where ONEDNN_MAX_CPU_ISA sets one."""
+    """One line for a benchmark's header: model, cores, the flags that decide the speed,
+    oneDNN's ISA cap where ONEDNN_MAX_CPU_ISA sets one, and whether oneDNN is off."""
     cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    off = os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0"
     return (f"CPU: {cpu_model(cpuinfo)}, {os.cpu_count()} cores; flags: "
-            f"{speed_flags(cpu_flags(cpuinfo))}" + (f"; oneDNN capped at {cap}" if cap else ""))
+            f"{speed_flags(cpu_flags(cpuinfo))}" + (f"; oneDNN capped at {cap}" if cap else "")
+            + ("; TensorFlow's oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)" if off else ""))
 
 
 def native_bfloat16(flags) -> bool:

@@ -13,6 +13,8 @@ import sys
 import tempfile
 import warnings
 
+from nnet.precision import cpu_flags, tensorflow_environment
+
 __all__ = ["setup_logging", "start_tensorflow", "tensorflow_log_line"]
 
 _LIBRARY_LOGGERS = ("tensorflow", "absl", "keras", "h5py")
@@ -41,7 +43,16 @@ def tensorflow_log_line(line: str) -> bool:
 
 def start_tensorflow(verbose: bool = False) -> None:
     """Import TensorFlow and Keras and find the devices, keeping TensorFlow's start-up log lines
-    off stderr unless ``verbose``; anything else written meanwhile is passed on."""
+    off stderr unless ``verbose``; anything else written meanwhile is passed on. Before the
+    import, oneDNN is turned off on a CPU where TensorFlow's own kernels are faster
+    (nnet.precision.tensorflow_environment), unless TF_ENABLE_ONEDNN_OPTS is set."""
+    if "tensorflow" not in sys.modules:
+        chosen = tensorflow_environment(cpu_flags(), os.environ)
+        os.environ.update(chosen)
+        if chosen:
+            logging.getLogger("posecut").debug(
+                "TensorFlow's oneDNN off on this CPU without AVX-512 (its own kernels are faster "
+                "here); TF_ENABLE_ONEDNN_OPTS=1 turns it on")
     if verbose:
         _import_and_probe()
         return

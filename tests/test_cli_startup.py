@@ -88,3 +88,17 @@ def test_predict_prints_no_tensorflow_lines_unless_verbose(tmp_path):
                              env=env, timeout=300)
     assert verbose.returncode == 0
     assert any(tensorflow_log_line(line) for line in verbose.stderr.splitlines(True))
+
+
+def test_tensorflow_starts_with_onednn_off_where_it_does_not_pay(tmp_path):
+    """With oneDNN capped at AVX2 (as on an AVX2-only CPU), start_tensorflow turns TensorFlow's
+    oneDNN off before the import; a value the user set is kept."""
+    probe = ("import os; from posecut.logs import start_tensorflow; start_tensorflow(); "
+             "import tensorflow; print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))")
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    for extra, expected in (({}, "0"), ({"TF_ENABLE_ONEDNN_OPTS": "1"}, "1")):
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              cwd=ROOT, env={**env, "ONEDNN_MAX_CPU_ISA": "AVX2", **extra},
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == expected

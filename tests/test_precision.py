@@ -6,7 +6,7 @@ import pytest
 from nnet import precision
 from nnet.pose_net import spec_from_config
 from nnet.precision import (choose_precision, cpu_flags, emulation_warning, native_bfloat16,
-                            onednn_flags, speed_flags)
+                            onednn_flags, onednn_pays, speed_flags, tensorflow_environment)
 from posecut.config import config_from_dict
 
 AVX2_EPYC = "fpu vme sse sse2 avx avx2 fma bmi2"
@@ -80,3 +80,27 @@ def test_a_onednn_cap_below_bfloat16_leaves_auto_in_float32(tmp_path, monkeypatc
     monkeypatch.setattr(precision, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": flags)
     assert "; oneDNN capped at AVX2" in precision.describe_cpu()
     assert spec_from_config(config_from_dict({"num_joints": 3})).precision == "float32"
+
+
+def test_onednn_is_turned_off_only_where_it_does_not_pay_and_the_user_did_not_choose():
+    """Without AVX-512 (a real AVX2 CPU, or oneDNN capped at AVX2) TensorFlow's own kernels are
+    faster, so TF_ENABLE_ONEDNN_OPTS=0 is set before the import; never over the user's value."""
+    avx2, rapids = frozenset(AVX2_EPYC.split()), frozenset(SAPPHIRE_RAPIDS.split())
+    assert not onednn_pays(avx2) and onednn_pays(frozenset(AVX512_NO_BF16.split()))
+    assert onednn_pays(rapids) and not onednn_pays(onednn_flags(rapids, "avx2"))
+    capped = onednn_flags(rapids, "AVX2")
+    assert "avx2" in capped and not any(f.startswith(("avx512", "amx")) for f in capped)
+    assert onednn_flags(rapids, "AVX512_CORE_VNNI") == rapids - {"avx512_bf16", "amx_bf16"}
+    assert tensorflow_environment(avx2, {}) == {"TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert tensorflow_environment(avx2, {"TF_ENABLE_ONEDNN_OPTS": "1"}) == {}
+    assert tensorflow_environment(rapids, {}) == {}
+    assert tensorflow_environment(rapids, {"ONEDNN_MAX_CPU_ISA": "AVX2"}) == {
+        "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def test_the_cpu_line_says_when_onednn_is_off(monkeypatch):
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert precision.describe_cpu().endswith("; TensorFlow's oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    assert "oneDNN off" not in precision.describe_cpu()
