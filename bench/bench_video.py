@@ -19,6 +19,11 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from posecut.logs import setup_logging, start_tensorflow  # noqa: E402
+
+setup_logging()
+start_tensorflow()  # as posecut predict starts it (oneDNN off on a CPU without AVX-512)
+
 from demo.make_video import synthetic_clip, write_video  # noqa: E402
 from nnet.precision import describe_cpu  # noqa: E402
 from dataset.synthetic import render_scene  # noqa: E402
