@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -39,6 +38,7 @@ from dataset.synthetic import generate_dataset  # noqa: E402
 from multiperson.evaluation import predict_dataset  # noqa: E402
 from nnet.precision import describe_cpu  # noqa: E402
 from nnet.predict import setup_pose_prediction  # noqa: E402
+from posecut.backend_choice import median_seconds  # noqa: E402
 from posecut.build import grouping_assets_from_config  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 from posecut.export import export_tflite, tflite_forward  # noqa: E402
@@ -52,16 +52,6 @@ def tflite_network(cfg, height, width, work, calibration=None):
     export_tflite; int8 with ``calibration``)."""
     path = os.path.join(work, f"{height}x{width}{'_int8' if calibration else ''}.tflite")
     return tflite_forward(export_tflite(cfg, WEIGHTS, path, height, width, calibration))
-
-
-def median_seconds(network, image, repeats):
-    network(image)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        np.asarray(network(image)["part_prob"])
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def fit_to(image, height, width):

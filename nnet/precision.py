@@ -58,9 +58,10 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
 
 
 def onednn_flags(flags, max_isa: str | None = None) -> frozenset[str]:
-    """The flags oneDNN computes with: ``flags``, less the native bfloat16 ones where
+    """The flags oneDNN computes with: ``flags``, less the AVX-512 and AMX ones where
     ``max_isa`` (the value of ONEDNN_MAX_CPU_ISA, which runs a CPU as an older one would, e.g.
-    AVX2) is below AVX512_CORE_BF16."""
+    AVX2) is below AVX512_CORE, less the native bfloat16 ones where it is below
+    AVX512_CORE_BF16."""
     cap = (max_isa or "").strip().upper()
     if cap in ONEDNN_BELOW_AVX512:
         return frozenset(f for f in flags if not f.startswith(("avx512", "amx")))

@@ -17,15 +17,12 @@ import numpy as np
 from lib.errors import InputError, PosecutError
 from nnet.agreement import FLOAT32_TOLERANCE, agrees, output_differences
 
-__all__ = ["BACKENDS", "Candidate", "Timed", "choose", "describe_choice", "median_seconds",
-           "time_candidates"]
-
-BACKENDS = ("auto", "tensorflow", "tflite")
+__all__ = ["Candidate", "Timed", "choose", "describe_choice", "median_seconds", "time_candidates"]
 
 
 @dataclass
 class Candidate:
-    """A network that could run the prediction: ``backend`` one of BACKENDS but 'auto', a
+    """A network that could run the prediction: ``backend`` 'tensorflow' or 'tflite', a
     ``name`` for the table, and ``verdict``: '' when it may be used whatever its outputs, a
     reason when it may not, None when its outputs on the probe decide (float32 agreement)."""
 

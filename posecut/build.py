@@ -32,7 +32,7 @@ from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, t
 __all__ = ["check_training_config", "choose_network", "grouping_assets_from_config",
            "network_candidates", "outputs_source", "predictor_from_network",
            "setup_multiperson_prediction", "setup_prediction", "setup_tflite_prediction",
-           "setup_tracker", "tracker_factory", "train"]
+           "setup_tracker", "tflite_network", "tracker_factory", "train"]
 
 
 def setup_prediction(cfg, weights=None):
@@ -72,11 +72,16 @@ def predictor_from_network(cfg, network):
                                 assets.settings, assets.gates)
 
 
+def tflite_network(cfg, path) -> TFLitePredictor:
+    """The network of a loaded config read from a TFLite file (posecut export --tflite, float32
+    or --int8), called as a PosePredictor is, its outputs cut to each image's grid."""
+    return TFLitePredictor(tflite_forward(path, float(cfg.stride)), spec_from_config(cfg))
+
+
 def setup_tflite_prediction(cfg, path):
-    """The predictor of a loaded config with its network read from a TFLite file (posecut export
-    --tflite, float32 or --int8) instead of TensorFlow's (predictor_from_network)."""
-    return predictor_from_network(cfg, TFLitePredictor(tflite_forward(path, float(cfg.stride)),
-                                                       spec_from_config(cfg)))
+    """The predictor of a loaded config with its network read from a TFLite file instead of
+    TensorFlow's (tflite_network, predictor_from_network)."""
+    return predictor_from_network(cfg, tflite_network(cfg, path))
 
 
 def network_candidates(cfg, weights=None, tflite=None, backend: str = "auto") -> list:
@@ -90,7 +95,7 @@ def network_candidates(cfg, weights=None, tflite=None, backend: str = "auto") ->
         network = setup_pose_prediction(cfg, weights)
         candidates.append(Candidate("tensorflow", f"TensorFlow {network.spec.precision}", network, ""))
     if tflite and backend in ("auto", "tflite"):
-        network = TFLitePredictor(tflite_forward(tflite, float(cfg.stride)), spec_from_config(cfg))
+        network = tflite_network(cfg, tflite)
         if tflite_quantised(tflite):
             candidates.append(Candidate("tflite", "TFLite int8", network,
                                         int8_verdict(tflite_info(tflite).get("check"))))

@@ -697,9 +697,8 @@ def _int8_check(cfg, weights, path, dataset, max_images, size):
     """Run the int8 TFLite file at ``path`` and TensorFlow float32 over the labelled images of
     ``dataset`` that fit its input, record the accuracy of both beside the file
     (posecut.int8_check) and say what it means for posecut predict."""
-    from nnet.pose_net import spec_from_config
-    from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward
-    from posecut.build import grouping_assets_from_config
+    from nnet.predict import setup_pose_prediction
+    from posecut.build import grouping_assets_from_config, tflite_network
     from posecut.int8_check import (accuracy_check, fits, int8_verdict, tflite_info,
                                     write_tflite_info)
 
@@ -711,7 +710,7 @@ def _int8_check(cfg, weights, path, dataset, max_images, size):
                            f"of {size[0]}x{size[1]} at global_scale {scale:g}; export with a "
                            f"larger --tflite-size")
     float32 = setup_pose_prediction(cfg.replace(precision="float32"), weights)
-    int8 = TFLitePredictor(tflite_forward(path, float(cfg.stride)), spec_from_config(cfg))
+    int8 = tflite_network(cfg, path)
     grouping = {}
     if cfg.pairwise_predict:
         grouping = {"assets": grouping_assets_from_config(cfg), "ground_truth": dataset,
