@@ -674,6 +674,8 @@ def cmd_export(args):
                            "--int8 too")
     _existing(args.check, "labelled images to check the int8 model on (as posecut evaluate's "
                           "--dataset)")
+    if args.check_images < 1:
+        raise PosecutError(f"--check-images: expected at least 1 image, got {args.check_images}")
     _start_tensorflow(args)
     from posecut.export import calibration_images, export_saved_model, export_tflite
 

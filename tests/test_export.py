@@ -258,6 +258,9 @@ def test_an_int8_export_checks_its_accuracy_and_predict_uses_it_only_if_it_passe
                  "--tflite", model, "--check", data]) == 2
     assert "--check: checks the int8 model's accuracy" in capsys.readouterr().err
     assert main(["export", str(config), "--weights", weights, "--output", str(tmp_path / "saved"),
+                 "--tflite", model, "--int8", "--check", data, "--check-images", "0"]) == 2
+    assert "--check-images: expected at least 1 image, got 0" in capsys.readouterr().err
+    assert main(["export", str(config), "--weights", weights, "--output", str(tmp_path / "saved"),
                  "--tflite", model, "--tflite-size", "64", "80", "--int8", "2", "--check", data,
                  "--check-images", "3"]) == 0
     out = capsys.readouterr().out
