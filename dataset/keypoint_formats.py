@@ -29,9 +29,11 @@ from lib.errors import FormatError
 
 __all__ = [
     "KeypointFormat",
+    "DEFAULT_FORMAT",
     "DEFAULT_SIGMA",
     "get_format",
     "is_format_file",
+    "joint_names",
     "load_format",
     "read_yaml_file",
     "register_format",
@@ -43,6 +45,8 @@ _OPTIONAL = ("description", "sigmas")
 # OKS sigma of every joint of a format that declares none (a mouse's ears have no measured
 # sigma): near COCO's largest (0.107, the hips), so that OKS stays lenient where nobody measured.
 DEFAULT_SIGMA = 0.1
+DEFAULT_FORMAT = "coco17"
+"""The format of DeeperCut's MSCOCO data and of a COCO file that names no other."""
 log = logging.getLogger(__name__)
 _SIDE_PREFIXES = ("left_", "right_", "l_", "r_")
 
@@ -313,6 +317,18 @@ def get_format(name: str) -> KeypointFormat:
             f"unknown keypoint format {name!r}; registered formats: {', '.join(sorted(registry))}"
         )
     return registry[name]
+
+
+def joint_names(format_name: str | None, num_joints: int) -> tuple[str, ...]:
+    """The joints' names: the format's, or "joint0", "joint1", ... where no format is named (names
+    that a CSV header or a table can carry); FormatError when the format's count differs."""
+    if not format_name:
+        return tuple(f"joint{j}" for j in range(num_joints))
+    fmt = get_format(format_name)
+    if fmt.num_joints != num_joints:
+        raise FormatError(f"keypoint format {fmt.name!r} has {fmt.num_joints} joints, expected "
+                          f"{num_joints}")
+    return tuple(fmt.joints)
 
 
 def unnamed_format(joints: tuple) -> KeypointFormat:

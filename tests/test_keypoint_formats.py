@@ -12,9 +12,11 @@ import yaml
 
 from dataset import keypoint_formats as kf
 from dataset.keypoint_formats import (
+    DEFAULT_FORMAT,
     DEFAULT_SIGMA,
     KeypointFormat,
     get_format,
+    joint_names,
     load_format,
     register_format,
     registered_formats,
@@ -354,3 +356,10 @@ def test_an_unnamed_format_keeps_the_names_and_mirrors_nothing():
     assert fmt.joints == ("snout", "tail") and fmt.num_joints == 2 and fmt.name == ""
     np.testing.assert_array_equal(fmt.flip_index, [0, 1])
     assert fmt.skeleton == () and fmt.sigmas_array().shape == (2,) and (fmt.sigmas_array() > 0).all()
+
+
+def test_joint_names_follow_the_format_or_number_the_joints():
+    assert joint_names(DEFAULT_FORMAT, 17) == tuple(get_format("coco17").joints)
+    assert joint_names(None, 3) == ("joint0", "joint1", "joint2")
+    with pytest.raises(FormatError, match="has 17 joints, expected 5"):
+        joint_names("coco17", 5)
