@@ -1,9 +1,9 @@
 """Training targets for one image: part score maps and weights, locref and pairwise offsets.
 
 A vectorised version of DeeperCut's ``PoseDataset.compute_targets_and_weights`` (pure numpy, so
-it can run inside ``tf.data`` through a numpy function). Score-map cell ``(i, j)`` has its
-centre at pixel ``(x, y) = (j * stride + stride / 2, i * stride + stride / 2)``, the centre that
-``nnet.outputs.argmax_pose_predict`` adds the refinement to. Where people overlap, a cell takes
+it can run inside ``tf.data`` through a numpy function). Score-map cells are centred where
+``lib.grid.cell_centres`` puts them, the centres the argmax decoding and the grouping add the
+refinement to. Where people overlap, a cell takes
 its locref and pairwise targets from the nearest labelled joint of its type (ties: the person
 listed first). Channels are laid out as ``nnet.heads`` says.
 """
@@ -12,9 +12,10 @@ from typing import Optional
 
 import numpy as np
 
+from lib.grid import cell_centres, first_cell_from
 from nnet.heads import HeadLayout, head_layout_from_config, pair_index
 
-__all__ = ["TargetSettings", "cell_centres", "compute_targets", "ignored_cells", "target_settings_from_config"]
+__all__ = ["TargetSettings", "compute_targets", "ignored_cells", "target_settings_from_config"]
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ def target_settings_from_config(cfg) -> TargetSettings:
     )
 
 
-def cell_centres(size: tuple[int, int], stride: float) -> tuple[np.ndarray, np.ndarray]:
+def _grid_centres(size: tuple[int, int], stride: float) -> tuple[np.ndarray, np.ndarray]:
     """Pixel x of each grid column and y of each grid row (cell centres)."""
     height, width = size
-    return np.arange(width) * stride + stride / 2, np.arange(height) * stride + stride / 2
+    return cell_centres(np.arange(width), stride), cell_centres(np.arange(height), stride)
 
 
 def ignored_cells(ignore_mask: Optional[np.ndarray], size: tuple[int, int], stride: float) -> np.ndarray:
@@ -58,7 +59,7 @@ def ignored_cells(ignore_mask: Optional[np.ndarray], size: tuple[int, int], stri
     if ignore_mask is None:
         return np.zeros(size, dtype=bool)
     mask = np.asarray(ignore_mask, dtype=bool)
-    xs, ys = (np.floor(c + 0.5).astype(np.int64) for c in cell_centres(size, stride))
+    xs, ys = (np.floor(c + 0.5).astype(np.int64) for c in _grid_centres(size, stride))
     inside_x, inside_y = xs < mask.shape[1], ys < mask.shape[0]
     out = np.zeros(size, dtype=bool)
     out[np.ix_(inside_y, inside_x)] = mask[np.ix_(ys[inside_y], xs[inside_x])]
@@ -77,13 +78,12 @@ class _Positives:
 
 def _candidate_cells(jx, jy, size, stride, thresh):
     """For joints at (jx, jy), every (row, col) within ``thresh`` as (N, n * n) arrays, and d^2."""
-    half = stride / 2
     n = int(np.floor(2 * thresh / stride)) + 2
     steps = np.arange(n)
-    cols = np.ceil((jx - thresh - half) / stride).astype(np.int64)[:, None] + steps
-    rows = np.ceil((jy - thresh - half) / stride).astype(np.int64)[:, None] + steps
-    dx2 = (jx[:, None] - (cols * stride + half)) ** 2
-    dy2 = (jy[:, None] - (rows * stride + half)) ** 2
+    cols = first_cell_from(jx - thresh, stride)[:, None] + steps
+    rows = first_cell_from(jy - thresh, stride)[:, None] + steps
+    dx2 = (jx[:, None] - cell_centres(cols, stride)) ** 2
+    dy2 = (jy[:, None] - cell_centres(rows, stride)) ** 2
     d2 = (dy2[:, :, None] + dx2[:, None, :]).reshape(len(jx), n * n)
     rows = np.repeat(rows, n, axis=1)
     cols = np.tile(cols, (1, n))
@@ -213,7 +213,7 @@ def compute_targets(joints, image_size, settings: TargetSettings, pairwise_means
 
     kept = ~ignored[pos.row, pos.col]
     pos = _Positives(pos.joint[kept], pos.row[kept], pos.col[kept], pos.person[kept])
-    centres = cell_centres(size, heads.stride)
+    centres = _grid_centres(size, heads.stride)
     if heads.location_refinement:
         out["locref_targets"], out["locref_mask"] = _locref(joints, pos, centres, size, settings)
     if heads.pairwise_predict:

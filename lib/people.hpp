@@ -127,6 +127,7 @@ inline Problem extract(const Outputs& o, const Settings& s, Candidates& out) {
     out.offsets.assign(2 * n * joints, 0.0);
     for (size_t i = 0; i < n; ++i) {
         const int64_t cell = peaks.cell[i], k = peaks.part[i];
+        // The cell's centre as lib/grid.py's cell_centres places it (tests/test_grid.py).
         const double gx = static_cast<double>(cell % o.width) * s.stride + 0.5 * s.stride;
         const double gy = static_cast<double>(cell / o.width) * s.stride + 0.5 * s.stride;
         out.grid_xy[2 * i] = gx;

@@ -1,7 +1,8 @@
 """The network's raw outputs decoded: score maps and offsets in pixels, the argmax pose.
 
 Numpy only (importing it does not start TensorFlow), so the tools that read outputs need not
-load the network's framework.
+load the network's framework; the argmax pose's TensorFlow twin, for graphs that must stay in
+TensorFlow ops (the exported signature), imports it when called.
 """
 import math
 
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 
 from lib.errors import InputError
+from lib.grid import cell_centres
 
 
 def extract_cnn_output(outputs, locref_stdev, pairwise_means=None, pairwise_stds=None,
@@ -52,10 +54,30 @@ def argmax_pose_predict(scmap, offmat, stride):
     best = scmap.reshape(-1, joints).argmax(axis=0)
     rows, cols = np.unravel_index(best, (height, width))
     ids = np.arange(joints)
-    xy = np.stack([cols, rows], axis=1).astype(np.float64) * stride + 0.5 * stride
+    xy = cell_centres(np.stack([cols, rows], axis=1).astype(np.float64), stride)
     if offmat is not None:
         xy += offmat[rows, cols, ids]
     return np.column_stack([xy, scmap[rows, cols, ids]])
+
+
+def argmax_pose_tf(scmap, offmat, stride):
+    """:func:`argmax_pose_predict` in TensorFlow ops: the same cells, centres and refinement,
+    x and y summed in float64, returned as a (J, 3) float32 tensor.
+
+    ``scmap`` is an (h, w, J) tensor; ``offmat`` (h, w, J, 2) offsets in pixels (x, y) or None.
+    """
+    import tensorflow as tf
+
+    shape = tf.shape(scmap)
+    width, joints = shape[1], shape[2]
+    flat = tf.reshape(scmap, [-1, joints])
+    best = tf.argmax(flat, axis=0, output_type=tf.int32)
+    score = tf.cast(tf.reduce_max(flat, axis=0), tf.float32)
+    xy = cell_centres(tf.cast(tf.stack([best % width, best // width], axis=1), tf.float64), stride)
+    if offmat is not None:
+        cells = tf.reshape(offmat, [-1, joints, 2])
+        xy += tf.cast(tf.gather_nd(cells, tf.stack([best, tf.range(joints)], axis=1)), tf.float64)
+    return tf.concat([tf.cast(xy, tf.float32), score[:, None]], axis=1)
 
 
 def scale_image(image, scale):

@@ -29,6 +29,7 @@ from lib.errors import CheckpointError, DatasetError
 from lib.people_op import load as load_people_op
 from multiperson.assemble import People
 from multiperson.graph import graph_arrays
+from nnet.outputs import argmax_pose_tf
 from nnet.pose_net import is_resnet
 from nnet.predict import prediction_outputs, setup_pose_prediction, tflite_forward
 from posecut.build import grouping_assets_from_config
@@ -58,19 +59,14 @@ def _resized(image, scale: float):
 
 
 def _argmax_person(prob, locref, stride: float, locref_stdev: float):
-    """(poses (1, J, 3), scores (1,)) of the best cell per joint, as nnet.outputs.argmax_pose_predict."""
-    shape = tf.shape(prob)
-    width, joints = shape[2], shape[3]
-    flat = tf.reshape(prob[0], [-1, joints])
-    best = tf.argmax(flat, axis=0, output_type=tf.int32)
-    score = tf.reduce_max(flat, axis=0)
-    xy = tf.cast(tf.stack([best % width, best // width], axis=1), tf.float64) * stride + 0.5 * stride
+    """(poses (1, J, 3), scores (1,)) of the best cell per joint (nnet.outputs.argmax_pose_tf)
+    from batched raw outputs."""
+    offsets = None
     if locref is not None:
-        cells = tf.reshape(locref[0], [-1, joints, 2])
-        picked = tf.gather_nd(cells, tf.stack([best, tf.range(joints)], axis=1))
-        xy += tf.cast(picked * np.float32(locref_stdev), tf.float64)
-    pose = tf.concat([tf.cast(xy, tf.float32), score[:, None]], axis=1)[None]
-    return pose, tf.reduce_mean(score)[None]
+        shape = tf.shape(locref)
+        offsets = tf.reshape(locref[0], [shape[1], shape[2], -1, 2]) * np.float32(locref_stdev)
+    pose = argmax_pose_tf(prob[0], offsets, stride)
+    return pose[None], tf.reduce_mean(pose[:, 2])[None]
 
 
 class _Serving(tf.Module):

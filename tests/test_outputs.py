@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nnet.heads import pair_index
-from nnet.outputs import argmax_pose_predict, extract_cnn_output
+from nnet.outputs import argmax_pose_predict, argmax_pose_tf, extract_cnn_output
 
 
 def test_argmax_pose_by_hand():
@@ -17,6 +17,22 @@ def test_argmax_pose_by_hand():
                                       [0 * 8 + 4, 2 * 8 + 4, 0.7]])
     np.testing.assert_allclose(argmax_pose_predict(scmap, None, 8.0)[:, :2],
                                [[28, 12], [4, 20]])
+
+
+@pytest.mark.parametrize("seed, stride, with_offsets", [(0, 8.0, True), (1, 7.5, True), (2, 16.0, False),
+                                                       (3, 4.0, True)])
+def test_argmax_pose_in_tensorflow_equals_the_numpy_one(seed, stride, with_offsets):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    height, width, joints = (int(n) for n in rng.integers(1, 30, 3))
+    scmap = rng.random((height, width, joints)).astype(np.float32)
+    offmat = (rng.normal(scale=10, size=(height, width, joints, 2)).astype(np.float32)
+              if with_offsets else None)
+    want = argmax_pose_predict(scmap, offmat, stride)
+    got = argmax_pose_tf(tf.constant(scmap), None if offmat is None else tf.constant(offmat), stride)
+    assert got.dtype == tf.float32 and got.shape == (joints, 3)
+    np.testing.assert_array_equal(got.numpy(), want.astype(np.float32))
 
 
 def test_extract_cnn_output_scales_locref_and_denormalises_pairwise():
