@@ -16,7 +16,7 @@ from typing import Any, Optional
 from dataset.conversion import convert, image_records
 from dataset.joint_mappings import identity_mapping
 from dataset.jsonfile import read_json, require
-from dataset.keypoint_formats import get_format, registered_formats, unnamed_format
+from dataset.keypoint_formats import DEFAULT_FORMAT, get_format, joint_names, registered_formats, unnamed_format
 from dataset.records import Dataset, joint_layout
 from dataset.sources.coco_style import read_coco_style
 from lib.errors import DatasetError
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 __all__ = ["infer_format", "load_coco", "locate_coco"]
 
 # When a category's joint names match several registered formats, these win, in this order.
-_PREFERRED = ("coco17",)
+_PREFERRED = (DEFAULT_FORMAT,)
 
 
 def locate_coco(path, phase: str, ann: str) -> tuple[str, list[str]]:
@@ -112,7 +112,7 @@ def _format(data: Any, json_path: str, keypoint_format: Optional[str], num_joint
                            "annotation, no keypoint names in categories): give keypoint_format or num_joints")
     if len(names) == 1 and len(names[0]) == count:
         return unnamed_format(tuple(names[0])), None, True
-    return unnamed_format(tuple(f"joint{k}" for k in range(count))), None, False
+    return unnamed_format(joint_names(None, count)), None, False
 
 
 def load_coco(path, *, keypoint_format: Optional[str] = None, num_joints: Optional[int] = None,

@@ -22,14 +22,14 @@ from dataset.coco_writer import write_coco_json
 from dataset.conversion import DEFAULT_MARGIN, Conversion, convert, image_records
 from dataset.deepercut_mat import write_deepercut_mat
 from dataset.joint_mappings import get_mapping, load_mapping
-from dataset.keypoint_formats import KeypointFormat
+from dataset.keypoint_formats import DEFAULT_FORMAT, KeypointFormat
 from dataset.sources.kinds import SOURCES, keypoint_format, read_source
 from lib.errors import PosecutError
 
 __all__ = ["DEEPERCUT_MAT", "add_arguments", "generate", "main", "run", "summary"]
 
 DEEPERCUT_MAT = "deepercut-mat"
-DEFAULT_TARGET = "coco17"
+DEFAULT_TARGET = DEFAULT_FORMAT
 PROG = "posecut convert-dataset"
 
 

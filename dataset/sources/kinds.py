@@ -7,7 +7,7 @@ from typing import Callable, Optional, Union
 
 from dataset.coco import infer_format
 from dataset.jsonfile import read_json
-from dataset.keypoint_formats import (KeypointFormat, get_format, is_format_file, load_format,
+from dataset.keypoint_formats import (DEFAULT_FORMAT, KeypointFormat, get_format, is_format_file, load_format,
                                       registered_formats)
 from dataset.sources.aic import read_aic
 from dataset.sources.base import SourceData
@@ -19,8 +19,6 @@ from dataset.sources.posetrack import read_posetrack_source
 from lib.errors import DatasetError
 
 __all__ = ["SOURCES", "SourceKind", "keypoint_format", "read_source"]
-
-DEFAULT_COCO_FORMAT = "coco17"
 
 Reader = Callable[..., SourceData]
 """reader(path, fmt, images, *, allow_absolute_paths) -> SourceData"""
@@ -40,7 +38,7 @@ class SourceKind:
 SOURCES = {
     "coco": SourceKind(read_coco_style, None, False,
                        "COCO-style keypoint JSON; format: --format, else the registered one whose joint names "
-                       "the person category lists, else the only one with as many joints, else coco17"),
+                       f"the person category lists, else the only one with as many joints, else {DEFAULT_FORMAT}"),
     "crowdpose": SourceKind(read_coco_style, "crowdpose14", False, "CrowdPose (COCO-style JSON, 14 joints)"),
     "ochuman": SourceKind(read_coco_style, "ochuman", False, "OCHuman's COCO-style JSON"),
     "ochuman-native": SourceKind(read_ochuman_native, "ochuman", True, "OCHuman's own ochuman.json"),
@@ -74,8 +72,8 @@ def _coco_format(data) -> Optional[str]:
     if first is None or len(first) % 3:
         return None
     matches = [n for n in registered_formats() if get_format(n).num_joints == len(first) // 3]
-    if DEFAULT_COCO_FORMAT in matches:
-        return DEFAULT_COCO_FORMAT
+    if DEFAULT_FORMAT in matches:
+        return DEFAULT_FORMAT
     return matches[0] if len(matches) == 1 else None
 
 
@@ -109,7 +107,7 @@ def read_source(kind: str, path, fmt: Union[str, KeypointFormat, None] = None,
     if declared is None and source.default_format is None:
         if kind == "coco":
             data = read_json(path)
-            fmt = get_format(_coco_format(data) or DEFAULT_COCO_FORMAT)
+            fmt = get_format(_coco_format(data) or DEFAULT_FORMAT)
             return replace(read_coco_style(path, fmt, images, data=data, allow_absolute_paths=allow_absolute_paths),
                            layout=kind)
         raise DatasetError(f"--format: the {kind} layout needs the keypoint format its body parts belong to: "
