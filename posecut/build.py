@@ -9,30 +9,55 @@ import keras
 import numpy as np
 
 from dataset.augment import augment_settings_from_config
-from dataset.loaders import load_dataset_from_config
-from dataset.pairwise_stats import load_pairwise_stats
+from dataset.loaders import load_dataset, load_dataset_from_config
+from dataset.pairwise_stats import PairwiseStats, load_pairwise_stats
 from dataset.pipeline import SampleSettings, training_dataset
 from dataset.targets import target_settings_from_config
-from lib.errors import ConfigError
+from lib.errors import ConfigError, PosecutError
 from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
 from multiperson.graph import edge_gates
 from multiperson.pairwise import load_spatial_model
 from multiperson.temporal_model import load_temporal_model
 from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePersonPredictor,
                                  multiperson_settings_from_config)
+from nnet.checkpoint import load_weights, save_weights
 from nnet.losses import loss_settings_from_config
-from nnet.pose_net import spec_from_config
+from nnet.pose_net import build_pose_net, spec_from_config
 from nnet.outputs import scale_image
 from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward, tflite_quantised
 from nnet.train import Trainer, run_training, train_settings_from_config
 from posecut.backend_choice import Candidate, choose, describe_choice, time_candidates
-from posecut.int8_check import int8_verdict, tflite_info
+from posecut.int8_check import accuracy_check, fits, int8_verdict, tflite_info, write_tflite_info
 from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
 
-__all__ = ["check_training_config", "choose_network", "grouping_assets_from_config",
-           "network_candidates", "outputs_source", "predictor_from_network",
+__all__ = ["check_int8_export", "check_training_config", "choose_network", "convert_checkpoint",
+           "grouping_assets_from_config", "network_candidates", "outputs_source",
+           "pairwise_stats_from_config", "predictor_from_network", "records_from_config",
+           "skip_reasons",
            "setup_multiperson_prediction", "setup_prediction", "setup_tflite_prediction",
-           "setup_tracker", "tflite_network", "tracker_factory", "train"]
+           "tflite_network", "tracker_factory", "train"]
+
+
+def pairwise_stats_from_config(cfg, path=None) -> PairwiseStats:
+    """The pairwise statistics of a loaded config (``path`` or its pairwise_stats_fn), scaled by
+    its global_scale: the one place they are read from a config."""
+    return load_pairwise_stats(path or cfg.resolve_path(cfg.pairwise_stats_fn), cfg.num_joints,
+                               scale=cfg.global_scale)
+
+
+def records_from_config(cfg, path, max_images=None, dataset_type=None):
+    """(the first ``max_images`` records of the labelled images at ``path``, read with the config's
+    loader or ``dataset_type``; why the loader skipped records, one line each)."""
+    data = load_dataset(dataset_type or cfg.dataset_type, path, num_joints=cfg.num_joints,
+                        keypoint_format=cfg.keypoint_format,
+                        allow_absolute_paths=cfg.allow_absolute_image_paths)
+    records = list(data.records)
+    return (records[:max_images] if max_images else records), skip_reasons(data)
+
+
+def skip_reasons(data) -> list:
+    """Why a loaded data set's loader skipped records, one line each (a bare path is a missing image)."""
+    return [f"{s}: image file not found" if os.path.isabs(s) else s for s in data.skipped]
 
 
 def setup_prediction(cfg, weights=None):
@@ -53,8 +78,7 @@ def grouping_assets_from_config(cfg, model_dir=None, stats_path=None) -> Groupin
     if not folder:
         raise ConfigError(f"{cfg.source}: pairwise_model_dir: expected the folder of the fitted "
                           f"spatial model (posecut fit-pairwise writes it), got ''")
-    stats = load_pairwise_stats(stats_path or cfg.resolve_path(cfg.pairwise_stats_fn),
-                                settings.num_joints, scale=cfg.global_scale)
+    stats = pairwise_stats_from_config(cfg, stats_path)
     model = load_spatial_model(folder, settings.num_joints)
     gates = edge_gates(stats.means, stats.stds, model, settings.edge_gate_stds)
     return GroupingAssets(settings, stats.means, stats.stds, model, gates)
@@ -164,12 +188,6 @@ def tracker_factory(cfg, kind: str = "arttrack", temporal_model=None):
     return lambda: make_tracker(kind, assets, settings, sigmas, model)
 
 
-def setup_tracker(cfg, kind: str = "arttrack", temporal_model=None):
-    """A tracker of a loaded multi-person config (see tracker_factory). Feed it with
-    posecut.tracking_run.track_frames."""
-    return tracker_factory(cfg, kind, temporal_model)()
-
-
 def outputs_source(cfg, weights, means, stds, oracle: bool = False, seed: int = 0):
     """record -> raw outputs at the config's global_scale: of the network with ``weights``, or
     with ``oracle`` of the record's ground truth (its targets with noise, seeded by ``seed`` and
@@ -200,8 +218,7 @@ def train(cfg, progress=True, max_iters=None):
     data = load_dataset_from_config(cfg)
     means = stds = None
     if cfg.pairwise_predict:
-        stats = load_pairwise_stats(cfg.resolve_path(cfg.pairwise_stats_fn), cfg.num_joints,
-                                    scale=cfg.global_scale)
+        stats = pairwise_stats_from_config(cfg)
         means, stds = stats.means, stats.stds
     samples = SampleSettings(augment_settings_from_config(cfg),
                              target_settings_from_config(cfg), means, stds)
@@ -216,3 +233,35 @@ def train(cfg, progress=True, max_iters=None):
 
     os.makedirs(os.path.dirname(trainer.settings.snapshot_prefix) or ".", exist_ok=True)
     return run_training(trainer, make_dataset, progress)
+
+
+def convert_checkpoint(cfg, weights, output, allow_missing: bool = False):
+    """(path written, variables, values): the checkpoint ``weights`` (DeeperCut's TF1 or ours)
+    rewritten at ``output`` as the network of a loaded config needs it, model variables only;
+    with ``allow_missing``, heads the checkpoint lacks keep their initial values."""
+    spec = spec_from_config(cfg)
+    model = build_pose_net(spec)
+    load_weights(model, weights, spec, allow_missing=("pose/",) if allow_missing else ())
+    out = save_weights(model, output)
+    return out, len(model.weights), sum(int(w.numpy().size) for w in model.weights)
+
+
+def check_int8_export(cfg, weights, path, records, size, max_images: int, ground_truth=None) -> dict:
+    """The accuracy of the int8 TFLite file at ``path`` and of TensorFlow float32 with ``weights``
+    over the first ``max_images`` of ``records`` that fit its input ``size`` (height, width),
+    recorded beside the file (posecut.int8_check); ``ground_truth`` is the COCO file the records
+    come from, which AP is scored against. PosecutError when no image fits."""
+    scale = float(cfg.global_scale)
+    fitting = [r for r in records if fits(r, size, scale)][:max_images]
+    if not fitting:
+        raise PosecutError(f"{ground_truth}: none of its {len(records)} images fits the TFLite input "
+                           f"of {size[0]}x{size[1]} at global_scale {scale:g}; export with a "
+                           f"larger --tflite-size")
+    float32 = setup_pose_prediction(cfg.replace(precision="float32"), weights)
+    grouping = {}
+    if cfg.pairwise_predict:
+        grouping = {"assets": grouping_assets_from_config(cfg), "ground_truth": ground_truth,
+                    "sigmas": cfg.require_format("the int8 check's AP").sigmas}
+    check = accuracy_check(fitting, float32, tflite_network(cfg, path), scale, **grouping)
+    write_tflite_info(path, {**tflite_info(path), "check": check})
+    return check

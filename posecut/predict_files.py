@@ -3,13 +3,13 @@
 Each input becomes COCO results (image_id numbered across all inputs; a video frame is an image)
 plus, optionally, drawings: a PNG per image, an annotated MP4 per video (imageio-ffmpeg).
 """
+import json
 import logging
 import os
 import time
 from collections import Counter
 from typing import NamedTuple
 
-import numpy as np
 from tqdm import tqdm
 
 from dataset.coco_eval import people_to_coco_results
@@ -17,11 +17,13 @@ from dataset.images import read_image
 from multiperson.assemble import People
 from multiperson.draw import draw_people
 from multiperson.temporal_filter import MedianFilter
+from posecut.frames import FramePass, VideoFrames, run_frames
 from posecut.overlap import overlapped
+from posecut.pose_table import PoseTable
 from lib.errors import DatasetError
 
-__all__ = ["VideoFrames", "VideoRun", "distinct_stems", "predict_images", "predict_video", "probe_image",
-           "video_writer"]
+__all__ = ["FilesRun", "VideoRun", "distinct_stems", "predict_files", "predict_images", "predict_video",
+           "probe_image"]
 
 log = logging.getLogger(__name__)
 
@@ -87,47 +89,6 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
     return results, records, skipped
 
 
-class VideoFrames:
-    """The RGB frames of a video file, read one at a time (imageio-ffmpeg), and its frame rate; a
-    file that cannot be opened, or a frame that cannot be decoded, is a DatasetError naming it.
-    Iterating closes the file at the end; ``close()`` does so before."""
-
-    def __init__(self, path):
-        import imageio.v2 as iio2
-
-        self.path = path
-        try:
-            self.reader = iio2.get_reader(path, format="FFMPEG")
-            self.fps = float(self.reader.get_meta_data().get("fps") or 25.0)
-        except Exception as err:  # imageio raises many types for unreadable videos
-            raise DatasetError(f"{path}: cannot read video ({type(err).__name__}: {err})") from None
-
-    def count(self) -> int:
-        """The number of frames (counted by decoding the stream's index: it takes a moment)."""
-        return self.reader.count_frames()
-
-    def __iter__(self):
-        index = 0
-        try:
-            frames = iter(self.reader)
-            while True:
-                try:
-                    frame = next(frames)
-                except StopIteration:
-                    return
-                except Exception as err:  # imageio raises many types for a damaged stream
-                    raise DatasetError(f"{self.path}: frame {index}: cannot decode "
-                                       f"({type(err).__name__}: {err})") from None
-                yield np.ascontiguousarray(np.asarray(frame)[..., :3])
-                index += 1
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Close the file."""
-        self.reader.close()
-
-
 def probe_image(images, videos):
     """The first input that can be read, an image or a video's first frame, on which the
     network's backend is chosen (posecut.backend_choice); None when none can be read."""
@@ -145,14 +106,6 @@ def probe_image(images, videos):
     return None
 
 
-def video_writer(path, fps: float):
-    """An H.264 MP4 writer at ``fps`` frames per second (imageio-ffmpeg), as every annotated video
-    of the project is written."""
-    import imageio.v2 as iio2
-
-    return iio2.get_writer(path, format="FFMPEG", fps=fps, codec="libx264", macro_block_size=1, quality=7)
-
-
 class VideoRun(NamedTuple):
     """What predict_video found in a video, and how fast."""
 
@@ -168,26 +121,41 @@ class VideoRun(NamedTuple):
 
 def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,
                   table=None, filter_window=None, overlap=True) -> VideoRun:
-    """The people of every frame of the video ``path``; with ``out_path``, the frames with their people drawn as an MP4 at the
-    video's frame rate; with ``table`` (a PoseTable), a row per person and frame. With
-    ``filter_window`` (odd, frames), one pose per frame (a single animal or person) goes through
-    a temporal median filter before it is written and drawn. With ``overlap``, frames are
-    decoded ahead of the network and drawn and encoded behind it, on threads (posecut.overlap);
-    the results are the same."""
-    began = time.perf_counter()
-    video = VideoFrames(path)
-    total = video.count() if progress else None
-    writer = video_writer(out_path, video.fps) if out_path else None
-    smoother = MedianFilter(filter_window) if filter_window else None
+    """The people of every frame of the video ``path``; with ``out_path``, the frames with their
+    people drawn as an MP4 at the video's frame rate; with ``table`` (a PoseTable), a row per
+    person and frame. With ``filter_window`` (odd, frames), one pose per frame (a single animal or
+    person) goes through a temporal median filter before it is written and drawn. With
+    ``overlap``, frames are decoded ahead of the network and drawn and encoded behind it, on
+    threads (posecut.frames.run_frames); the results are the same."""
     results, records = [], []
-    seconds = 0.0
-    depth = 4 if overlap else 0
+    timed = FramePass()
+    network_seconds = 0.0
 
-    def draw(item):
-        frame, poses = item
-        writer.append_data(draw_people(frame, poses, skeleton))
+    def predicted(frames):
+        nonlocal network_seconds
+        for index, (name, frame) in enumerate(frames):
+            start = time.perf_counter()
+            people = predictor(frame)
+            network_seconds += time.perf_counter() - start
+            yield index, frame, people
 
-    def emit(index, frame, people):
+    def step(frames):
+        if not filter_window:
+            yield from predicted(frames)
+            return
+        smoother = MedianFilter(filter_window)
+        for index, frame, people in predicted(frames):
+            if len(people.poses) != 1:
+                raise DatasetError(f"{path}: frame {index}: the temporal filter needs one "
+                                   f"pose per frame (a model without the pairwise head), got "
+                                   f"{len(people.poses)}")
+            yield from _filtered(smoother.push((index, frame, people.scores), people.poses[0]))
+        yield from _filtered(smoother.flush())
+
+    def render(frame, people):
+        return lambda: draw_people(frame, people.poses, skeleton)
+
+    for index, _, frame, people in run_frames(path, step, render, out_path, progress, overlap, timed):
         if table is not None:
             table.add(os.path.abspath(path), index, people.poses)
         image_id = first_id + index
@@ -195,35 +163,63 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
                         "frame": index, "height": int(frame.shape[0]),
                         "width": int(frame.shape[1])})
         results.extend(people_to_coco_results(image_id, people.poses, people.scores))
-        if drawing is not None:
-            drawing.put((frame, people.poses))
-
-    def emit_filtered(ready):
-        for (index, frame, scores), pose in ready:
-            emit(index, frame, People(pose[None], scores))
-
-    try:
-        with overlapped(video, draw if writer is not None else None, depth) as (ahead, drawing):
-            for index, frame in enumerate(tqdm(ahead, desc=os.path.basename(path), unit="frame",
-                                               total=total, disable=not progress)):
-                start = time.perf_counter()
-                people = predictor(frame)
-                seconds += time.perf_counter() - start
-                if smoother is None:
-                    emit(index, frame, people)
-                elif len(people.poses) != 1:
-                    raise DatasetError(f"{path}: frame {index}: the temporal filter needs one "
-                                       f"pose per frame (a model without the pairwise head), got "
-                                       f"{len(people.poses)}")
-                else:
-                    emit_filtered(smoother.push((index, frame, people.scores), people.poses[0]))
-            if smoother is not None:
-                emit_filtered(smoother.flush())
-    finally:
-        video.close()
-        if writer is not None:
-            writer.close()
     if not records:
         raise DatasetError(f"{path}: the video has no frames")
-    return VideoRun(results, records, len(records) / max(seconds, 1e-9),
-                    len(records) / max(time.perf_counter() - began, 1e-9))
+    return VideoRun(results, records, len(records) / max(network_seconds, 1e-9),
+                    len(records) / max(timed.seconds, 1e-9))
+
+
+def _filtered(ready):
+    """(index, frame, People) of the poses a MedianFilter hands back with their frames."""
+    for (index, frame, scores), pose in ready:
+        yield index, frame, People(pose[None], scores)
+
+
+class FilesRun(NamedTuple):
+    """What predict_files wrote: COCO results and image records over all inputs, the CSV tables,
+    a summary line per kind of input, and (path, reason) for each input skipped."""
+
+    results: list
+    records: list
+    tables: list
+    lines: list
+    skipped: list
+
+
+def predict_files(predictor, images, videos, out_dir, part_names, skeleton=(), draw=True,
+                  progress=True, filter_window=None) -> FilesRun:
+    """Predict over ``images`` and ``videos`` into ``out_dir``: results.json (COCO results, image
+    ids numbered across all inputs), images.json (ids to files), poses.csv for the images and
+    <stem>_poses.csv per video (columns named by ``part_names``), and with ``draw`` a PNG per
+    image and an MP4 per video. A video that cannot be read is skipped, and the rest go on."""
+    os.makedirs(out_dir, exist_ok=True)
+    tables, lines = [], []
+    results, records, skipped = [], [], []
+    if images:
+        tables.append(os.path.join(out_dir, "poses.csv"))
+        with PoseTable(tables[-1], part_names) as table:
+            results, records, skipped = predict_images(predictor, images, skeleton,
+                                                       out_dir if draw else None,
+                                                       progress=progress, table=table)
+        lines.append(f"{len(images) - len(skipped)} images: {len(results)} people")
+    for video, stem in zip(videos, distinct_stems(videos)):
+        tables.append(os.path.join(out_dir, f"{stem}_poses.csv"))
+        try:
+            with PoseTable(tables[-1], part_names) as table:
+                run = predict_video(predictor, video, skeleton,
+                                    os.path.join(out_dir, f"{stem}_poses.mp4") if draw else None,
+                                    first_id=len(records) + 1, progress=progress, table=table,
+                                    filter_window=filter_window)
+        except DatasetError as err:
+            skipped.append((video, str(err)))
+            tables.pop()
+            continue
+        results += run.results
+        records += run.records
+        lines.append(f"{video}: {len(run.records)} frames, {len(run.results)} people, "
+                     f"{run.wall_fps:.1f} frames/s ({run.fps:.1f} for the prediction alone)")
+    with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(results, f)
+    with open(os.path.join(out_dir, "images.json"), "w", encoding="utf-8") as f:
+        json.dump(records, f)
+    return FilesRun(results, records, tables, lines, [reason for _, reason in skipped])

@@ -6,27 +6,27 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator, NamedTuple, Optional
 
 import numpy as np
 
 from dataset.images import read_image
-from dataset.keypoint_formats import get_format, unnamed_format
+from dataset.keypoint_formats import unnamed_format
 from dataset.posetrack import read_posetrack
 from dataset.records import ImageRecord, find_image, image_name_refusal
 from dataset.tracks import FramePeople, TrackedVideo
 from lib.errors import ConfigError, DatasetError
+from multiperson.draw import draw_tracks, track_centres
 from multiperson.predict import GroupingAssets, people_from_raw_outputs
 from multiperson.temporal_model import (FARNEBACK, TemporalModel, TemporalSamples, candidate_scales,
                                         candidate_track_ids, clip_samples, clip_shifts, fit_temporal_model)
 from multiperson.track_link import LinkSettings, OksLinker
 from multiperson.tracking import ArtTracker, TrackSettings, frame_candidates
 from nnet.outputs import scale_image
-from posecut.inputs import list_inputs
-from posecut.predict_files import VideoFrames
+from posecut.frames import FramePass, run_frames
 
-__all__ = ["TRACKERS", "OksTracker", "clip_frames", "fit_temporal_on_clips", "frame_source",
-           "make_tracker", "sigmas_of", "temporal_model_path", "track_frames", "track_settings_from_config"]
+__all__ = ["TRACKERS", "OksTracker", "TrackRun", "clip_frames", "fit_temporal_on_clips", "make_tracker",
+           "sigmas_of", "temporal_model_path", "track_frames", "track_settings_from_config", "track_video"]
 
 log = logging.getLogger(__name__)
 
@@ -112,23 +112,40 @@ def track_frames(frames: Iterable, outputs, tracker, scale: float) -> Iterator[t
         yield name, frame, people
 
 
-def frame_source(path: str):
-    """(frames: an iterator of (name, RGB frame), frames per second, count or None) of a video
-    file or a folder of images (in name order; an undecodable one is logged and left out)."""
-    if os.path.isdir(path):
-        files = list_inputs([path])[0]
+class TrackRun(NamedTuple):
+    """What track_video followed through a video: each frame's name and people with track ids."""
 
-        def images():
-            for file in files:
-                try:
-                    yield os.path.basename(file), read_image(file)
-                except DatasetError as err:
-                    log.warning("skipped frame: %s", err)
+    names: list
+    people: list
+    size: Optional[tuple]
+    """(height, width) of the frames, None without any."""
+    seconds: float
+    """Of the whole pass: decoding, network, tracking, drawing and encoding."""
 
-        return images(), 25.0, len(files)
-    video = VideoFrames(path)
-    stem = os.path.basename(path)
-    return ((f"{stem}#{index}", frame) for index, frame in enumerate(video)), video.fps, None
+
+def track_video(network, tracker, path: str, scale: float, skeleton=(), out_path=None,
+                trail: int = 15, progress: bool = True, overlap: bool = True) -> TrackRun:
+    """The people of every frame of the video or folder of frames ``path`` with their track ids
+    (track_frames through posecut.frames.run_frames); with ``out_path``, an MP4 in which each
+    person keeps a colour and a trail of its last ``trail`` positions."""
+    names, people, trails, size = [], [], {}, None
+    timed = FramePass()
+
+    def render(frame, found):
+        for track, centre in zip(found.track_ids, track_centres(found.poses, 0.0)):
+            trails.setdefault(int(track), []).append(centre)
+            del trails[int(track)][:-trail]
+        shown = {k: list(v) for k, v in trails.items()}
+        return lambda: draw_tracks(frame, found.track_ids, found.poses, skeleton, shown)
+
+    def step(frames):
+        return track_frames(frames, network, tracker, scale)
+
+    for _, name, frame, found in run_frames(path, step, render, out_path, progress, overlap, timed):
+        names.append(name)
+        people.append(found)
+        size = size or frame.shape[:2]
+    return TrackRun(names, people, size, timed.seconds)
 
 
 def clip_frames(video: TrackedVideo, json_path: str, images: Optional[str] = None,
@@ -194,6 +211,4 @@ def fit_temporal_on_clips(clip_paths, outputs_of, assets: GroupingAssets, settin
 
 def sigmas_of(cfg) -> np.ndarray:
     """OKS sigmas of the config's keypoint format (COCO's median body sigma per joint without one)."""
-    if cfg.keypoint_format:
-        return get_format(cfg.keypoint_format).sigmas_array()
-    return unnamed_format(tuple(f"joint{k}" for k in range(cfg.num_joints))).sigmas_array()
+    return (cfg.format or unnamed_format(cfg.joint_names)).sigmas_array()

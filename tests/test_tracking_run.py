@@ -18,8 +18,9 @@ from multiperson.tracking import ArtTracker
 from posecut.build import grouping_assets_from_config, outputs_source
 from posecut.cli import main
 from posecut.config import load_config
-from posecut.tracking_run import (OksTracker, clip_frames, fit_temporal_on_clips, frame_source,
-                                  make_tracker, sigmas_of, temporal_model_path, track_frames,
+from posecut.frames import frame_source
+from posecut.tracking_run import (OksTracker, clip_frames, fit_temporal_on_clips, make_tracker,
+                                  sigmas_of, temporal_model_path, track_frames,
                                   track_settings_from_config)
 
 BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
@@ -84,7 +85,7 @@ def test_clip_frames_finds_the_frames_and_names_what_is_missing(clips, tmp_path)
 
 def test_frame_source_reads_folders_in_order_and_videos(clips, tmp_path, caplog):
     folder = os.path.splitext(clips[0])[0]
-    frames, fps, count = frame_source(folder)
+    frames, fps, count, _ = frame_source(folder)
     names = [name for name, _ in frames]
     assert names == sorted(names) and count == len(names) == 8 and fps == 25.0
     broken = tmp_path / "frames"
@@ -99,9 +100,10 @@ def test_frame_source_reads_folders_in_order_and_videos(clips, tmp_path, caplog)
     with iio2.get_writer(video, format="FFMPEG", fps=10, macro_block_size=1) as writer:
         for _, image in frame_source(folder)[0]:
             writer.append_data(image)
-    frames, fps, _ = frame_source(str(video))
+    frames, fps, count, close = frame_source(str(video), count=True)
     read = list(frames)
-    assert len(read) == 8 and fps == pytest.approx(10.0) and read[3][0] == "clip.mp4#3"
+    close()
+    assert len(read) == count == 8 and fps == pytest.approx(10.0) and read[3][0] == "clip.mp4#3"
     (tmp_path / "bad.mp4").write_bytes(b"nothing")
     with pytest.raises(DatasetError, match=r"bad\.mp4: cannot read video"):
         list(frame_source(str(tmp_path / "bad.mp4"))[0])
@@ -170,10 +172,10 @@ def test_track_refuses_what_it_cannot_follow(tmp_path, capsys):
 
 
 def test_a_tracker_factory_reads_the_assets_once_and_makes_fresh_trackers(cfg):
-    from posecut.build import setup_tracker, tracker_factory
+    from posecut.build import tracker_factory
 
     new = tracker_factory(cfg, "oks")
     first, second = new(), new()
     assert isinstance(first, OksTracker) and first is not second
     assert first.assets is second.assets and first.linker is not second.linker
-    assert isinstance(tracker_factory(cfg)(), ArtTracker) and isinstance(setup_tracker(cfg), ArtTracker)
+    assert isinstance(tracker_factory(cfg)(), ArtTracker)

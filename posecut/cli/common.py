@@ -1,0 +1,108 @@
+"""What the commands share: checking paths and weights before TensorFlow starts, the arguments
+several commands take, and reporting what a run over many inputs skipped."""
+import os
+import sys
+
+from lib.errors import PosecutError
+from posecut.bundled import DEFAULT_CONFIG, model_paths
+
+WEIGHTS_HELP = "checkpoint prefix or folder of the trained network (default: the config's init_weights)"
+
+
+def config_argument(parser):
+    """The optional positional config of the commands that read one."""
+    parser.add_argument("config", nargs="?", help=f"config file (default: ./{DEFAULT_CONFIG})")
+
+
+def model_arguments(parser):
+    """--config and --weights of the commands that default to the bundled model (predict, track)."""
+    parser.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, else the "
+                                         "bundled model's)")
+    parser.add_argument("--weights", help="checkpoint prefix or folder (default: the bundled model's "
+                                          "with its config, else the config's init_weights)")
+
+
+def oracle_arguments(parser, what="use"):
+    """--oracle and --seed of the commands that can replace the network by the ground truth."""
+    parser.add_argument("--oracle", action="store_true",
+                        help=f"{what} oracle outputs (ground truth with noise) instead of the network's")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the oracle's noise (default: the config's seed)")
+
+
+def load(path):
+    """The config at ``path`` (else ./pose_cfg.yaml), loaded and validated; PosecutError when
+    there is no such file."""
+    from posecut.config import load_config
+
+    path = path or DEFAULT_CONFIG
+    if not os.path.isfile(path):
+        raise PosecutError(f"{path}: no such config file (give one, or run from a folder that "
+                           f"holds {DEFAULT_CONFIG})")
+    return load_config(path)
+
+
+def load_predict_config(args):
+    """(config, weights) of predict and track: --config, else ./pose_cfg.yaml, else the bundled
+    model's (with its weights)."""
+    config, weights = model_paths(args.config, args.weights)
+    return load(config), weights
+
+
+def existing(path, what):
+    """``path`` when it exists (or is not given), else a PosecutError naming it and what it should be."""
+    if path and not os.path.exists(path):
+        raise PosecutError(f"{path}: no such file or folder (expected {what})")
+    return path
+
+
+def checked_weights(cfg, weights):
+    """The checkpoint to load: ``weights``, else the config's init_weights (as DeeperCut); checked
+    to exist before TensorFlow is imported."""
+    from nnet.checkpoint_files import checkpoint_problem, config_weights
+
+    weights = weights or config_weights(cfg)
+    problem = checkpoint_problem(weights)
+    if problem:
+        raise PosecutError(problem)
+    return weights
+
+
+def network_or_oracle(cfg, args):
+    """Check, before TensorFlow starts, what --weights/--oracle and the statistics name; the
+    oracle's seed defaults to the config's."""
+    if args.oracle and args.weights:
+        raise PosecutError("--oracle: the oracle replaces the network; give --weights or "
+                           "--oracle, not both")
+    if not args.oracle:
+        args.weights = checked_weights(cfg, args.weights)
+    if args.seed is None:
+        args.seed = cfg.seed
+    existing(cfg.resolve_path(cfg.pairwise_stats_fn),
+             f"the pairwise statistics of {cfg.source}'s pairwise_stats_fn; "
+             f"posecut pairwise-stats writes them")
+
+
+def start_tensorflow(args):
+    """Import TensorFlow now that the inputs are checked, its start-up lines hidden unless
+    --verbose."""
+    from posecut.logs import start_tensorflow as start
+
+    start(args.verbose)
+
+
+def scored_note(skipped):
+    """What a summary adds when images were skipped: the figures are of the images read only."""
+    return (f", {len(skipped)} skipped, scored against the ground truth of the images read only"
+            if skipped else "")
+
+
+def report_skipped(skipped, what, rest="the rest are written") -> int:
+    """List on stderr what a run over many inputs or images skipped ("skipped N {what}, {rest}:"
+    and a line each); the exit code: 1 when anything was skipped, else 0."""
+    if not skipped:
+        return 0
+    print(f"skipped {len(skipped)} {what}, {rest}:", file=sys.stderr)
+    for reason in skipped:
+        print(f"  {reason}", file=sys.stderr)
+    return 1
