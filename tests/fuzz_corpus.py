@@ -1,4 +1,5 @@
-"""Malformed inputs, made here (seeded, tiny), one case per class of bad input of issue 19.
+"""Malformed inputs, made here (seeded, tiny), one case per class of bad input
+(unreadable, truncated, mistyped, out of range, inconsistent, hostile).
 
 Each case writes its input into a folder of its own and feeds it to the command line (in
 process) or the Python API. Its expected outcome is one of:

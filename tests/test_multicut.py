@@ -306,7 +306,7 @@ def test_one_person_scenes_reach_the_optimum():
 
 
 # Scenes on which the search without ejection chains (moves, Kernighan-Lin and contractions
-# only, until issue 17) stopped above the optimum: (people, seed) and its gap then, in % of
+# only, as the solver was before them) stopped above the optimum: (people, seed) and its gap then, in % of
 # |E_opt|. Each needed a coupled move of two to four nodes (an arm leaving another person's
 # cluster, a leg joining the rest of its body from two clusters).
 MISSED_BEFORE_EJECTION = [(5, 3, 0.199), (5, 7, 0.021), (5, 16, 0.198), (10, 9, 0.079)]

@@ -1,4 +1,4 @@
-"""A pairwise head with channels only for the part pairs the grouping links (issue 20).
+"""A pairwise head with channels only for the part pairs the grouping links.
 
 The bundled multi-person model was trained with DeeperCut's full head (all J(J-1) pairs); its
 config links the COCO-17 default graph, so its network now has the sparse head, sliced from the
