@@ -17,7 +17,7 @@ import numpy as np
 from dataset.image_size import read_image_size
 from dataset.joint_mappings import JointMapping
 from dataset.records import ImageRecord, box_region, outside_image, segmentation_region
-from dataset.sources.base import Report, SourceData
+from dataset.source_data import Report, SourceData
 from lib.errors import DatasetError
 
 __all__ = ["Conversion", "OutputImage", "OutputPerson", "box_from_joints", "convert", "image_records"]

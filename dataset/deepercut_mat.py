@@ -6,6 +6,8 @@ person (DeeperCut's prepare_training_data.m), or a bare n x 3 array for one pers
 are 0-based. Coordinates are used as stored, as DeeperCut's ``pose_dataset.py`` did (its MPII
 files kept MATLAB's 1-based pixels and it never subtracted 1). Listed joints are labelled
 (visibility 2), others unlabelled. No ``joints`` field (a test set) means no people.
+:func:`read_deepercut_mat` gives the same records to the converter, whose records must be well
+formed as a whole.
 """
 from __future__ import annotations
 
@@ -16,14 +18,19 @@ from typing import Iterable, Optional
 import numpy as np
 import scipy.io as sio
 
+from dataset.keypoint_formats import KeypointFormat, registered_formats
 from dataset.records import Dataset, ImageRecord, SkipLog, find_image, image_name_refusal, joint_layout
+from dataset.source_data import Report, Skipped, SourceData, SourceImage, SourcePerson
 from lib.errors import DatasetError
 
-__all__ = ["load_deepercut_mat", "write_deepercut_mat"]
+__all__ = ["MPII_FORMAT", "load_deepercut_mat", "read_deepercut_mat", "write_deepercut_mat"]
 
 log = logging.getLogger(__name__)
 
 _FIELDS = ("image", "size", "joints")
+MPII_FORMAT = "mpii14"
+"""The joints of DeeperCut's MPII dataset.mat (its MPII class fixed these 14), the format a
+dataset.mat is read in when nothing else names one."""
 
 
 def _read(path: str) -> np.ndarray:
@@ -168,6 +175,35 @@ def load_deepercut_mat(path, *, keypoint_format: Optional[str] = None,
             continue
         records.append(ImageRecord(image_path, index, height, width, joints))
     return Dataset(tuple(records), format_name, mat_path, count, skips.summary(len(entries)))
+
+
+def read_deepercut_mat(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                       allow_absolute_paths: bool = False) -> SourceData:
+    """Read a DeeperCut dataset.mat whose joint ids are ``fmt``'s; missing images, and absolute
+    image paths outside the .mat's folder (unless ``allow_absolute_paths``), are skipped records."""
+    path = os.path.abspath(path)
+    report = Report(path)
+    if fmt.name in registered_formats():
+        dataset = load_deepercut_mat(path, keypoint_format=fmt.name, allow_absolute_paths=allow_absolute_paths)
+    else:
+        dataset = load_deepercut_mat(path, num_joints=fmt.num_joints, allow_absolute_paths=allow_absolute_paths)
+    for entry in dataset.skipped:  # the loader has logged these already
+        if os.path.isabs(entry):  # the path of a missing image
+            report.skipped.append(Skipped(path, f"image {entry}", "image file not found"))
+        else:  # "record k: why"
+            record, _, why = entry.partition(": ")
+            report.skipped.append(Skipped(path, record, why))
+    result = []
+    for record in dataset.records:
+        label = f"record {record.image_id}"
+        people = [SourcePerson(np.asarray(j, dtype=np.float64), f"{label}, person {p}")
+                  for p, j in enumerate(record.joints)]
+        name = os.path.relpath(record.image_path, os.path.dirname(path))
+        result.append(SourceImage(f"{label} ({name})", name, record.image_path, people,
+                                  (record.height, record.width)))
+    if images:
+        report.note("--images is not used for a dataset.mat: its image paths are taken as stored")
+    return SourceData(path, "deepercut-mat", fmt, result, report.skipped, report.notes)
 
 
 def _relative_or_absolute(path: str, folder: str) -> str:

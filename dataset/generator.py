@@ -23,7 +23,7 @@ from dataset.conversion import DEFAULT_MARGIN, Conversion, convert, image_record
 from dataset.deepercut_mat import write_deepercut_mat
 from dataset.joint_mappings import get_mapping, load_mapping
 from dataset.keypoint_formats import DEFAULT_FORMAT, KeypointFormat
-from dataset.sources.kinds import SOURCES, keypoint_format, read_source
+from dataset.loaders import keypoint_format, read_source, source_layouts
 from lib.errors import PosecutError
 
 __all__ = ["DEEPERCUT_MAT", "add_arguments", "generate", "main", "run", "summary"]
@@ -35,9 +35,10 @@ PROG = "posecut convert-dataset"
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the command's arguments to ``parser`` (also used to wire it into the posecut CLI)."""
-    layouts = "; ".join(f"{name}: {kind.description}" for name, kind in SOURCES.items())
+    sources = source_layouts()
+    layouts = "; ".join(f"{name}: {layout.description}" for name, layout in sources.items())
     parser.add_argument("input", help="the annotation file to convert")
-    parser.add_argument("--from", dest="source", required=True, choices=list(SOURCES), metavar="LAYOUT",
+    parser.add_argument("--from", dest="source", required=True, choices=list(sources), metavar="LAYOUT",
                         help=f"layout of the input ({layouts})")
     parser.add_argument("--to", dest="target", default=None, metavar="TARGET",
                         help=f"target: a registered keypoint format or a format YAML (default {DEFAULT_TARGET}; "

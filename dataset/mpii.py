@@ -1,11 +1,14 @@
-"""MPII Human Pose single-person records in the JSON layout HRNet and mmpose distribute, as ImageRecords.
+"""MPII Human Pose single-person records in the JSON layout HRNet and mmpose distribute.
 
 Each JSON record is one person: ``image`` (file name), ``center``, ``scale``, ``joints`` (16 x 2)
 and ``joints_vis`` (16 flags), joints in MPII's order (keypoint format ``mpii16``). The
 coordinates are MATLAB's 1-based pixels, as in MPII's own .mat release: HRNet's and mmpose's
 loaders subtract 1, and so does this one. A joint with flag 0 (stored as (-1, -1)) is
 unlabelled; flag 1 means labelled and becomes COCO visibility 2, since the JSON does not say
-whether a labelled joint is hidden. One record per JSON entry; ``image_id`` is its index.
+whether a labelled joint is hidden. :func:`entry_joints` is the one parser of a record.
+Training (:func:`load_mpii_json`) keeps one ImageRecord per JSON entry, ``image_id`` its index;
+conversion (:func:`read_mpii_json`) groups the records of one image into one image with several
+people, whose boxes come from the joints (MPII has none).
 
 The JSON carries no head rectangles. MPII's evaluation file does: HRNet's ``gt_valid.mat`` and
 mmpose's ``mpii_gt_val.mat`` hold ``headboxes_src``, shape (2, 2, records): [0] the top-left and
@@ -23,16 +26,19 @@ import imageio.v3 as iio
 import numpy as np
 import scipy.io as sio
 
-from dataset.jsonfile import read_json, require
-from dataset.keypoint_formats import get_format
+from dataset.joint_mappings import visibility_table
+from dataset.jsonfile import numbers, read_json, require
+from dataset.keypoint_formats import KeypointFormat, get_format
 from dataset.records import Dataset, ImageRecord, SkipLog, find_image, image_name_refusal, joint_layout
-from dataset.sources.mpii import entry_joints
+from dataset.source_data import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from lib.errors import DatasetError
 
-__all__ = ["FORMAT", "load_mpii_json", "read_head_boxes"]
+__all__ = ["FORMAT", "entry_joints", "load_mpii_json", "read_head_boxes", "read_mpii_json"]
 
 FORMAT = "mpii16"
 NUM_JOINTS = 16
+LAYOUT = "mpii_json"
+"""The visibility table of ``joints_vis`` (dataset/mappings/visibility.yaml)."""
 
 
 def image_size(path: str, where: str) -> tuple[int, int]:
@@ -43,6 +49,24 @@ def image_size(path: str, where: str) -> tuple[int, int]:
         raise DatasetError(f"{where}: image: cannot read the size of {path} "
                            f"({type(err).__name__}: {err})") from None
     return int(shape[0]), int(shape[1])
+
+
+def entry_joints(entry, where: str, fmt: KeypointFormat) -> Optional[np.ndarray]:
+    """(J, 3) 0-based x, y, COCO v of one MPII JSON record; None for a record without joints (test
+    split)."""
+    if "joints" not in entry and "joints_vis" not in entry:
+        return None
+    count = fmt.num_joints
+    points = require(entry, "joints", list, where, f"{count} [x, y] pairs")
+    if len(points) != count:
+        raise DatasetError(f"{where}: joints: expected {count} [x, y] pairs ({fmt.name} order), got {len(points)}")
+    xy = np.stack([numbers(p, where, f"joints[{j}]", 2, "an [x, y] pair") for j, p in enumerate(points)])
+    flags = numbers(require(entry, "joints_vis", list, where, f"{count} flags 0 or 1"), where, "joints_vis",
+                    count, f"{count} flags 0 or 1")
+    v = visibility_table(LAYOUT).translate(flags, where, "joints_vis")
+    rows = np.column_stack([xy - 1.0, v])
+    rows[v == 0] = 0.0
+    return rows
 
 
 def _person(entry: dict, at: str) -> np.ndarray:
@@ -131,3 +155,44 @@ def load_mpii_json(path, *, keypoint_format: Optional[str] = None, num_joints: O
         head = None if boxes is None else boxes[index:index + 1][:len(joints)]
         records.append(ImageRecord(image_path, index, height, width, joints, head_boxes=head))
     return Dataset(tuple(records), FORMAT, json_path, NUM_JOINTS, skips.summary(len(data)))
+
+
+def read_mpii_json(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                   allow_absolute_paths: bool = False) -> SourceData:
+    """Read MPII JSON records (``fmt`` is mpii16), grouping the people of each image in first-seen
+    order (an absolute image name outside the image folders only with ``allow_absolute_paths``)."""
+    path = os.path.abspath(path)
+    report = Report(path)
+    data = read_json(path)
+    if not isinstance(data, list):
+        raise DatasetError(f"{path}: expected a list of MPII person records (image, joints, joints_vis), "
+                           f"got {type(data).__name__}")
+    folders = image_folders(path, images)
+    groups: dict[str, SourceImage] = {}
+    bad: dict[str, str] = {}
+    for k, entry in enumerate(data):
+        where = f"record {k}"
+        try:
+            name = require(entry, "image", str, where, "the image's file name")
+            where = f"record {k} ({name})"
+            joints = entry_joints(entry, where, fmt)
+        except DatasetError as err:
+            if isinstance(entry, dict) and isinstance(entry.get("image"), str):
+                bad.setdefault(entry["image"], f"{where}: {reason(err, where)}")
+            else:
+                report.skip(where, reason(err, where))
+            continue
+        if name not in groups:
+            found, refused = image_file([name], folders, allow_absolute_paths)
+            groups[name] = SourceImage(f"image {name}", name, found, [], refused=refused)
+        image = groups[name]
+        if joints is None:
+            continue
+        if not (joints[:, 2] > 0).any():
+            report.skip(where, "no labelled joint and no box: nothing says where this person is")
+            continue
+        image.people.append(SourcePerson(joints, where))
+    for name, why in bad.items():
+        report.skip(f"image {name}", why)
+    result = [image for name, image in groups.items() if name not in bad]
+    return SourceData(path, LAYOUT, fmt, result, report.skipped, report.notes)

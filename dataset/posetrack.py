@@ -28,6 +28,13 @@ writes keep COCO visibility (1 hidden, 2 visible) and say so in ``info.visibilit
 read back unchanged; pycocotools loads them (integer ids, ``area``, ``iscrowd`` 0), so per-frame
 AP is computed on them as on any COCO file. A bad annotation makes its frame a skipped record
 (reported, the frame kept as unlabelled); a file that is not PoseTrack at all raises DatasetError.
+
+As a source of still training images (:func:`read_posetrack_source`), each labelled frame becomes
+one image whose people keep their joints in the file's keypoint format and drop their track
+ids, which COCO training files do not hold. Frames are looked for under the names the file gives
+(PoseTrack's ``images/...`` paths are relative to the data set's root: pass it with
+``--images``), also without a leading ``images/``. Prediction files are not training data and
+are refused.
 """
 from __future__ import annotations
 
@@ -46,12 +53,12 @@ from dataset.conversion import DEFAULT_MARGIN, box_from_joints
 from dataset.joint_mappings import visibility_table
 from dataset.jsonfile import is_integer, numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat, get_format, registered_formats
-from dataset.sources.base import Report, reason
+from dataset.source_data import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from dataset.tracks import FramePeople, TrackedVideo, frame_people
 from lib.errors import DatasetError, FormatError
 
 __all__ = ["FORMAT_2017", "FORMAT_2018", "PoseTrackFile", "posetrack_document", "posetrack_image_id",
-           "read_posetrack", "write_posetrack"]
+           "read_posetrack", "read_posetrack_source", "write_posetrack"]
 
 FORMAT_2017 = "posetrack15"
 FORMAT_2018 = "posetrack18"
@@ -433,6 +440,54 @@ def read_posetrack(path, fmt: Union[str, KeypointFormat, None] = None) -> PoseTr
                            f"'images' and 'annotations', got {got}")
     video, fmt, ids, sizes, predictions = read(data, path, declared, report)
     return PoseTrackFile(path, year, predictions, video, fmt, ids, sizes, report.skipped, report.notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading as still images
+
+
+_IMAGES_PREFIX = "images/"
+
+
+def _names(file_name: str) -> list[str]:
+    """Where a frame may be, relative to an image folder: as named, and without ``images/``."""
+    names = [file_name]
+    if file_name.startswith(_IMAGES_PREFIX):
+        names.append(file_name[len(_IMAGES_PREFIX):])
+    return names
+
+
+def read_posetrack_source(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+                          allow_absolute_paths: bool = False) -> SourceData:
+    """Read a PoseTrack file's labelled frames as SourceImages (people without track ids); an
+    absolute frame name outside the image folders is refused unless ``allow_absolute_paths``.
+
+    ``fmt`` is taken as declared only when it is not the layout's default (``posetrack18``):
+    a file that names its joints is read in its own format.
+    """
+    path = os.path.abspath(path)
+    declared = None if fmt.name == FORMAT_2018 else fmt
+    data = read_posetrack(path, declared)
+    if data.predictions:
+        raise DatasetError(f"{path}: holds predictions (joint scores), not ground truth; only annotated "
+                           "frames convert to training data")
+    folders = image_folders(path, images)
+    result = []
+    for k, (name, people) in enumerate(zip(data.video.frames, data.video.people)):
+        if not data.video.is_labelled(k):
+            continue
+        image_id = data.image_ids[k]
+        label = f"image id {image_id} ({name})" if image_id is not None else f"frame {k} ({name})"
+        persons = [SourcePerson(pose.copy(), f"{label}, track {int(track)}")
+                   for track, pose in zip(people.track_ids, people.poses)]
+        found, refused = image_file(_names(name), folders, allow_absolute_paths)
+        result.append(SourceImage(label, name, found, persons, data.sizes[k],
+                                  image_id if isinstance(image_id, int) else None, refused))
+    notes = list(data.notes)
+    unlabelled = sum(1 for k in range(len(data.video.frames)) if not data.video.is_labelled(k))
+    if unlabelled:
+        notes.append(f"{unlabelled} frames without annotations (is_labeled 0, or skipped) are not converted")
+    return SourceData(path, f"posetrack{data.year % 100}", data.format, result, data.skipped, notes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,9 +15,8 @@ from dataset.generator import main
 from dataset.image_size import read_image_size
 from dataset.joint_mappings import available_mappings, get_mapping, load_mapping, visibility_table
 from dataset.keypoint_formats import get_format
-from dataset.loaders import load_dataset
+from dataset.loaders import load_dataset, read_source
 from dataset.mpii import load_mpii_json
-from dataset.sources.kinds import read_source
 from lib.errors import DatasetError, FormatError
 
 

@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 import scipy.io as sio
 
-from dataset.coco import load_coco
+from dataset import loaders
+from dataset.coco import detect_format, load_coco
 from dataset.deepercut_mat import load_deepercut_mat, write_deepercut_mat
-from dataset.loaders import LoadOptions, load_dataset, load_dataset_from_config, register_loader
+from dataset.keypoint_formats import get_format
+from dataset.loaders import (LoadOptions, load_dataset, load_dataset_from_config, read_source, register_loader,
+                             registered_loaders, source_layouts)
 from dataset.mpii import load_mpii_json
 from dataset.records import Dataset, ImageRecord, Region
 from posecut.config import config_from_dict
@@ -531,6 +534,43 @@ def test_load_dataset_from_config_and_kinds(tmp_path):
         register_loader("coco", lambda p, o: data)
 
 
+def test_one_registry_holds_the_training_kinds_and_the_converters_layouts():
+    layouts = source_layouts()
+    assert list(layouts) == ["coco", "crowdpose", "ochuman", "ochuman-native", "halpe", "cocowholebody", "aic",
+                             "mpii", "deepercut-mat", "deeplabcut", "posetrack"]
+    assert {"default", *layouts} <= set(registered_loaders())
+    assert all(layout.reader is not None for layout in layouts.values())
+    assert all(layout.default_format is not None for layout in layouts.values() if layout.fixed)
+    assert layouts["mpii"].loader is not None and layouts["aic"].loader is None  # aic: read, then map
+
+
+def test_a_replaced_loader_leaves_the_converter_reading_the_layout(tmp_path, monkeypatch):
+    monkeypatch.setitem(loaders._LAYOUTS, "coco", loaders._LAYOUTS["coco"])  # restored afterwards
+    path = _coco(tmp_path)
+    data = json.loads(open(path).read())
+    data["categories"][0]["keypoints"] = list(get_format("coco17").joints)
+    open(path, "w").write(json.dumps(data))
+    mine = load_coco(path, keypoint_format="coco17")
+    register_loader("coco", lambda p, o: mine, replace=True)
+    assert load_dataset("coco", "anywhere") is mine
+    source = read_source("coco", path)
+    assert source.format.name == "coco17" and source.layout == "coco" and len(source.images) == 1 and len(source.images[0].people) == 4
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({"categories": [{"keypoints": list(get_format("crowdpose14").joints)}]}, "crowdpose14"),
+    ({"categories": [{"keypoints": list(get_format("coco17").joints)}]}, "coco17"),  # not its twin ochuman
+    ({"annotations": [{"keypoints": []}, {"keypoints": [1, 2, 2] * 17}]}, "coco17"),
+    ({"annotations": [{"keypoints": [1, 2, 2] * 26}]}, "halpe26"),
+    ({"annotations": [{"keypoints": [1, 2, 2] * 14}]}, None),  # aic14, crowdpose14, mpii14
+    ({"annotations": [{"keypoints": [1, 2] * 17}]}, None),
+    ({"categories": [{"keypoints": ["a", "b"]}], "annotations": "none"}, None),
+    ([], None),
+])
+def test_detect_format_of_a_coco_style_file(data, expected):
+    assert detect_format(data) == expected
+
+
 def test_image_record_checks_and_custom_regions(tmp_path):
     with pytest.raises(DatasetError, match=r"a\.png: image id 3: joints: expected an array of shape"):
         ImageRecord("a.png", 3, 10, 10, np.zeros((2, 3)))
@@ -609,7 +649,6 @@ def test_image_names_that_climb_out_of_the_folder_are_not_read(tmp_path):
     """An annotation's ../../etc/passwd is refused, in training and in conversion, before any
     file outside the image folder is opened (absolute names: see the tests below)."""
     from dataset.records import leaves_folder
-    from dataset.sources.kinds import read_source
     from dataset.conversion import convert
     from dataset.joint_mappings import identity_mapping
 

@@ -12,9 +12,8 @@ import pytest
 from dataset.conversion import convert
 from dataset.joint_mappings import get_mapping
 from dataset.keypoint_formats import get_format
-from dataset.loaders import load_dataset
+from dataset.loaders import load_dataset, read_source, source_layouts
 from dataset.posetrack import posetrack_document, posetrack_image_id, read_posetrack, write_posetrack
-from dataset.sources.kinds import SOURCES, read_source
 from dataset.synthetic.clips import generate_clips
 from dataset.tracks import TrackedVideo, frame_people
 from lib.errors import DatasetError
@@ -377,7 +376,7 @@ def clip(tmp_path_factory):
 def test_read_source_gives_the_labelled_frames_without_track_ids(clip):
     truth = read_posetrack(clip)
     source = read_source("posetrack", clip)
-    assert SOURCES["posetrack"].reader is not None and source.layout == "posetrack"
+    assert source_layouts()["posetrack"].reader is not None and source.layout == "posetrack"
     assert source.format.name == "coco17" and len(source.images) == 5
     for image, people in zip(source.images, truth.video.people):
         assert image.path is not None and image.size == (64, 80) and len(image.people) == len(people)

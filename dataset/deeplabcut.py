@@ -20,7 +20,7 @@ import numpy as np
 
 from dataset.keypoint_formats import KeypointFormat
 from dataset.records import image_name_refusal
-from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, first_file
+from dataset.source_data import Report, SourceData, SourceImage, SourcePerson, first_file
 from lib.errors import DatasetError
 
 __all__ = ["HEADER_ROWS", "read_deeplabcut_csv"]
@@ -145,11 +145,14 @@ def _candidates(image: str, path: str, images: Optional[str]) -> list[str]:
     return found + [os.path.join(project, image), os.path.join(folder, base), os.path.join(folder, image)]
 
 
-def read_deeplabcut_csv(path: str, fmt: KeypointFormat, images: Optional[str] = None, *,
+def read_deeplabcut_csv(path: str, fmt: Optional[KeypointFormat], images: Optional[str] = None, *,
                         allow_absolute_paths: bool = False) -> SourceData:
-    """Read a DeepLabCut CollectedData CSV whose body parts are joints of ``fmt``. An image path
-    that climbs out of its folder (``..``) is never looked for, nor an absolute one outside the
-    folders searched unless ``allow_absolute_paths``."""
+    """Read a DeepLabCut CollectedData CSV whose body parts are joints of ``fmt``, which must be
+    given (the table does not say). An image path that climbs out of its folder (``..``) is never
+    looked for, nor an absolute one outside the folders searched unless ``allow_absolute_paths``."""
+    if fmt is None:
+        raise DatasetError("--format: the deeplabcut layout needs the keypoint format its body parts belong to: "
+                           "a registered name or a YAML file (see dataset/keypoint_formats.py)")
     path = os.path.abspath(path)
     report = Report(path)
     rows = _rows(path)

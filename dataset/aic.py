@@ -13,10 +13,10 @@ from typing import Optional
 
 import numpy as np
 
+from dataset.coco import keypoint_rows
 from dataset.jsonfile import numbers, read_json, require
 from dataset.keypoint_formats import KeypointFormat
-from dataset.sources.base import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
-from dataset.sources.coco_style import keypoint_rows
+from dataset.source_data import Report, SourceData, SourceImage, SourcePerson, image_file, image_folders, reason
 from lib.errors import DatasetError
 
 __all__ = ["read_aic"]

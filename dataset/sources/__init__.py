@@ -1,1 +1,0 @@
-"""Readers of annotation files in other layouts, one module per layout; ``kinds`` lists them."""
