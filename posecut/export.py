@@ -9,7 +9,7 @@ model (no pairwise head) returns its argmax pose as one person. The ``network`` 
 returns the raw outputs with DeeperCut's names and a batch axis ('part_prob' sigmoid scores,
 'locref' and 'pairwise_pred' raw). ``assets/`` holds the config, the pairwise statistics and
 the spatial model, and the temporal model where the config has one: tracking is a stage after
-the ``network`` signature (posecut.build.setup_tracker on the exported config, fed by
+the ``network`` signature (a tracker of posecut.build.tracker_factory on the exported config, fed by
 posecut.tracking_run.track_frames with ExportedPeople.network), so people stay per frame in the
 SavedModel itself.
 """

@@ -174,7 +174,7 @@ def test_errors_and_the_command(trained, tmp_path, capsys):
 def test_tracking_runs_after_the_exported_network_as_after_the_pipeline(tmp_path):
     """The SavedModel keeps people per frame; its assets carry the temporal model, and tracking
     fed by its network signature follows the same people as tracking fed by the pipeline's."""
-    from posecut.build import setup_tracker
+    from posecut.build import tracker_factory
     from posecut.tracking_run import track_frames
     from nnet.predict import setup_pose_prediction
 
@@ -186,8 +186,8 @@ def test_tracking_runs_after_the_exported_network_as_after_the_pipeline(tmp_path
     assert exported_cfg.temporal_model == "temporal_model.npz"
     image = iio.imread(os.path.join(root, "demo", "images", "people.png"))[..., :3]
     frames = [(f"f{k}", np.roll(image, 3 * k, axis=1)) for k in range(5)]
-    ours = list(track_frames(frames, setup_pose_prediction(cfg, weights), setup_tracker(cfg), 1.0))
-    theirs = list(track_frames(frames, exported.network, setup_tracker(exported_cfg), 1.0))
+    ours = list(track_frames(frames, setup_pose_prediction(cfg, weights), tracker_factory(cfg)(), 1.0))
+    theirs = list(track_frames(frames, exported.network, tracker_factory(exported_cfg)(), 1.0))
     assert len(ours) == len(theirs) == 5
     for (_, _, a), (_, _, b) in zip(ours, theirs):
         np.testing.assert_array_equal(a.track_ids, b.track_ids)
