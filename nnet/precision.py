@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 PRECISION_CHOICES = ("auto", "float32", "bfloat16")
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 # Measured with bench/bench_forward.py at 480x640 on CPUs without native bfloat16 (machines of
-# this project's kind; the README's speed section has the tables).
+# this project's kind; docs/benchmarks.md has the tables).
 EMULATED_COST = ("2.2-3.1x slower than float32 on an AVX-512 CPU without avx512_bf16, 4-6x on "
                  "an AVX2-only one")
 # oneDNN's ISA caps (its ONEDNN_MAX_CPU_ISA) below AVX512_CORE, and below AVX512_CORE_BF16:

@@ -1,5 +1,10 @@
-"""Test set-up: quiet TensorFlow's C++ logging, make the repository importable, and the fixtures
-many test files share (the repository's root, the real samples beside it)."""
+"""Test set-up: quiet TensorFlow's C++ logging, make the repository importable, the fixtures
+many test files share (the repository's root, the real samples beside it), and the slow tests first.
+
+Tests sit in a folder per package they test (lib, nnet, dataset, multiperson, posecut) and one
+for the project as a whole (documents, demos, layering, bad input); the helpers they share
+(builders, references, problem sets) sit here beside this file. Mark a module that runs end to
+end with ``pytestmark = pytest.mark.slow``: `pytest -m "not slow"` then gives a quick round."""
 import os
 import sys
 from pathlib import Path
@@ -42,13 +47,7 @@ def sample(samples):
     return path
 
 
-# Modules whose tests run end to end (subprocesses, training, export): started first, so that on
-# few cores the long ones do not end up last in one worker's queue while the other idles.
-_LONG_FIRST = ("test_walkthrough.py", "test_train.py", "test_cli.py", "test_cli_startup.py",
-               "test_export.py", "test_fidelity.py", "test_cli_multiperson.py")
-
-
 def pytest_collection_modifyitems(items):
-    """Order the collected tests with the long-running modules first (stable otherwise)."""
-    rank = {name: k for k, name in enumerate(_LONG_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    """Run the tests marked slow (end to end: subprocesses, training, export) first, so that on
+    few cores the long ones do not end up last in one worker's queue while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

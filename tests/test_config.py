@@ -1,14 +1,18 @@
-"""Tests of posecut.config: DeeperCut defaults, loading real configs, every kind of error, round trips."""
+"""Tests of posecut.config: DeeperCut defaults, loading real configs, every kind of error, round
+trips, DeeperCut's keys posecut does not implement, and the keypoint-format accessors."""
 
 import dataclasses
+import glob
 import os
+import re
 
 import pytest
 import yaml
 
-from dataset.keypoint_formats import get_format
+from dataset.keypoint_formats import DEFAULT_FORMAT, get_format
 from posecut.config import (
     CONFIG_KEYS,
+    SECTIONS,
     PoseConfig,
     config_from_dict,
     config_reference,
@@ -62,7 +66,6 @@ save_iters: 200000
 mirror: true
 
 num_joints: 17
-scoremap_dir: scoremaps_1200
 all_joints: [[0], [2, 1], [4, 3], [6, 5], [8, 7], [10, 9], [12, 11], [14, 13],[16, 15]]
 all_joints_names: ["nose", 'eye', 'ear', 'shoulder', 'elbow', 'hand', 'hip', 'knee', 'foot']
 sparse_graph: [[0, 1], [0, 2], [1, 2], [2, 4], [1, 3], [0, 4], [0, 3], # head
@@ -139,7 +142,7 @@ def test_deepercut_coco_config_loads(tmp_path):
     assert cfg.locref_loss_weight == 0.05 and cfg.max_input_size == 850 and cfg.det_min_score == 0.2
     assert cfg.multi_step[-1] == (0.00005, 1800000) and len(cfg.multi_step) == 6
     assert cfg.sparse_graph[0] == (0, 1) and len(cfg.sparse_graph) == 25
-    assert cfg.scmap_threshold == 0.0 and cfg.scoremap_dir == "scoremaps_1200"
+    assert cfg.scmap_threshold == 0.0 and cfg.scoremap_dir == "test"
     assert cfg.stride == 8.0 and cfg.optimizer == "sgd"  # not in the file: defaults
     assert cfg.config_dir == str(folder)
     assert cfg.resolve_path(cfg.init_weights) == str(tmp_path / "models" / "pretrained" / "resnet_v1_101.ckpt")
@@ -363,12 +366,8 @@ def test_hostile_yaml_is_a_clear_config_error(tmp_path, text, says):
 
 
 def test_pose_config_fields_are_the_key_table_in_order_with_its_types_and_defaults():
-    """PoseConfig's fields are written out for readers and type checkers; the table stays the one
-    source of names, types and defaults."""
-    import dataclasses
+    """PoseConfig's fields are made from the table, the one source of names, types and defaults."""
     import typing
-
-    from posecut.config import CONFIG_KEYS, PoseConfig
 
     fields = [f for f in dataclasses.fields(PoseConfig) if f.compare]
     assert [f.name for f in fields] == [k.name for k in CONFIG_KEYS]
@@ -432,3 +431,91 @@ def test_linked_pairs_are_the_graph_the_pairwise_head_predicts():
     assert len(coco.linked_pairs) == 110 and (5, 7) in coco.linked_pairs  # shoulder-elbow
     assert len(config_from_dict({"keypoint_format": "cocowholebody133"}).linked_pairs) == 918
     assert config_from_dict({"keypoint_format": "coco17", "sparse_graph": [[0, 1]]}).linked_pairs == ((0, 1),)
+
+
+# DeeperCut's keys, from the code and configs of its TensorFlow release; it also reads adam_lr,
+# cached_scoremaps and pck_threshold, which posecut does not know (an unknown key is an error).
+DEEPERCUT_KEYS = set("""
+all_joints all_joints_names batch_size coco_only_images_with_people crop crop_pad dataset dataset_ann
+dataset_phase dataset_type det_min_score display_iters fg_fraction global_scale init_weights
+intermediate_supervision intermediate_supervision_layer location_refinement locref_huber_loss
+locref_loss_weight locref_stdev log_dir max_input_size mean_pixel mirror multi_step net_type nms_radius
+num_joints optimizer pairwise_huber_loss pairwise_loss_weight pairwise_model_dir pairwise_predict
+pairwise_stats_collect pairwise_stats_fn pos_dist_thresh regularize save_iters scale_jitter_lo
+scale_jitter_up scmap_threshold scoremap_dir shuffle snapshot_prefix sparse_graph stride
+tensorflow_pairwise_order use_gt_segm video video_batch weigh_negatives weigh_only_present_joints
+weigh_part_predictions weight_decay""".split())
+# DeeperCut's defaults (util/default_config.py) of the keys of it that posecut does not implement.
+NOT_IMPLEMENTED = {"pairwise_stats_collect": False, "use_gt_segm": False, "video": False,
+                   "video_batch": False, "scoremap_dir": "test"}
+
+
+def test_the_table_marks_deepercuts_keys_and_groups_every_key_in_a_section():
+    assert {k.name for k in CONFIG_KEYS if not k.ours} == DEEPERCUT_KEYS
+    assert {k.section for k in CONFIG_KEYS} == set(SECTIONS)
+    refused = {k.name for k in CONFIG_KEYS if k.unimplemented and not k.unimplemented.any_value}
+    assert refused == set(NOT_IMPLEMENTED)
+    assert all(not k.ours for k in CONFIG_KEYS if k.unimplemented)
+    assert config_from_dict(NOT_IMPLEMENTED).to_dict() == default_config().to_dict()
+
+
+@pytest.mark.parametrize("line, says", [
+    ("video: true", "true built PoseSeqNet"),
+    ("video_batch: true", "consecutive frames of one sequence"),
+    ("use_gt_segm: true", "predictions_with_segm.json"),
+    ("pairwise_stats_collect: true", "`posecut pairwise-stats`"),
+    ("scoremap_dir: scoremaps_1200", "as .mat files into this folder"),
+])
+def test_a_deepercut_key_posecut_does_not_implement_is_refused_away_from_its_default(tmp_path, line, says):
+    """Each names the file, the key and the value, says what the value did in DeeperCut and what
+    to do, rather than loading and being silently ignored."""
+    key, value = line.split(": ")
+    message = error_of(tmp_path, line + "\n", "deepercut.yaml")
+    default = "false" if key != "scoremap_dir" else '"test"'
+    shown = value if key != "scoremap_dir" else f'"{value}"'
+    (first,) = message.splitlines()
+    assert first.startswith(f"{tmp_path / 'deepercut.yaml'}: {key}: {shown} is not supported: ")
+    assert f"accepts only its default, {default}. In DeeperCut, " in first and says in first
+    assert first.endswith(f"Remove the key or set it to {default}")
+
+
+def test_scmap_threshold_loads_at_any_value_as_no_deepercut_code_read_it():
+    note = next(k.unimplemented for k in CONFIG_KEYS if k.name == "scmap_threshold")
+    assert note.any_value and "det_min_score" in note.advice
+    assert config_from_dict({"scmap_threshold": 0.0}).scmap_threshold == 0.0
+    with pytest.raises(ConfigError, match=r"scmap_threshold: expected a value in \[0, 1\]"):
+        config_from_dict({"scmap_threshold": 1.5})
+
+
+def test_keys_marked_not_implemented_are_read_by_no_module(root):
+    """A key the table says posecut does not implement must not be read anywhere (as cfg.key,
+    config.key, getattr(..., "key") or ["key"]); one that starts being read must lose its mark."""
+    marked = [k.name for k in CONFIG_KEYS if k.unimplemented]
+    readers = []
+    for package in ("lib", "nnet", "dataset", "multiperson", "posecut", "demo", "bench"):
+        for path in glob.glob(str(root / package / "**" / "*.py"), recursive=True):
+            if os.sep + os.path.join("posecut", "config") + os.sep in path:
+                continue
+            text = open(path, encoding="utf-8").read()
+            readers += [f"{path}: {key}" for key in marked if re.search(
+                rf"\b(cfg|config)\.{key}\b|getattr\(\w+, [\"']{key}[\"']|\[[\"']{key}[\"']\]", text)]
+    assert not readers
+
+
+def test_the_keypoint_format_accessors():
+    coco = config_from_dict({"keypoint_format": "coco17"}, source="coco.yaml")
+    assert config_from_dict({"dataset_type": "coco"}).keypoint_format == DEFAULT_FORMAT == "coco17"
+    assert coco.format is get_format("coco17") is coco.require_format("drawing the skeleton")
+    assert coco.joint_names == get_format("coco17").joints and len(coco.joint_names) == 17
+    plain = config_from_dict({"num_joints": 3}, source="plain.yaml")
+    assert plain.format is None and plain.joint_names == ("joint0", "joint1", "joint2")
+    with pytest.raises(ConfigError) as err:
+        plain.require_format("the OKS evaluation")
+    assert str(err.value).startswith("plain.yaml: keypoint_format: the OKS evaluation needs a "
+                                     "keypoint format") and str(err.value).endswith("got null")
+    with pytest.raises(ConfigError, match="num_joints: required here but not set"):
+        default_config().joint_names
+    object.__setattr__(coco, "num_joints", 14)  # changed without validation
+    with pytest.raises(ConfigError, match="coco.yaml: num_joints: expected 17, the joints of "
+                                          "keypoint_format coco17, got 14"):
+        coco.require_format("drawing the skeleton")

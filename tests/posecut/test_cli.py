@@ -3,9 +3,12 @@ import os
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from dataset.synthetic import generate_dataset
 from posecut.cli import main
+
+pytestmark = pytest.mark.slow
 
 CONFIG = {
     "dataset_type": "coco", "dataset": "data/person_keypoints.json", "keypoint_format": "coco17",
@@ -87,7 +90,7 @@ def test_sigterm_saves_and_exits_like_ctrl_c(project, tmp_path):
               "save_iters": 100000}
     with open(tmp_path / "pose_cfg.yaml", "w") as handle:
         yaml.safe_dump(config, handle)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = ROOT
     run = subprocess.Popen([sys.executable, "-m", "posecut", "train", "--no-progress"],
                            cwd=tmp_path, stderr=subprocess.PIPE, text=True,
                            env={**os.environ, "PYTHONPATH": root})

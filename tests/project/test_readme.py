@@ -3,6 +3,7 @@ written (the documents' other checks, README included, are in test_docs.py)."""
 import os
 import re
 
+import pytest
 from conftest import ROOT
 from test_docs import python_blocks, read, run_python
 
@@ -31,6 +32,7 @@ def test_the_python_example_uses_only_the_entry_point():
     assert {a or b for a, b in imports} == {"posecut"}
 
 
+@pytest.mark.slow
 def test_the_python_example_runs_as_written(tmp_path):
     """The README's Python blocks, in order, in one interpreter from the repository's root (on
     a 1 s clip where they read out/clip.mp4), then a check of what they found."""

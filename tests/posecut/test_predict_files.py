@@ -6,6 +6,7 @@ import imageio.v2 as iio2
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from multiperson.assemble import People
 from multiperson.draw import draw_people
@@ -124,7 +125,7 @@ def test_draw_people_marks_joints_in_colour():
 def test_predict_command_with_the_bundled_model(tmp_path, capsys):
     from posecut.cli import main
 
-    image = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo",
+    image = os.path.join(ROOT, "demo",
                          "images", "people.png")
     frame = iio.imread(image)[::4, ::4]
     writer = iio2.get_writer(str(tmp_path / "clip.mp4"), fps=5, codec="libx264",
@@ -261,7 +262,7 @@ def test_one_undecodable_image_is_skipped_and_the_rest_are_written(tmp_path, cap
 
     folder = tmp_path / "photos"
     folder.mkdir()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = ROOT
     people = iio.imread(os.path.join(root, "demo", "images", "people.png"))[::4, ::4]
     for name in ("a.png", "c.png"):
         iio.imwrite(folder / name, people)

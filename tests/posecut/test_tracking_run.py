@@ -8,6 +8,7 @@ import os
 import imageio.v2 as iio2
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from dataset.posetrack import read_posetrack
 from dataset.records import ImageRecord
@@ -23,7 +24,7 @@ from posecut.tracking_run import (OksTracker, clip_frames, fit_temporal_on_clips
                                   sigmas_of, temporal_model_path, track_frames,
                                   track_settings_from_config)
 
-BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
+BUNDLED = os.path.join(ROOT, "models",
                        "synthetic_multi")
 
 

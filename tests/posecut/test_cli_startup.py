@@ -10,6 +10,8 @@ import pytest
 from conftest import ROOT
 from posecut.logs import tensorflow_log_line
 
+pytestmark = pytest.mark.slow
+
 PROBE = """
 import json, sys
 from posecut.cli import main

@@ -12,7 +12,7 @@ from conftest import ROOT
 
 TRUTH = os.path.join(ROOT, "demo", "images", "people.json")
 
-# The bundled model finds the bundled image's six people this well (measured: see README).
+# The bundled model finds the bundled image's six people this well (docs/benchmarks.md).
 MIN_AP = 0.2  # measured: 0.277
 
 

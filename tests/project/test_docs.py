@@ -21,6 +21,8 @@ from dataset.keypoint_formats import get_format, registered_formats
 from posecut.cli import build_parser
 from posecut.config import CONFIG_KEYS
 
+pytestmark = pytest.mark.slow
+
 DOCS = sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
 DOCUMENTS = [os.path.join(ROOT, "README.md"), *DOCS]
 NO_RUN = "no-run"

@@ -6,6 +6,7 @@ import sys
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from conftest import ROOT
 from fake_records import Record
 import tensorflow as tf
 
@@ -17,6 +18,8 @@ from nnet.checkpoint import load_weights, slim_variables
 from nnet.losses import pose_losses
 from nnet.pose_net import build_pose_net
 from nnet.train import Trainer, TrainSettings, learning_rate_schedule, run_training
+
+pytestmark = pytest.mark.slow
 
 SPEC = builders.tiny_spec(2, location_refinement=True)
 LOSSES = builders.losses(2, location_refinement=True)
@@ -133,7 +136,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, records):
         "      'LOSS', result['history'][-1]['total_loss'])\n")
     for record in records:
         np.save(record.image_path + ".npy", record.joints)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = ROOT
     done = subprocess.run([sys.executable, str(script), root, str(tmp_path)]
                           + [r.image_path for r in records],
                           capture_output=True, text=True, timeout=300,

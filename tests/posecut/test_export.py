@@ -6,6 +6,7 @@ import os
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from dataset.pairwise_stats import PairwiseStats, save_pairwise_stats
 from multiperson.pairwise import SpatialModel, load_spatial_model, save_spatial_model
@@ -20,6 +21,8 @@ from dataset.synthetic import generate_dataset
 from lib.errors import CheckpointError, DatasetError, InputError
 from posecut.export import (calibration_images, export_saved_model, export_tflite, load_exported,
                             tflite_forward)
+
+pytestmark = pytest.mark.slow
 
 J = 4
 
@@ -65,7 +68,7 @@ def test_saved_model_gives_the_same_people(trained, tmp_path):
 
 
 def test_bundled_model_exports_with_the_same_people_on_the_bundled_image(tmp_path):
-    root = os.path.join(os.path.dirname(__file__), "..")
+    root = ROOT
     cfg = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
     weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
     export_saved_model(cfg, weights, tmp_path / "saved")
@@ -112,7 +115,7 @@ def test_int8_tflite_is_calibrated_on_the_training_images_and_stays_close(traine
     close to float32's (within a fifth of their range anywhere, a fiftieth on average; AP is
     bench/bench_int8.py's); calibration images come from the config's
     training data set, and the command writes it."""
-    root = os.path.join(os.path.dirname(__file__), "..")
+    root = ROOT
     bundled = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
     bundled_weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
     data = generate_dataset(tmp_path / "data", 5, 64, 80, people=(1, 3), seed=3)
@@ -178,7 +181,7 @@ def test_tracking_runs_after_the_exported_network_as_after_the_pipeline(tmp_path
     from posecut.tracking_run import track_frames
     from nnet.predict import setup_pose_prediction
 
-    root = os.path.join(os.path.dirname(__file__), "..")
+    root = ROOT
     cfg = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
     weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
     export_saved_model(cfg, weights, tmp_path / "saved")
@@ -198,7 +201,7 @@ def test_tracking_runs_after_the_exported_network_as_after_the_pipeline(tmp_path
 def test_predict_runs_the_network_from_a_tflite_file(tmp_path, capsys):
     """`posecut predict --tflite`: the float32 TFLite model finds the TensorFlow float32 model's
     people; a smaller image is padded, a larger one refused, and an int8 model runs too."""
-    root = os.path.join(os.path.dirname(__file__), "..")
+    root = ROOT
     config = os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml")
     cfg = load_config(config).replace(precision="float32")
     weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
@@ -225,7 +228,7 @@ def test_predict_runs_the_network_from_a_tflite_file(tmp_path, capsys):
 def test_a_single_animal_model_predicts_from_a_tflite_file(tmp_path):
     """Without the pairwise head, `--tflite` gives TensorFlow's argmax pose (a DeepLabCut-style
     model: the bundled network's part and locref heads)."""
-    root = os.path.join(os.path.dirname(__file__), "..")
+    root = ROOT
     cfg = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
     single = cfg.replace(pairwise_predict=False, precision="float32")
     weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
@@ -244,7 +247,7 @@ def test_an_int8_export_checks_its_accuracy_and_predict_uses_it_only_if_it_passe
     record is missing or more than one point lower; --backend forces either."""
     from posecut.int8_check import tflite_info, write_tflite_info
 
-    root = os.path.join(os.path.dirname(__file__), "..")
+    root = ROOT
     bundled = load_config(os.path.join(root, "models", "synthetic_multi", "pose_cfg.yaml"))
     weights = os.path.join(root, "models", "synthetic_multi", "model", "weights")
     data = generate_dataset(tmp_path / "data", 4, 64, 80, people=(1, 3), seed=3)

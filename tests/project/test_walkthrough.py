@@ -1,5 +1,5 @@
-"""The README's walkthroughs (demo/train_own_data.sh, demo/train_own_animal.sh) run from end to
-end, tiny."""
+"""The training walkthroughs of docs/training.md (demo/train_own_data.sh,
+demo/train_own_animal.sh) run from end to end, tiny."""
 import json
 import os
 import subprocess
@@ -8,6 +8,8 @@ import pytest
 
 from conftest import ROOT
 from dataset.coco_eval import COCO_METRICS
+
+pytestmark = pytest.mark.slow
 
 
 installed = pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, ".venv", "bin", "posecut")),

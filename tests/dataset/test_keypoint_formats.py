@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 import yaml
 
 from dataset import keypoint_formats as kf
@@ -196,7 +197,7 @@ def test_bundled_formats_are_read_once():
 def test_module_does_not_import_tensorflow():
     code = "import sys, dataset.keypoint_formats; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[1], check=True)
+                         cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
 
 

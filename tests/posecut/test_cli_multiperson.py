@@ -8,6 +8,8 @@ import yaml
 from dataset.synthetic import generate_dataset
 from posecut.cli import main
 
+pytestmark = pytest.mark.slow
+
 CONFIG = {
     "dataset_type": "coco", "dataset": "data/person_keypoints.json", "keypoint_format": "coco17",
     "num_joints": 17, "net_type": "mobilenet_v2_0.35", "location_refinement": True,

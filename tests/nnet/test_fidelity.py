@@ -9,6 +9,8 @@ from nnet.checkpoint import load_weights, slim_variables
 from nnet.pose_net import build_pose_net, fold_batchnorm
 from nnet.resnet import unit_layout
 
+pytestmark = pytest.mark.slow
+
 TOLERANCE = {**FLOAT32_TOLERANCE, "part_pred_interm": 2e-3}
 
 

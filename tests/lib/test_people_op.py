@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import ROOT
 import tensorflow as tf
 
 import builders
@@ -20,7 +21,7 @@ from multiperson.predict import multiperson_settings_from_config, people_from_ra
 from nnet.outputs import extract_cnn_output
 from posecut.config import load_config
 
-BUNDLED = os.path.join(os.path.dirname(__file__), "..", "models", "synthetic_multi",
+BUNDLED = os.path.join(ROOT, "models", "synthetic_multi",
                        "pose_cfg.yaml")
 
 
