@@ -32,7 +32,6 @@ import numpy as np  # noqa: E402
 
 from dataset.coco_eval import evaluate_keypoints  # noqa: E402
 from dataset.images import read_image  # noqa: E402
-from dataset.keypoint_formats import get_format  # noqa: E402
 from dataset.loaders import load_dataset  # noqa: E402
 from dataset.synthetic import generate_dataset  # noqa: E402
 from multiperson.evaluation import predict_dataset  # noqa: E402
@@ -94,7 +93,7 @@ def main(argv=None):
                                                                WEIGHTS)),
                   ("TFLite float32", tflite_network(cfg, 256, 256, work)),
                   ("TFLite int8", tflite_network(cfg, 256, 256, work, calib))]
-        sigmas = get_format(cfg.keypoint_format).sigmas
+        sigmas = cfg.require_format("the OKS evaluation").sigmas
         ap = {}
         for name, net in scored:
             results, _, _ = predict_dataset(records, lambda r, n=net: n(read_image(r.image_path)),

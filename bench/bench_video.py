@@ -31,7 +31,6 @@ from posecut.build import setup_prediction, setup_tflite_prediction  # noqa: E40
 from posecut.export import export_tflite  # noqa: E402
 from posecut.config import load_config  # noqa: E402
 from posecut.predict_files import predict_video  # noqa: E402
-from dataset.keypoint_formats import get_format  # noqa: E402
 
 CONFIG = os.path.join(ROOT, "models", "synthetic_multi", "pose_cfg.yaml")
 WEIGHTS = os.path.join(ROOT, "models", "synthetic_multi", "model", "weights")
@@ -47,7 +46,7 @@ def main(argv=None):
     parser.add_argument("--int8", action="store_true", help="also the int8 TFLite network")
     args = parser.parse_args(argv)
     cfg = load_config(CONFIG)
-    skeleton = get_format(cfg.keypoint_format).skeleton
+    skeleton = cfg.require_format("drawing the skeleton").skeleton
     with tempfile.TemporaryDirectory() as work:
         networks = {"TensorFlow": setup_prediction(cfg, WEIGHTS)}
         variants = [("TensorFlow",) + v for v in VARIANTS]

@@ -20,7 +20,6 @@ start_tensorflow()
 
 from dataset.coco_eval import people_to_coco_results  # noqa: E402
 from dataset.images import read_image  # noqa: E402
-from dataset.keypoint_formats import get_format  # noqa: E402
 from multiperson.draw import save_multi_person_figure  # noqa: E402
 from multiperson.predict import STAGES  # noqa: E402
 from posecut.build import setup_multiperson_prediction  # noqa: E402
@@ -53,7 +52,7 @@ def run(args):
     built = time.perf_counter()
     predictor(image)  # the first call traces the network
     people = predictor(image)
-    skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
+    skeleton = cfg.format.skeleton if cfg.format else ()
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     title = (f"{len(people.poses)} people, {cfg.net_type}, "
              f"{os.path.relpath(args.weights, os.path.dirname(os.path.abspath(args.config)))}")

@@ -23,7 +23,6 @@ start_tensorflow()
 
 from dataset.coco_eval import people_to_coco_results  # noqa: E402
 from dataset.images import read_image  # noqa: E402
-from dataset.keypoint_formats import get_format  # noqa: E402
 from multiperson.draw import save_single_person_figure  # noqa: E402
 from nnet.checkpoint_files import config_weights  # noqa: E402
 from nnet.outputs import argmax_pose_predict, extract_cnn_output  # noqa: E402
@@ -65,7 +64,7 @@ def run(args):
     scmap, locref, _ = extract_cnn_output(outputs, cfg.locref_stdev)
     pose = argmax_pose_predict(scmap, locref, cfg.stride)
     done = time.perf_counter()
-    skeleton = get_format(cfg.keypoint_format).skeleton if cfg.keypoint_format else ()
+    skeleton = cfg.format.skeleton if cfg.format else ()
     weights = args.weights or config_weights(cfg)
     title = f"{cfg.net_type}, {os.path.relpath(weights, os.path.dirname(os.path.abspath(args.config)))}"
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -3,7 +3,9 @@
 Layer names are slim scopes with '/' written as '.', so each Keras variable maps to one
 checkpoint name (``resnet_v1_101/block1/unit_1/bottleneck_v1/conv1/BatchNorm/gamma``,
 ``pose/part_pred/block4/weights``, ...). Shapes agree as stored: conv kernels
-[kh, kw, in, out], transposed-conv kernels [kh, kw, out, in].
+[kh, kw, in, out], transposed-conv kernels [kh, kw, out, in]. A DeeperCut checkpoint whose
+pairwise channels are in its Caffe order (``tensorflow_pairwise_order: false``) is put into
+posecut's order once, when it is read; posecut's own checkpoints say they are in its order.
 """
 import logging
 import os
@@ -13,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from nnet.caffe_order import read_caffe_pair_slots
 from nnet.checkpoint_files import checkpoint_problem
 from nnet.layers import FrozenBatchNorm
 from lib.errors import CheckpointError
@@ -26,6 +29,10 @@ _SUFFIXES = {
     FrozenBatchNorm: {name: name for name in ("gamma", "beta", "moving_mean", "moving_variance")},
 }
 _PAIRWISE_SCOPE = "pose/pairwise_pred/block4/"
+ORDER_MARK = "posecut/pairwise_order"
+"""A variable of every checkpoint posecut writes, saying that its pairwise channels are in
+pair_index order (nnet.heads), whatever a config says of DeeperCut's (tensorflow_pairwise_order)."""
+ORDER_VALUE = b"pair_index"
 _HEAD_PATTERN = re.compile(r"^pose/(part_pred|intermediate_supervision)/block4/biases$")
 
 
@@ -66,10 +73,28 @@ def _describe_mismatch(name, expected, found):
     return line
 
 
-def _pairwise_slice(name, stored, expected, spec):
-    """Output channels of a checkpoint's full pairwise head (DeeperCut's 2J(J-1)) that a network
-    with a sparse one (``spec.heads.pairs``) keeps, in its slot order; None unless ``name`` is that
-    head's kernel or bias and only its output channels differ, from J(J-1) pairs to the spec's."""
+def _caffe_slots(prefix, stored, spec):
+    """The Caffe slots of the checkpoint's pairwise head where the spec says DeeperCut's Caffe
+    order (``spec.caffe_pairwise_stats``) and the checkpoint was not written by posecut (whose
+    checkpoints hold ORDER_MARK and are in pair_index order); None otherwise."""
+    if spec is None or not spec.caffe_pairwise_stats:
+        return None
+    if not any(name.startswith(_PAIRWISE_SCOPE) for name in stored):
+        return None
+    if ORDER_MARK in stored:
+        log.info("%s: written by posecut, so its pairwise channels are in posecut's order; "
+                 "tensorflow_pairwise_order: false applies to DeeperCut's checkpoints only", prefix)
+        return None
+    log.info("%s: pairwise channels read in DeeperCut's Caffe order, the graph of %s", prefix,
+             spec.caffe_pairwise_stats)
+    return read_caffe_pair_slots(spec.caffe_pairwise_stats, spec.heads.num_joints)
+
+
+def _pairwise_channels(name, stored, expected, spec, caffe_slots):
+    """Output channels of a checkpoint's full pairwise head (DeeperCut's 2J(J-1)) that the network
+    takes, in its slot order (``spec.heads.pairs``, all or a sparse graph's), read from the Caffe
+    slots where ``caffe_slots`` is given; None unless ``name`` is that head's kernel or bias, only
+    its output channels differ from the network's, and they need choosing or reordering."""
     if spec is None or not name.startswith(_PAIRWISE_SCOPE) or len(stored) != len(expected):
         return None
     heads = spec.heads
@@ -79,7 +104,11 @@ def _pairwise_slice(name, stored, expected, spec):
         return None
     if any(a != b for i, (a, b) in enumerate(zip(stored, expected)) if i != axis):
         return None
+    if caffe_slots is None and stored == expected:
+        return None
     rows = np.asarray(heads.pair_rows, np.int64)
+    if caffe_slots is not None:
+        rows = caffe_slots[rows]
     return np.stack([2 * rows, 2 * rows + 1], axis=1).reshape(-1)
 
 
@@ -91,7 +120,9 @@ def load_weights(model, path, spec=None, allow_missing=()):
     joint count) keep their initial values, and a warning names them (e.g. ``("pose/",)`` to
     start from an ImageNet backbone, or from a model of other joints). A checkpoint with
     DeeperCut's full pairwise head (2J(J-1) channels) loads into a network whose ``spec`` has a
-    sparse one: the kernel and bias of the pairs it predicts are kept. Other variables of the
+    sparse one: the kernel and bias of the pairs it predicts are kept. Where the spec says the
+    head is in DeeperCut's Caffe order (``caffe_pairwise_stats``), its channels are put into
+    pair_index order here, unless posecut wrote the checkpoint (ORDER_MARK). Other variables of the
     checkpoint (optimizer slots, global_step, heads this config does not use) are ignored. A
     mismatch elsewhere raises CheckpointError listing every problem.
     """
@@ -101,19 +132,21 @@ def load_weights(model, path, spec=None, allow_missing=()):
     except (tf.errors.OpError, ValueError) as err:
         raise CheckpointError(f"{prefix}: cannot read checkpoint ({err})") from None
     stored = reader.get_variable_to_shape_map()
+    caffe_slots = _caffe_slots(prefix, stored, spec)
     wanted = slim_variables(model)
     missing, mismatched, left_out, loaded = [], [], [], []
-    sliced = {}  # name -> channels of a full pairwise head that a sparse one keeps
+    sliced = {}  # name -> channels of a full pairwise head the network keeps, in its order
     for name, variable in wanted.items():
         optional = name.startswith(tuple(allow_missing))
         if name not in stored:
             (left_out if optional else missing).append(f"  {name}: not in the checkpoint")
+            continue
+        channels = _pairwise_channels(name, tuple(stored[name]), tuple(variable.shape), spec,
+                                      caffe_slots)
+        if channels is not None:
+            sliced[name] = channels
+            loaded.append(name)
         elif tuple(stored[name]) != tuple(variable.shape):
-            channels = _pairwise_slice(name, tuple(stored[name]), tuple(variable.shape), spec)
-            if channels is not None:
-                sliced[name] = channels
-                loaded.append(name)
-                continue
             line = _describe_mismatch(name, tuple(variable.shape), stored[name])
             (left_out if optional else mismatched).append(line)
         else:
@@ -122,17 +155,17 @@ def load_weights(model, path, spec=None, allow_missing=()):
         raise CheckpointError(_mismatch_message(prefix, missing, mismatched, stored, spec))
     for name in loaded:
         value = _tensor(reader, prefix, name)
-        if name in sliced:  # kernel [kh, kw, out, in] or bias [out]: keep the used outputs
+        if name in sliced:  # kernel [kh, kw, out, in] or bias [out]: the used outputs, in order
             value = np.take(value, sliced[name], axis=value.ndim - 2 if value.ndim == 4 else 0)
         wanted[name].assign(value.astype(wanted[name].dtype))
     if sliced:
-        log.debug("%s: the full pairwise head sliced to the %d channels of the sparse graph's pairs",
-                  prefix, 2 * spec.heads.num_pairs)
+        log.debug("%s: the full pairwise head read into the network's %d channels", prefix,
+                  2 * spec.heads.num_pairs)
     if left_out:
         log.warning("%s: %d variables keep their initial values (the checkpoint lacks them or "
                     "holds them with another shape):\n%s", prefix, len(left_out),
                     "\n".join(left_out))
-    unused = sorted(set(stored) - set(wanted))
+    unused = sorted(set(stored) - set(wanted) - {ORDER_MARK})
     if unused:
         log.info("%s: %d checkpoint variables not used by this network (first: %s)",
                  prefix, len(unused), unused[0])
@@ -169,14 +202,16 @@ def _mismatch_message(prefix, missing, mismatched, stored, spec):
 
 
 def save_weights(model, prefix):
-    """Write the model's weights as a TF checkpoint with slim names (loadable by TF1 too)."""
+    """Write the model's weights as a TF checkpoint with slim names (loadable by TF1 too), with
+    ORDER_MARK, which says its pairwise channels are in pair_index order."""
     prefix = os.fspath(prefix)
     os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
     named = sorted(slim_variables(model).items())
+    tensors = [tf.convert_to_tensor(np.asarray(v)) for _, v in named]
     tf.raw_ops.SaveV2(
         prefix=prefix,
-        tensor_names=[name for name, _ in named],
-        shape_and_slices=[""] * len(named),
-        tensors=[tf.convert_to_tensor(np.asarray(v)) for _, v in named],
+        tensor_names=[name for name, _ in named] + [ORDER_MARK],
+        shape_and_slices=[""] * (len(named) + 1),
+        tensors=tensors + [tf.constant(ORDER_VALUE)],
     )
     return prefix

@@ -32,6 +32,10 @@ class PoseNetSpec:
     mean_pixel: tuple
     precision: str
     train_batchnorm: bool
+    caffe_pairwise_stats: str | None = None
+    """A pairwise_stats.mat whose graph gives the order of the pairwise channels of DeeperCut's
+    checkpoints for this network (its Caffe order, tensorflow_pairwise_order: false), which
+    nnet.checkpoint.load_weights puts into pair_index order; None: already in that order."""
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -67,6 +71,8 @@ def spec_from_config(cfg):
                                    onednn_flags(cpu_flags(), os.environ.get("ONEDNN_MAX_CPU_ISA")),
                                    gpu_visible()),
         train_batchnorm=bool(cfg.train_batchnorm),
+        caffe_pairwise_stats=(cfg.resolve_path(cfg.pairwise_stats_fn)
+                              if cfg.pairwise_predict and not cfg.tensorflow_pairwise_order else None),
     )
 
 
