@@ -143,11 +143,17 @@ def _field(mat, path, name, rows=None):
     return value
 
 
-def _pair_rows(graph, path, num_joints):
-    """Pair index of each row of ``graph``; DatasetError unless it lists every ordered pair once."""
+def _pair_rows(graph, path, num_joints, one_based=False):
+    """Pair index of each row of ``graph`` (joint ids from 1 with ``one_based``, else from 0);
+    DatasetError unless it lists every ordered pair once."""
     n_pairs = num_joints * (num_joints - 1)
-    if (graph != np.round(graph)).any() or graph.min(initial=0) < 0:
-        raise DatasetError(f"{path}: graph: expected 0-based joint ids (integers >= 0)")
+    first = int(one_based)
+    if (graph != np.round(graph)).any() or graph.min(initial=first) < first:
+        which = ("1-based joint ids (integers >= 1), as the Caffe order "
+                 "(tensorflow_pairwise_order: false) has them" if one_based
+                 else "0-based joint ids (integers >= 0)")
+        raise DatasetError(f"{path}: graph: expected {which}")
+    graph = graph - first
     graph = graph.astype(np.int64)
     top = int(graph.max(initial=-1))
     if top >= num_joints or len(graph) != n_pairs:
@@ -162,8 +168,10 @@ def _pair_rows(graph, path, num_joints):
     return index
 
 
-def load_pairwise_stats(path, num_joints: int, scale: float = 1.0) -> PairwiseStats:
+def load_pairwise_stats(path, num_joints: int, scale: float = 1.0, one_based: bool = False) -> PairwiseStats:
     """Read a DeeperCut ``pairwise_stats.mat`` (rows in any order) into pair_index order, times ``scale``.
+    ``one_based``: its graph names joints from 1, as the file of a model in DeeperCut's Caffe order
+    of pairwise channels does (``tensorflow_pairwise_order: false``).
 
     DatasetError, naming the file and the field, for a missing file or field, wrong shapes, pairs
     that do not match ``num_joints``, or stds that are not positive.
@@ -175,7 +183,7 @@ def load_pairwise_stats(path, num_joints: int, scale: float = 1.0) -> PairwiseSt
     stds = _field(mat, path, "std_devs", rows=len(graph))
     if (stds <= 0).any():
         raise DatasetError(f"{path}: std_devs: expected values > 0")
-    index = _pair_rows(graph, path, num_joints)
+    index = _pair_rows(graph, path, num_joints, one_based)
     counts = np.full(len(graph), -1, dtype=np.int64)
     if "counts" in mat and np.asarray(mat["counts"]).size == len(graph):
         counts = np.asarray(mat["counts"]).reshape(-1).astype(np.int64)

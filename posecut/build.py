@@ -40,9 +40,10 @@ __all__ = ["check_int8_export", "check_training_config", "choose_network", "conv
 
 def pairwise_stats_from_config(cfg, path=None) -> PairwiseStats:
     """The pairwise statistics of a loaded config (``path`` or its pairwise_stats_fn), scaled by
-    its global_scale: the one place they are read from a config."""
+    its global_scale, their graph 1-based for a model in DeeperCut's Caffe order
+    (tensorflow_pairwise_order: false): the one place they are read from a config."""
     return load_pairwise_stats(path or cfg.resolve_path(cfg.pairwise_stats_fn), cfg.num_joints,
-                               scale=cfg.global_scale)
+                               scale=cfg.global_scale, one_based=not cfg.tensorflow_pairwise_order)
 
 
 def records_from_config(cfg, path, max_images=None, dataset_type=None):

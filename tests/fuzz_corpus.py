@@ -11,9 +11,9 @@ process) or the Python API. Its expected outcome is one of:
 * ``read right``: the right result (the CMYK image's RGB values, a first page, ...).
 
 ``observe`` runs a case under a time budget and tells which outcome it got; anything else (a
-bare traceback, a hang, a wrong result) is ``FAILED`` with what went wrong. tests/test_fuzz.py
+bare traceback, a hang, a wrong result) is ``FAILED`` with what went wrong. tests/project/test_fuzz.py
 runs every case; bench/fuzz_table.py tabulates them. SIGTERM during training through the
-command line (a subprocess) is tested in tests/test_cli.py (test_sigterm_saves_and_exits_like_ctrl_c);
+command line (a subprocess) is tested in tests/posecut/test_cli.py (test_sigterm_saves_and_exits_like_ctrl_c);
 the training case here sends it in process.
 """
 from __future__ import annotations
@@ -1237,7 +1237,7 @@ for _row in [
 
 
 # ---------------------------------------------------------------------------------------------
-# Training: a full disk and SIGTERM, on the smallest network (as tests/test_train.py trains it).
+# Training: a full disk and SIGTERM, on the smallest network (as tests/nnet/test_train.py trains it).
 
 
 def _trainer(folder: Path, steps: int, save_iters: int):

@@ -45,7 +45,7 @@ def config_markdown() -> str:
         "# Configuration reference",
         "",
         f"<!-- Written by `{REGENERATE}` from posecut/config/keys.py; "
-        "tests/test_config_doc.py fails when it is out of date. -->",
+        "tests/posecut/test_config_doc.py fails when it is out of date. -->",
         "",
         "A configuration is a YAML file in the layout of DeeperCut's `pose_cfg.yaml`. Keys it does "
         "not give take the defaults below; an unknown key is an error that names the nearest known "

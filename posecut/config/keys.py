@@ -213,8 +213,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
         _K("tensorflow_pairwise_order", BOOL, True, None,
            "true: the checkpoint's pairwise channels are in the order of DeeperCut's TensorFlow "
            "models (posecut's); false: in DeeperCut's Caffe order, pair (k, m) in the channels of "
-           "the row of pairwise_stats_fn's graph that holds (k+1, m+1), put into posecut's order "
-           "once, when a DeeperCut checkpoint is read (checkpoints posecut writes are in its own)"),
+           "the row of pairwise_stats_fn's graph (1-based) that holds (k+1, m+1), put into posecut's "
+           "order once, when a DeeperCut checkpoint is read (checkpoints posecut writes are in its "
+           "own)"),
         _K("pairwise_stats_collect", BOOL, False, None,
            "collect the offsets between joints for pairwise statistics while reading the data set",
            Unimplemented("true made the data set record every training image's joint offsets for "

@@ -71,6 +71,20 @@ def test_mat_round_trip(tmp_path):
     np.testing.assert_allclose(load_pairwise_stats(path, 3, scale=0.5).stds, stats.stds * 0.5)
 
 
+def test_a_one_based_graph_reads_as_the_same_pairs(tmp_path):
+    stats = hand_made()
+    save_pairwise_stats(stats, tmp_path / "zero.mat")
+    mat = sio.loadmat(tmp_path / "zero.mat")
+    order = np.array([3, 0, 5, 1, 4, 2])
+    sio.savemat(tmp_path / "one.mat", {"graph": mat["graph"][order] + 1, "means": mat["means"][order],
+                                       "std_devs": mat["std_devs"][order]})
+    loaded = load_pairwise_stats(tmp_path / "one.mat", num_joints=3, one_based=True)
+    np.testing.assert_array_equal(loaded.means, stats.means)
+    np.testing.assert_array_equal(loaded.stds, stats.stds)
+    with pytest.raises(DatasetError, match="zero.mat: graph: expected 1-based joint ids"):
+        load_pairwise_stats(tmp_path / "zero.mat", num_joints=3, one_based=True)
+
+
 def test_file_reads_like_deepercuts_loader(tmp_path):
     path = tmp_path / "pairwise_stats.mat"
     save_pairwise_stats(hand_made(), path)

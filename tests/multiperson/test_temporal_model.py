@@ -1,7 +1,7 @@
 """multiperson.temporal_model: flow, scales, temporal edges and their features, the fitted model.
 
 The helpers at the top build small moving scenes (stick people walking, limbs swinging, drawn
-with a texture that moves with them) and their oracle network outputs; tests/test_tracking.py
+with a texture that moves with them) and their oracle network outputs; tests/multiperson/test_tracking.py
 uses them too.
 """
 import functools

@@ -1,5 +1,5 @@
 """multiperson.tracking: spatio-temporal grouping of oracle outputs of small moving scenes (the
-helpers of tests/test_temporal_model.py), against the per-frame pipeline and a frame-to-frame
+helpers of tests/multiperson/test_temporal_model.py), against the per-frame pipeline and a frame-to-frame
 matching baseline, with motmetrics counting the identity switches."""
 import dataclasses
 from types import SimpleNamespace

@@ -11,6 +11,7 @@ from nnet.pose_net import build_pose_net, spec_from_config
 from lib.errors import CheckpointError
 from posecut.config import load_config
 import builders
+from caffe_order_reference import caffe_graph, into_caffe_order
 
 SPEC = builders.spec("mobilenet_v2_0.35", 3, location_refinement=True, pairwise_predict=True)
 
@@ -165,32 +166,12 @@ def _deepercut_checkpoint(model, prefix, change=lambda name, value: value):
     return str(prefix)
 
 
-def _into_caffe_order(value, graph, num_joints):
-    """A full pairwise head's kernel [kh, kw, out, in] or bias [out] with its output channels moved
-    from DeeperCut's TensorFlow order into its Caffe order: slot s gets the pair graph[s] (1-based
-    joint ids), taken from the channels DeeperCut's get_pairwise_index gives that pair."""
-    axis = value.ndim - 2 if value.ndim == 4 else 0
-    source, out = np.moveaxis(value, axis, 0), np.zeros_like(value)
-    target = np.moveaxis(out, axis, 0)
-    for slot, (a, b) in enumerate(graph):
-        k, m = a - 1, b - 1
-        channel = (num_joints - 1) * k + m - int(k < m)
-        target[2 * slot:2 * slot + 2] = source[2 * channel:2 * channel + 2]
-    return out
-
-
-def _caffe_graph(num_joints, seed):
-    """Every ordered pair of the joints in 1-based ids, in a shuffled order (a Caffe-order graph)."""
-    pairs = np.array([(a, b) for a in range(1, num_joints + 1) for b in range(1, num_joints + 1) if a != b])
-    return pairs[np.random.default_rng(seed).permutation(len(pairs))]
-
-
 def test_caffe_pair_slots_follow_deepercuts_lookup():
     """Slot of each pair_index in DeeperCut's Caffe order: the row of the graph naming (k+1, m+1)."""
     # rows: (1,0) (0,1) (2,0) (0,2) (2,1) (1,2) 0-based; pair_index order: (0,1) (0,2) (1,0) (1,2) (2,0) (2,1)
     graph = [[2, 1], [1, 2], [3, 1], [1, 3], [3, 2], [2, 3]]
     assert caffe_pair_slots(graph, 3).tolist() == [1, 3, 0, 5, 2, 4]
-    shuffled = _caffe_graph(4, seed=5)
+    shuffled = caffe_graph(4, seed=5)
     slots = caffe_pair_slots(shuffled, 4)
     for row, (a, b) in enumerate(shuffled):
         assert slots[(4 - 1) * (a - 1) + (b - 1) - int(a < b)] == row
@@ -208,7 +189,7 @@ def test_a_caffe_order_stats_file_that_cannot_give_the_order_is_a_checkpoint_err
     sio.savemat(tmp_path / "no_graph.mat", {"means": np.zeros((6, 2))})
     with pytest.raises(CheckpointError, match="no_graph.mat: graph: missing"):
         read_caffe_pair_slots(str(tmp_path / "no_graph.mat"), 3)
-    sio.savemat(tmp_path / "zero_based.mat", {"graph": _caffe_graph(3, 1) - 1})
+    sio.savemat(tmp_path / "zero_based.mat", {"graph": caffe_graph(3, 1) - 1})
     with pytest.raises(CheckpointError, match="zero_based.mat: graph: expected 1-based joint ids"):
         read_caffe_pair_slots(str(tmp_path / "zero_based.mat"), 3)
 
@@ -227,11 +208,11 @@ def test_a_deepercut_checkpoint_in_the_caffe_order_gives_the_same_pairwise_outpu
     """A DeeperCut config with tensorflow_pairwise_order: false: its checkpoint's pairwise channels
     are in the order of its pairwise_stats.mat graph, and are put into posecut's order once, at load."""
     model = _finite_network(seed=3)
-    graph = _caffe_graph(3, seed=7)
+    graph = caffe_graph(3, seed=7)
     sio.savemat(tmp_path / "pairwise_stats.mat", {"graph": graph, "means": np.zeros((6, 2)),
                                                    "std_devs": np.ones((6, 2))})
     caffe = _deepercut_checkpoint(model, tmp_path / "caffe", lambda name, value: (
-        _into_caffe_order(value, graph, 3) if name.startswith("pose/pairwise_pred/") else value))
+        into_caffe_order(value, graph, 3) if name.startswith("pose/pairwise_pred/") else value))
     (tmp_path / "pose_cfg.yaml").write_text(
         "net_type: mobilenet_v2_0.35\nnum_joints: 3\nlocation_refinement: true\npairwise_predict: true\n"
         "tensorflow_pairwise_order: false\npairwise_stats_fn: pairwise_stats.mat\nprecision: float32\n")
