@@ -120,7 +120,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, records):
         "import sys, tensorflow as tf\n"
         "cpu = tf.config.list_physical_devices('CPU')[0]\n"
         "tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)\n"
-        "sys.path[:0] = [sys.argv[1], sys.argv[1] + '/tests']\n"
+        "sys.path[:0] = [sys.argv[1], sys.argv[1] + '/tests', sys.argv[1] + '/tests/nnet']\n"
         "import numpy as np, test_train as t\n"
         "from nnet.train import Trainer, TrainSettings, run_training\n"
         "records = [t.Record(p, np.load(p + '.npy')) for p in sys.argv[3:]]\n"

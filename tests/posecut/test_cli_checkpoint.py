@@ -3,7 +3,7 @@ import numpy as np
 
 from nnet.checkpoint import load_weights, save_weights, slim_variables
 from nnet.pose_net import build_pose_net, spec_from_config
-from posecut.cli import build_parser, main
+from posecut.cli import build_parser, evaluate, main
 from posecut.config import config_from_dict, save_config
 
 
@@ -42,4 +42,4 @@ def test_round_trip_and_joint_mismatch(tmp_path, capsys):
 
 def test_evaluate_is_test_multiperson():
     args = build_parser().parse_args(["evaluate", "--dataset", "x.json", "--oracle"])
-    assert args.func.__name__ == "cmd_test_multiperson"
+    assert args.func is evaluate.run and evaluate.NAME == "test-multiperson"
