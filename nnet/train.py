@@ -16,6 +16,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights
+from nnet.imagenet import IMAGENET, imagenet_checkpoint
 from nnet.layers import recompute_batchnorm
 from nnet.losses import (pose_losses, regularized_kernels,
                          weight_decay_loss)
@@ -58,7 +59,8 @@ def train_settings_from_config(cfg):
         display_iters=int(cfg.display_iters), save_iters=int(cfg.save_iters),
         snapshot_prefix=cfg.resolve_path(cfg.snapshot_prefix),
         log_dir=cfg.resolve_path(cfg.log_dir),
-        init_weights=cfg.resolve_path(cfg.init_weights) if cfg.init_weights else "",
+        init_weights=(cfg.init_weights if cfg.init_weights in ("", IMAGENET)
+                      else cfg.resolve_path(cfg.init_weights)),
         seed=int(cfg.seed), distribute=cfg.distribute,
         batchnorm_batches=int(cfg.batchnorm_batches))
 
@@ -134,7 +136,10 @@ class Trainer:
                      self.current_step())
         elif self.settings.init_weights:
             try:
-                initialise_weights(self.model, self.settings.init_weights, self.spec)
+                start = self.settings.init_weights
+                if start == IMAGENET:
+                    start = imagenet_checkpoint(self.spec.net_type)
+                initialise_weights(self.model, start, self.spec)
             except CheckpointError as err:
                 raise CheckpointError(f"init_weights: {err}") from None
         return self.current_step()

@@ -82,7 +82,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
         "network",
         _K("net_type", STR, "resnet_101", one_of(*NET_TYPES), "backbone network"),
         _K("init_weights", STR, "", None,
-           "checkpoint the network starts from (relative to the config's folder)"),
+           "checkpoint the network starts from (relative to the config's folder), or imagenet: "
+           "Keras' published ImageNet backbone, renamed into this layout once and cached "
+           "(nnet/imagenet.py)"),
         _K("stride", FLOAT, 8.0, positive, "output stride of the network: pixels per scoremap cell"),
         _K("location_refinement", BOOL, False, None, "predict sub-cell location refinement offsets (locref)"),
         _K("locref_stdev", FLOAT, 7.2801, positive, "locref targets are offsets in pixels divided by this"),
