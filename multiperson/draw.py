@@ -1,6 +1,7 @@
 """Drawings of poses and score maps on RGB arrays, with OpenCV (fast enough for every frame of a
 video, and the one drawing library of the project); PNGs are written with imageio."""
 import colorsys
+from typing import NamedTuple, Optional
 
 import cv2
 import numpy as np
@@ -20,22 +21,108 @@ def person_colors(count):
             for i in range(count)]
 
 
-def draw_people(image, poses, skeleton, min_score=0.0, thickness=None, colors=None):
-    """A copy of the RGB ``image`` with every person (K, J, 3) drawn in its own colour: limbs of
-    ``skeleton`` between joints scoring above ``min_score``, joints as white-ringed dots."""
+def part_colors(count):
+    """A colour per part (RGB 0..255 ints), evenly spaced along matplotlib's "rainbow" colour map
+    from its violet end to its red end, as DeepLabCut colours its bodyparts."""
+    x = np.linspace(0.0, 1.0, count) if count > 1 else np.zeros(count)
+    rgb = np.clip(np.stack([np.abs(2 * x - 0.5), np.sin(np.pi * x), np.cos(np.pi * x / 2)], 1), 0, 1)
+    return [tuple(int(v) for v in row) for row in np.round(255 * rgb).astype(int)]
+
+
+def _draw(image, poses, skeleton, joint_colors, limb_colors, min_score, pcutoff, thickness):
+    """A copy of ``image`` with each pose (J, 3) drawn: its joints in ``joint_colors`` (a list of J
+    colours per pose), its limbs in ``limb_colors`` (one per skeleton edge per pose). A joint above
+    ``min_score`` is a white-ringed dot at or above ``pcutoff``, a hollow ring below it; a limb
+    joins two dots."""
     out = np.ascontiguousarray(image).copy()
     size = thickness or max(1, round(min(image.shape[:2]) / 240))
-    colors = colors or person_colors(len(poses))
-    for pose, color in zip(poses, colors):
-        shown = pose[:, 2] > min_score
-        points = np.round(pose[:, :2]).astype(int)
-        for a, b in skeleton:
-            if shown[a] and shown[b]:
+    cutoff = min_score if pcutoff is None else pcutoff
+    for pose, joints, limbs in zip(poses, joint_colors, limb_colors):
+        pose = np.asarray(pose, np.float64)
+        found = (pose[:, 2] > min_score) & np.isfinite(pose).all(axis=1)
+        solid = found & (pose[:, 2] >= cutoff)
+        points = np.round(np.where(found[:, None], pose[:, :2], 0)).astype(int)
+        for (a, b), color in zip(skeleton, limbs):
+            if solid[a] and solid[b]:
                 cv2.line(out, tuple(points[a]), tuple(points[b]), color, 2 * size, cv2.LINE_AA)
-        for point in points[shown]:
-            cv2.circle(out, tuple(point), 2 * size + 1, (255, 255, 255), -1, cv2.LINE_AA)
-            cv2.circle(out, tuple(point), 2 * size, color, -1, cv2.LINE_AA)
+        for j in np.flatnonzero(found):
+            if solid[j]:
+                cv2.circle(out, tuple(points[j]), 2 * size + 1, (255, 255, 255), -1, cv2.LINE_AA)
+                cv2.circle(out, tuple(points[j]), 2 * size, joints[j], -1, cv2.LINE_AA)
+            else:
+                cv2.circle(out, tuple(points[j]), 2 * size + 1, joints[j], max(1, size), cv2.LINE_AA)
     return out
+
+
+def draw_people(image, poses, skeleton, min_score=0.0, thickness=None, colors=None, pcutoff=None):
+    """A copy of the RGB ``image`` with every person (K, J, 3) drawn in its own colour: joints
+    scoring above ``min_score`` as white-ringed dots, or hollow rings where they score below
+    ``pcutoff``, and the limbs of ``skeleton`` between dots."""
+    colors = colors or person_colors(len(poses))
+    joints = [[color] * (np.shape(pose)[0]) for pose, color in zip(poses, colors)]
+    limbs = [[color] * len(skeleton) for color in colors]
+    return _draw(image, poses, skeleton, joints, limbs, min_score, pcutoff, thickness)
+
+
+def draw_parts(image, poses, skeleton, pcutoff=0.6, thickness=None, colors=None):
+    """A copy of the RGB ``image`` with each pose (K, J, 3) drawn part by part: each part in its own
+    colour (``colors``, else part_colors), found parts below ``pcutoff`` as hollow rings, and each
+    limb of ``skeleton`` between two parts at or above it in the mean of their colours."""
+    if not len(poses):
+        return np.ascontiguousarray(image).copy()
+    colors = list(colors or part_colors(np.shape(poses)[1]))
+    limbs = [tuple((np.add(colors[a], colors[b]) // 2).tolist()) for a, b in skeleton]
+    return _draw(image, poses, skeleton, [colors] * len(poses), [limbs] * len(poses), 0.0,
+                 pcutoff, thickness)
+
+
+_LEGEND_SCALE, _LEGEND_ROW = 0.4, 16
+
+
+def with_legend(image, names, colors, pcutoff=None):
+    """The RGB ``image`` with a white panel on its right listing each part's ``names`` beside a dot
+    of its colour and, with ``pcutoff``, a hollow ring for "below p <pcutoff>"; the panel is in
+    columns when the names outnumber the rows, and of even width (as H.264 frames need)."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    entries = [(name, color, True) for name, color in zip(names, colors)]
+    if pcutoff is not None:
+        entries.append((f"below p {pcutoff:g}", (96, 96, 96), False))
+    height = image.shape[0]
+    rows = max(1, (height - 4) // _LEGEND_ROW)
+    columns = -(-len(entries) // rows) if entries else 0
+    text = max((cv2.getTextSize(name, font, _LEGEND_SCALE, 1)[0][0] for name, _, _ in entries),
+               default=0)
+    column_width = text + 26
+    width = columns * column_width + 4
+    panel = np.full((height, width + width % 2, 3), 255, np.uint8)
+    for k, (name, color, solid) in enumerate(entries):
+        left, top = 4 + (k // rows) * column_width, 4 + (k % rows) * _LEGEND_ROW
+        centre = (left + 7, top + _LEGEND_ROW // 2)
+        cv2.circle(panel, centre, 5, color, -1 if solid else 1, cv2.LINE_AA)
+        cv2.putText(panel, name, (left + 18, top + _LEGEND_ROW // 2 + 4), font, _LEGEND_SCALE,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return np.concatenate([np.ascontiguousarray(image), panel], axis=1)
+
+
+class PoseDrawing(NamedTuple):
+    """How predict draws poses, fixed once per run: ``by_part`` gives each part its own colour
+    (draw_parts), else each person has its own (draw_people); found parts below ``pcutoff`` are
+    hollow rings; ``legend`` lists the part ``names`` beside their colours on the right, and so
+    colours by part too."""
+
+    skeleton: tuple = ()
+    by_part: bool = False
+    pcutoff: Optional[float] = None
+    names: tuple = ()
+    legend: bool = False
+
+    def __call__(self, image, poses):
+        """A copy of the RGB ``image`` with ``poses`` (K, J, 3) drawn."""
+        if not (self.by_part or self.legend):
+            return draw_people(image, poses, self.skeleton, pcutoff=self.pcutoff)
+        colors = part_colors(len(self.names) or (np.shape(poses)[1] if len(poses) else 0))
+        out = draw_parts(image, poses, self.skeleton, self.pcutoff or 0.0, colors=colors)
+        return with_legend(out, self.names, colors, self.pcutoff) if self.legend else out
 
 
 def track_colors(track_ids):

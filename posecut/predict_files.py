@@ -1,7 +1,8 @@
 """Multi-person prediction over files: images, folders of images, and videos.
 
 Each input becomes COCO results (image_id numbered across all inputs; a video frame is an image)
-plus, optionally, drawings: a PNG per image, an annotated MP4 per video (imageio-ffmpeg).
+plus, optionally, drawings: a PNG per image, an annotated MP4 per video (imageio-ffmpeg), and a
+video's poses in DeepLabCut's H5 and CSV (posecut.dlc_files).
 """
 import json
 import logging
@@ -15,15 +16,16 @@ from tqdm import tqdm
 from dataset.coco_eval import people_to_coco_results
 from dataset.images import read_image
 from multiperson.assemble import People
-from multiperson.draw import draw_people
+from multiperson.draw import PoseDrawing
 from multiperson.temporal_filter import MedianFilter
+from posecut.dlc_files import PoseFrames, pose_file_paths, write_pose_files
 from posecut.frames import FramePass, VideoFrames, run_frames
 from posecut.overlap import overlapped
 from posecut.pose_table import PoseTable
 from lib.errors import DatasetError
 
-__all__ = ["FilesRun", "VideoRun", "distinct_stems", "predict_files", "predict_images", "predict_video",
-           "probe_image"]
+__all__ = ["FilesRun", "Subjects", "VideoRun", "distinct_stems", "filter_note", "predict_files",
+           "predict_images", "predict_video", "probe_image"]
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,12 @@ def distinct_stems(paths):
     return names
 
 
-def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progress=True,
-                   table=None, overlap=True):
+def predict_images(predictor, paths, drawing: PoseDrawing, out_dir=None, first_id=1,
+                   progress=True, table=None, overlap=True):
     """(COCO results, COCO image records, skipped) of ``paths``: an image that cannot be read
-    is logged and skipped, (path, reason) in ``skipped``, and the rest go on. Drawings as
-    ``out_dir/<stem>.png`` (distinct_stems), and a row per person in ``table`` (a PoseTable)
-    when given. With ``overlap``, images are read ahead of the network and drawings written
+    is logged and skipped, (path, reason) in ``skipped``, and the rest go on. Drawings by
+    ``drawing`` as ``out_dir/<stem>.png`` (distinct_stems), and a row per person in ``table`` (a
+    PoseTable) when given. With ``overlap``, images are read ahead of the network and drawings written
     behind it, on threads (posecut.overlap); the results are the same."""
     import imageio.v3 as iio
 
@@ -67,10 +69,10 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
 
     def write(item):
         name, image, poses = item
-        iio.imwrite(os.path.join(out_dir, name + ".png"), draw_people(image, poses, skeleton))
+        iio.imwrite(os.path.join(out_dir, name + ".png"), drawing(image, poses))
 
     read_all = ((path, read(path)) for path in paths)
-    with overlapped(read_all, write if out_dir else None, depth) as (ahead, drawing):
+    with overlapped(read_all, write if out_dir else None, depth) as (ahead, behind):
         for index, (path, image) in enumerate(tqdm(ahead, desc="predict", unit="image",
                                                    total=len(paths), disable=not progress)):
             if isinstance(image, DatasetError):
@@ -84,8 +86,8 @@ def predict_images(predictor, paths, skeleton, out_dir=None, first_id=1, progres
             records.append({"id": image_id, "file_name": os.path.abspath(path),
                             "height": int(image.shape[0]), "width": int(image.shape[1])})
             results += people_to_coco_results(image_id, people.poses, people.scores)
-            if drawing is not None:
-                drawing.put((stems[index], image, people.poses))
+            if behind is not None:
+                behind.put((stems[index], image, people.poses))
     return results, records, skipped
 
 
@@ -119,11 +121,11 @@ class VideoRun(NamedTuple):
     """Frames per second of the whole run: decoding, prediction, drawing and encoding."""
 
 
-def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress=True,
-                  table=None, filter_window=None, overlap=True) -> VideoRun:
+def predict_video(predictor, path, drawing: PoseDrawing, out_path=None, first_id=1,
+                  progress=True, table=None, filter_window=None, overlap=True) -> VideoRun:
     """The people of every frame of the video ``path``; with ``out_path``, the frames with their
-    people drawn as an MP4 at the video's frame rate; with ``table`` (a PoseTable), a row per
-    person and frame. With ``filter_window`` (odd, frames), one pose per frame (a single animal or
+    people drawn by ``drawing`` as an MP4 at the video's frame rate; with ``table`` (a PoseTable,
+    or anything with its ``add``), a row per person and frame. With ``filter_window`` (odd, frames), one pose per frame (a single animal or
     person) goes through a temporal median filter before it is written and drawn. With
     ``overlap``, frames are decoded ahead of the network and drawn and encoded behind it, on
     threads (posecut.frames.run_frames); the results are the same."""
@@ -153,7 +155,7 @@ def predict_video(predictor, path, skeleton, out_path=None, first_id=1, progress
         yield from _filtered(smoother.flush())
 
     def render(frame, people):
-        return lambda: draw_people(frame, people.poses, skeleton)
+        return lambda: drawing(frame, people.poses)
 
     for index, _, frame, people in run_frames(path, step, render, out_path, progress, overlap, timed):
         if table is not None:
@@ -175,40 +177,84 @@ def _filtered(ready):
         yield index, frame, People(pose[None], scores)
 
 
+class Subjects(NamedTuple):
+    """What the model finds in an image, as the summary names it: ``noun`` for a count of them
+    ("people", "individuals"), and ``single`` ("animal", "person") when it finds exactly one per
+    image (a model without the pairwise head), else empty."""
+
+    noun: str = "people"
+    single: str = ""
+
+    @classmethod
+    def of(cls, person: bool, grouped: bool) -> "Subjects":
+        """People or individuals (``person``: a person's keypoint format), one per image unless
+        ``grouped`` (a model with the pairwise head)."""
+        return cls("people" if person else "individuals",
+                   "" if grouped else "person" if person else "animal")
+
+    def count(self, found: int, per: str) -> str:
+        """"one animal per frame" for a single subject, else "<found> <noun>"."""
+        return f"one {self.single} per {per}" if self.single else f"{found} {self.noun}"
+
+
+def filter_note(filter_window) -> str:
+    """Which filter ran over a video's poses: "median filter over N frames" or "no filter"."""
+    return f"median filter over {filter_window} frames" if filter_window else "no filter"
+
+
+class _Both:
+    """Hands each frame's poses to several tables (a PoseTable and PoseFrames)."""
+
+    def __init__(self, *tables):
+        self.tables = tables
+
+    def add(self, source, frame, poses):
+        for table in self.tables:
+            table.add(source, frame, poses)
+
+
 class FilesRun(NamedTuple):
     """What predict_files wrote: COCO results and image records over all inputs, the CSV tables,
-    a summary line per kind of input, and (path, reason) for each input skipped."""
+    a summary line per kind of input, (path, reason) for each input skipped, and the H5 of each
+    video in DeepLabCut's layout."""
 
     results: list
     records: list
     tables: list
     lines: list
     skipped: list
+    pose_files: list
 
 
-def predict_files(predictor, images, videos, out_dir, part_names, skeleton=(), draw=True,
-                  progress=True, filter_window=None) -> FilesRun:
+def predict_files(predictor, images, videos, out_dir, part_names, drawing=PoseDrawing(), draw=True,
+                  progress=True, filter_window=None, subjects=Subjects(),
+                  dlc_scorer=None) -> FilesRun:
     """Predict over ``images`` and ``videos`` into ``out_dir``: results.json (COCO results, image
     ids numbered across all inputs), images.json (ids to files), poses.csv for the images and
-    <stem>_poses.csv per video (columns named by ``part_names``), and with ``draw`` a PNG per
-    image and an MP4 per video. A video that cannot be read is skipped, and the rest go on."""
+    <stem>_poses.csv per video (columns named by ``part_names``), with ``draw`` a PNG per image
+    and an MP4 per video (by ``drawing``), and with ``dlc_scorer`` DeepLabCut's H5 and CSV per
+    video under that scorer (with individuals unless one subject per frame). The summary counts
+    ``subjects`` and, unless they are people of a multi-person model, names the filter. A video
+    that cannot be read is skipped, and the rest go on."""
     os.makedirs(out_dir, exist_ok=True)
-    tables, lines = [], []
+    tables, lines, pose_files = [], [], []
     results, records, skipped = [], [], []
     if images:
         tables.append(os.path.join(out_dir, "poses.csv"))
         with PoseTable(tables[-1], part_names) as table:
-            results, records, skipped = predict_images(predictor, images, skeleton,
+            results, records, skipped = predict_images(predictor, images, drawing,
                                                        out_dir if draw else None,
                                                        progress=progress, table=table)
-        lines.append(f"{len(images) - len(skipped)} images: {len(results)} people")
+        lines.append(f"{len(images) - len(skipped)} images: {subjects.count(len(results), 'image')}")
     for video, stem in zip(videos, distinct_stems(videos)):
         tables.append(os.path.join(out_dir, f"{stem}_poses.csv"))
+        dlc = PoseFrames(part_names, multi=not subjects.single) if dlc_scorer else None
         try:
             with PoseTable(tables[-1], part_names) as table:
-                run = predict_video(predictor, video, skeleton,
+                run = predict_video(predictor, video, drawing,
                                     os.path.join(out_dir, f"{stem}_poses.mp4") if draw else None,
-                                    first_id=len(records) + 1, progress=progress, table=table,
+                                    first_id=len(records) + 1, progress=progress,
+                                    table=table if dlc is None else _Both(table, dlc),
                                     filter_window=filter_window)
         except DatasetError as err:
             skipped.append((video, str(err)))
@@ -216,10 +262,16 @@ def predict_files(predictor, images, videos, out_dir, part_names, skeleton=(), d
             continue
         results += run.results
         records += run.records
-        lines.append(f"{video}: {len(run.records)} frames, {len(run.results)} people, "
+        if dlc is not None:
+            paths = write_pose_files(dlc.dataframe(dlc_scorer),
+                                     *pose_file_paths(out_dir, stem, dlc_scorer))
+            pose_files.append(paths[0])
+        note = "" if subjects == Subjects() else f", {filter_note(filter_window)}"
+        lines.append(f"{video}: {len(run.records)} frames, "
+                     f"{subjects.count(len(run.results), 'frame')}{note}, "
                      f"{run.wall_fps:.1f} frames/s ({run.fps:.1f} for the prediction alone)")
     with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as f:
         json.dump(results, f)
     with open(os.path.join(out_dir, "images.json"), "w", encoding="utf-8") as f:
         json.dump(records, f)
-    return FilesRun(results, records, tables, lines, [reason for _, reason in skipped])
+    return FilesRun(results, records, tables, lines, [reason for _, reason in skipped], pose_files)

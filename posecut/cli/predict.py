@@ -1,10 +1,13 @@
-"""`posecut predict`: people in images, folders of images and videos, written as COCO results,
-a CSV table per input kind and drawings."""
+"""`posecut predict`: people (or animals) in images, folders of images and videos, written as COCO
+results, a CSV table per input kind, drawings and, for animals, DeepLabCut's H5 and CSV per video."""
+import argparse
 import os
 
 from lib.errors import PosecutError
 from posecut.cli.common import (checked_weights, existing, load_predict_config, model_arguments,
                                 report_skipped, start_tensorflow)
+from posecut.cli.plot import check as check_plot_arguments
+from posecut.cli.plot import pcutoff_argument
 
 NAME = "predict"
 
@@ -32,6 +35,16 @@ def add_parser(sub):
                              "be used (a float32 file agreeing with TensorFlow float32, an int8 "
                              "one whose export check kept it within one AP point or pixel); "
                              "tensorflow or tflite: that one")
+    pcutoff_argument(parser)
+    parser.add_argument("--legend", action="store_true",
+                        help="drawings colour each part and list the parts' names beside them")
+    parser.add_argument("--dlc", action=argparse.BooleanOptionalAction, default=None,
+                        help="write each video's poses in DeepLabCut's layout, "
+                             "<video>_<scorer>.h5 and .csv (default: for a model whose "
+                             "keypoint_format is not a registered person's format, e.g. a "
+                             "DeepLabCut project's bodyparts)")
+    parser.add_argument("--plots", action="store_true",
+                        help="after each video, `posecut plot` its DeepLabCut H5 into OUTPUT/plots")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(func=run)
 
@@ -74,19 +87,28 @@ def run(args):
     weights, no_tensorflow = _candidate_weights(cfg, weights, args)
     if args.filter_window is not None:
         _check_filter(cfg, args.filter_window)
+    check_plot_arguments(args.pcutoff)
+    if args.plots and args.dlc is False:
+        raise PosecutError("--plots: plots are drawn from the DeepLabCut H5 that --no-dlc leaves "
+                           "out; drop one of them")
     start_tensorflow(args)
     from posecut.build import choose_network, network_candidates, predictor_from_network
-    from posecut.predict_files import predict_files, probe_image
+    from posecut.dlc_files import is_person_format, scorer_name
+    from posecut.predict_files import Subjects, predict_files, probe_image
 
     candidates = network_candidates(cfg, weights, args.tflite, args.backend)
     probe = probe_image(images, videos) if len(candidates) > 1 else None
     network, chosen = choose_network(cfg, candidates, probe, weights, args.backend)
     predictor = predictor_from_network(cfg, network)
     print("\n".join(filter(None, [chosen, no_tensorflow])), flush=True)
-    fmt = cfg.format
+    person = is_person_format(cfg.keypoint_format)
+    dlc = args.dlc if args.dlc is not None else (args.plots or not person)
+    scorer = scorer_name(cfg.source, weights or args.tflite) if dlc else None
     written = predict_files(predictor, images, videos, args.output, cfg.joint_names,
-                            fmt.skeleton if fmt else (), draw=not args.no_draw,
-                            progress=not args.no_progress, filter_window=args.filter_window)
+                            _drawing(cfg, person, args), draw=not args.no_draw,
+                            progress=not args.no_progress, filter_window=args.filter_window,
+                            subjects=Subjects.of(person, cfg.pairwise_predict),
+                            dlc_scorer=scorer)
     if not cfg.pairwise_predict:
         print(f"{cfg.source}: no pairwise head, so one person (or animal) per image: the argmax pose")
     for line in written.lines:
@@ -94,6 +116,27 @@ def run(args):
     print(f"wrote {os.path.join(args.output, 'results.json')} (COCO results), images.json (image "
           f"ids to files), {', '.join(os.path.basename(t) for t in written.tables)} (x, y, "
           f"likelihood per part){'' if args.no_draw else ' and the drawings'} to {args.output}")
+    if written.pose_files:
+        print(f"DeepLabCut's layout, scorer {scorer}: "
+              f"{', '.join(os.path.basename(p)[:-3] + '.h5/.csv' for p in written.pose_files)}")
+    if args.plots:
+        from posecut.plots import plot_pose_file
+
+        for path in written.pose_files:
+            plots = plot_pose_file(path, os.path.join(args.output, "plots"), args.pcutoff)
+            print(f"{os.path.basename(path)}: {len(plots)} plots in {os.path.dirname(plots[0])}")
     return report_skipped(written.skipped, f"of {len(images) + len(videos)} inputs")
+
+
+def _drawing(cfg, person, args):
+    """How the drawings look: each part its own colour for an animal's format or one pose per
+    image, each person its own colour for people grouped by the pairwise head (--legend colours
+    by part too); parts below --pcutoff hollow."""
+    from multiperson.draw import PoseDrawing
+
+    fmt = cfg.format
+    return PoseDrawing(tuple(fmt.skeleton) if fmt else (),
+                       by_part=not person or not cfg.pairwise_predict, pcutoff=args.pcutoff,
+                       names=tuple(cfg.joint_names), legend=args.legend)
 
 

@@ -93,3 +93,79 @@ def test_draw_tracks_draws_the_person_and_its_trail_in_its_colour():
     assert (out[25, 40] == color).all()                      # the limb, in the track's colour
     assert out[55, 35].any() and not out[55, 60].any()       # the trail runs where the person was
     assert (image == 0).all()                                # the input is untouched
+
+
+@pytest.mark.parametrize("count", [1, 4, 17])
+def test_part_colors_sample_matplotlibs_rainbow(count):
+    import matplotlib
+
+    from multiperson.draw import part_colors
+
+    colors = part_colors(count)
+    reference = matplotlib.colormaps["rainbow"](np.linspace(0, 1, count) if count > 1 else [0.0])
+    assert all(isinstance(v, int) for c in colors for v in c)
+    # matplotlib looks the map up in a table of 256 entries: one entry apart, sin(pi x) moves up to
+    # pi in 0..255, plus half a unit of rounding
+    np.testing.assert_allclose(np.array(colors), 255 * reference[:, :3], atol=np.pi + 0.5)
+    assert len(set(colors)) == count
+
+
+def test_draw_parts_gives_each_part_its_colour_and_hollows_those_below_the_cutoff():
+    from multiperson.draw import draw_parts
+
+    image = np.zeros((60, 60, 3), np.uint8)
+    pose = np.array([[[10, 10, 0.9], [50, 10, 0.8], [30, 50, 0.3], [5, 55, 0.0]]])
+    colors = [(255, 0, 0), (0, 0, 255), (0, 255, 0), (255, 255, 0)]
+    out = draw_parts(image, pose, [(0, 1), (1, 2)], pcutoff=0.6, colors=colors, thickness=2)
+    np.testing.assert_array_equal(out[10, 10], colors[0])
+    np.testing.assert_array_equal(out[10, 50], colors[1])
+    np.testing.assert_array_equal(out[10, 30], (127, 0, 127))   # the limb: the mean of its parts
+    assert not out[50, 30].any() and (out[50, 35] == colors[2]).all()  # a hollow ring of radius 5
+    assert not out[30, 40].any()                                 # no limb to a hollow part
+    assert not out[55, 5].any()                                  # a part not found
+    assert not image.any()
+    assert np.array_equal(draw_parts(image, np.zeros((0, 4, 3)), [(0, 1)]), image)
+
+
+def test_draw_people_keeps_its_colours_and_hollows_below_the_cutoff():
+    from multiperson.draw import draw_people
+
+    image = np.zeros((40, 40, 3), np.uint8)
+    pose = np.array([[[10, 10, 0.9], [30, 10, 0.4]]])
+    solid = draw_people(image, pose, [(0, 1)], thickness=2)
+    hollow = draw_people(image, pose, [(0, 1)], thickness=2, pcutoff=0.6)
+    color = person_colors(1)[0]
+    assert (solid[10, 30] == color).all() and (solid[10, 20] == color).all()
+    assert not hollow[10, 30].any() and not hollow[10, 20].any()   # a ring, and no limb to it
+    assert (hollow[10, 10] == color).all()
+
+
+def test_the_legend_lists_each_part_in_its_colour_on_the_right():
+    from multiperson.draw import with_legend
+
+    image = np.full((50, 40, 3), 30, np.uint8)
+    colors = [(255, 0, 0), (0, 0, 255)]
+    out = with_legend(image, ["snout", "tailbase"], colors, pcutoff=0.6)
+    assert out.shape[0] == 50 and out.shape[1] > 40 and out.shape[1] % 2 == 0
+    np.testing.assert_array_equal(out[:, :40], image)
+    panel = out[:, 40:]
+    for color in colors:
+        assert (panel == color).all(axis=-1).any()
+    assert (panel < 128).any()                                   # the names, in black
+    one = with_legend(image, ["part00"], [(0, 0, 0)]).shape[1] - 40
+    many = with_legend(image, [f"part{k:02d}" for k in range(12)], [(0, 0, 0)] * 12).shape[1] - 40
+    assert 6 * (one - 5) <= many <= 6 * one                      # 2 rows of 16 px: 6 columns
+
+
+def test_pose_drawing_colours_by_part_or_by_person():
+    from multiperson.draw import PoseDrawing, draw_parts, draw_people, part_colors
+
+    image = np.zeros((40, 40, 3), np.uint8)
+    poses = np.array([[[10, 10, 0.9], [30, 30, 0.9]]])
+    people = PoseDrawing(((0, 1),), pcutoff=0.6)
+    parts = PoseDrawing(((0, 1),), by_part=True, pcutoff=0.6, names=("a", "b"))
+    assert np.array_equal(people(image, poses), draw_people(image, poses, [(0, 1)], pcutoff=0.6))
+    assert np.array_equal(parts(image, poses),
+                          draw_parts(image, poses, [(0, 1)], 0.6, colors=part_colors(2)))
+    legend = PoseDrawing(((0, 1),), pcutoff=0.6, names=("a", "b"), legend=True)(image, poses)
+    assert legend.shape[1] > 40 and np.array_equal(legend[:, :40], parts(image, poses))

@@ -5,11 +5,12 @@ import os
 import imageio.v2 as iio2
 import imageio.v3 as iio
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT
 
 from multiperson.assemble import People
-from multiperson.draw import draw_people
+from multiperson.draw import PoseDrawing, draw_people
 from lib.errors import DatasetError
 from posecut.inputs import list_inputs
 from posecut.predict_files import predict_images, predict_video, probe_image
@@ -57,7 +58,7 @@ def test_images_give_results_records_and_drawings(tmp_path):
     iio.imwrite(tmp_path / "one.png", image)
     (tmp_path / "out").mkdir()
     results, records, skipped = predict_images(_OnePerson(), [str(tmp_path / "one.png")],
-                                               [(0, 1)], tmp_path / "out", first_id=7,
+                                               PoseDrawing(((0, 1),)), tmp_path / "out", first_id=7,
                                                progress=False)
     assert skipped == []
     assert records[0]["id"] == 7 and records[0]["width"] == 30
@@ -79,7 +80,7 @@ def test_images_read_ahead_and_drawn_behind_give_what_one_thread_gives(tmp_path)
     for overlap in (True, False):
         out = tmp_path / f"out_{overlap}"
         out.mkdir()
-        runs.append((predict_images(_OnePerson(), paths, [(0, 1)], out, progress=False,
+        runs.append((predict_images(_OnePerson(), paths, PoseDrawing(((0, 1),)), out, progress=False,
                                     overlap=overlap), out))
     (found, out), (alone, out_alone) = runs
     assert found == alone and [p for p, _ in found[2]] == [paths[3]]
@@ -92,7 +93,7 @@ def test_images_read_ahead_and_drawn_behind_give_what_one_thread_gives(tmp_path)
 def test_every_video_frame_is_predicted_and_drawn(tmp_path):
     video = _video(tmp_path / "clip.mp4")
     assert list_inputs([video]) == ([], [video])
-    results, records, fps, wall_fps = predict_video(_OnePerson(), video, [(0, 1), (1, 2)],
+    results, records, fps, wall_fps = predict_video(_OnePerson(), video, PoseDrawing(((0, 1), (1, 2))),
                                                     str(tmp_path / "drawn.mp4"), first_id=3,
                                                     progress=False)
     assert [r["frame"] for r in records] == list(range(6)) and records[0]["id"] == 3
@@ -103,14 +104,14 @@ def test_every_video_frame_is_predicted_and_drawn(tmp_path):
     drawn = [np.asarray(f) for f in iio2.get_reader(str(tmp_path / "drawn.mp4"))]
     assert len(drawn) == 6
     # the same results and drawings in one thread
-    alone = predict_video(_OnePerson(), video, [(0, 1), (1, 2)], str(tmp_path / "alone.mp4"),
+    alone = predict_video(_OnePerson(), video, PoseDrawing(((0, 1), (1, 2))), str(tmp_path / "alone.mp4"),
                           first_id=3, progress=False, overlap=False)
     assert alone.results == results and alone.records == records
     again = [np.asarray(f) for f in iio2.get_reader(str(tmp_path / "alone.mp4"))]
     assert all(np.array_equal(a, b) for a, b in zip(drawn, again))
     (tmp_path / "bad.mp4").write_bytes(b"not a video")
     with pytest.raises(DatasetError, match="bad.mp4: cannot read video"):
-        predict_video(_OnePerson(), str(tmp_path / "bad.mp4"), [], progress=False)
+        predict_video(_OnePerson(), str(tmp_path / "bad.mp4"), PoseDrawing(), progress=False)
 
 
 def test_draw_people_marks_joints_in_colour():
@@ -148,6 +149,8 @@ def test_predict_command_with_the_bundled_model(tmp_path, capsys):
     table = list(csv.DictReader(open(out / "clip_poses.csv")))
     assert {row["frame"] for row in table} <= {"0", "1", "2"} and "nose_likelihood" in table[0]
     assert len(table) == sum(r["image_id"] > 1 for r in results)  # a row per person found
+    assert not list(out.glob("*.h5")) and not list(out.glob("*_posecut_*.csv"))  # people: no DLC files
+    assert "no filter" not in printed
     assert main(["predict", str(tmp_path / "nothing.png"), "--output", str(out)]) == 2
     assert "nothing.png: no such file or folder" in capsys.readouterr().err
 
@@ -196,6 +199,35 @@ def test_predict_command_with_a_single_person_model(tmp_path, capsys):
     rows = (out / "poses.csv").read_text().splitlines()
     assert rows[0].startswith("source,frame,person,joint0_x") and len(rows) == 3
 
+    # a video: DeepLabCut's H5 and CSV (a format not a person's), a legend and the plots
+    _video(tmp_path / "clip.mp4", frames=4, size=(48, 64))
+    out = tmp_path / "video"
+    assert main(["predict", str(tmp_path / "clip.mp4"), "--config", str(config), "--output",
+                 str(out), "--no-progress", "--legend", "--plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "clip.mp4: 4 frames, one animal per frame, no filter," in printed
+    scorer = f"posecut_{tmp_path.name}_snapshot-1"
+    assert f"DeepLabCut's layout, scorer {scorer}" in printed
+    keypoints = np.array([r["keypoints"] for r in json.load(open(out / "results.json"))])
+    h5 = out / f"clip_{scorer}.h5"
+    for table in (pd.read_hdf(h5), pd.read_csv(out / f"clip_{scorer}.csv", header=[0, 1, 2],
+                                                index_col=0)):
+        assert list(table.columns.unique("bodyparts")) == [f"joint{j}" for j in range(4)]
+        assert list(table.index) == [0, 1, 2, 3]
+        np.testing.assert_allclose(table.to_numpy(), keypoints, rtol=1e-6, atol=1e-6)
+    frame = np.asarray(next(iter(iio2.get_reader(str(out / "clip_poses.mp4")))))
+    assert frame.shape[0] == 48 and frame.shape[1] > 64  # the legend on the right
+    assert sorted(p.name for p in (out / "plots").iterdir()) == [
+        "clip_jumps.png", "clip_likelihood.png", "clip_trajectories.png"]
+    assert main(["predict", str(tmp_path / "clip.mp4"), "--config", str(config), "--output",
+                 str(tmp_path / "filtered"), "--no-progress", "--filter-window", "3",
+                 "--no-dlc"]) == 0
+    assert "4 frames, one animal per frame, median filter over 3 frames," in capsys.readouterr().out
+    assert not list((tmp_path / "filtered").glob("*.h5"))
+    assert main(["predict", str(tmp_path / "clip.mp4"), "--config", str(config), "--no-dlc",
+                 "--plots"]) == 2
+    assert "--plots: plots are drawn from the DeepLabCut H5" in capsys.readouterr().err
+
 
 def test_pose_table_has_a_row_per_person_and_empty_cells_for_parts_not_found(tmp_path):
     import csv
@@ -230,7 +262,7 @@ def test_a_filtered_video_gets_the_median_of_each_part_over_the_window(tmp_path)
             poses.append(people.poses[0].copy())
             return people
 
-    results, records, _, _ = predict_video(Jumpy(), video, [(0, 1)], progress=False,
+    results, records, _, _ = predict_video(Jumpy(), video, PoseDrawing(((0, 1),)), progress=False,
                                            filter_window=3)
     assert [r["frame"] for r in records] == list(range(6))
     got = np.stack([np.reshape(r["keypoints"], (3, 3)) for r in results])
@@ -244,7 +276,39 @@ def test_a_filtered_video_gets_the_median_of_each_part_over_the_window(tmp_path)
             return People(np.concatenate([one.poses, one.poses]), np.array([0.9, 0.9]))
 
     with pytest.raises(DatasetError, match="frame 0: the temporal filter needs one pose"):
-        predict_video(Two(), video, [], progress=False, filter_window=3)
+        predict_video(Two(), video, PoseDrawing(), progress=False, filter_window=3)
+
+
+def test_several_animals_are_written_with_individuals_and_counted_as_such(tmp_path):
+    from posecut.predict_files import Subjects, predict_files
+
+    class Two(_OnePerson):
+        def __call__(self, image):
+            one = super().__call__(image)
+            second = one.poses.copy()
+            second[..., 0] += 5
+            return People(np.concatenate([one.poses, second]), np.array([0.9, 0.8]))
+
+    video = _video(tmp_path / "mice.mp4", frames=3)
+    run = predict_files(Two(), [], [video], str(tmp_path / "out"), ("a", "b", "c"), draw=False,
+                        progress=False, subjects=Subjects("individuals"), dlc_scorer="posecut_t_s")
+    assert run.lines[0].startswith(f"{video}: 3 frames, 6 individuals, no filter, ")
+    assert run.pose_files == [str(tmp_path / "out" / "mice_posecut_t_s.h5")]
+    table = pd.read_csv(tmp_path / "out" / "mice_posecut_t_s.csv", header=[0, 1, 2, 3], index_col=0)
+    assert list(table.columns.unique("individuals")) == ["individual1", "individual2"]
+    keypoints = np.array([r["keypoints"] for r in run.results]).reshape(3, 2 * 3 * 3)
+    np.testing.assert_allclose(table.to_numpy(), keypoints)
+    np.testing.assert_allclose(pd.read_hdf(run.pose_files[0]).to_numpy(), keypoints)
+
+
+def test_the_summary_names_what_was_found_and_the_filter():
+    from posecut.predict_files import Subjects, filter_note
+
+    assert Subjects.of(person=True, grouped=True) == Subjects() and Subjects().count(7, "frame") == "7 people"
+    assert Subjects.of(False, False).count(2330, "frame") == "one animal per frame"
+    assert Subjects.of(False, True).count(5, "frame") == "5 individuals"
+    assert Subjects.of(True, False).count(3, "image") == "one person per image"
+    assert filter_note(5) == "median filter over 5 frames" and filter_note(None) == "no filter"
 
 
 def test_distinct_stems_stay_distinct():
