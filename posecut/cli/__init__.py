@@ -11,13 +11,13 @@ import sys
 
 from lib.errors import PosecutError
 from posecut.cli import (convert_checkpoint, convert_dataset, evaluate, evaluate_tracks, export,
-                         fit_pairwise, fit_temporal, pairwise_stats, pck, predict, split, track,
-                         train)
+                         fit_pairwise, fit_temporal, import_dlc, pairwise_stats, pck, plot, predict,
+                         split, track, train)
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (train, pairwise_stats, pck, fit_pairwise, evaluate, predict, track, fit_temporal,
-            evaluate_tracks, split, export, convert_checkpoint, convert_dataset)
+COMMANDS = (import_dlc, train, pairwise_stats, pck, fit_pairwise, evaluate, predict, plot, track,
+            fit_temporal, evaluate_tracks, split, export, convert_checkpoint, convert_dataset)
 """The command modules, in the order `posecut --help` lists them."""
 
 
