@@ -17,7 +17,7 @@ from nnet.precision import cpu_flags, tensorflow_environment
 
 __all__ = ["setup_logging", "start_tensorflow", "tensorflow_log_line"]
 
-_LIBRARY_LOGGERS = ("tensorflow", "absl", "keras", "h5py")
+_LIBRARY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "numexpr")
 # absl's prefix (severity, date, time, thread, file:line]) and the lines it writes around them.
 _TF_LINE = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] |WARNING: All log "
                       r"messages before absl::InitializeLog|To enable the following "

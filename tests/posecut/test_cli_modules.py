@@ -23,7 +23,8 @@ def test_each_command_is_a_short_module_with_a_parser_and_a_run():
                                            "convert-checkpoint": ["--weights", "w", "--output", "o"],
                                            "export": ["--output", "o"], "pck": ["--dataset", "d"],
                                            "fit-temporal": ["--clips", "c"],
-                                           "test-multiperson": ["--dataset", "d"]}.get(name, []))
+                                           "test-multiperson": ["--dataset", "d"],
+                                           "import-dlc": ["a", "b"], "plot": ["a.h5"]}.get(name, []))
         assert args.func is run, name
 
 
