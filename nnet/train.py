@@ -16,6 +16,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from nnet.checkpoint import load_weights, resolve_checkpoint, save_weights
+from nnet.checkpoint_files import resume_state_dir
 from nnet.imagenet import IMAGENET, imagenet_checkpoint
 from nnet.layers import recompute_batchnorm
 from nnet.losses import (pose_losses, regularized_kernels,
@@ -118,7 +119,7 @@ class Trainer:
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
                                               step=self.step)
         self.manager = tf.train.CheckpointManager(
-            self.checkpoint, settings.snapshot_prefix + "_state", max_to_keep=2)
+            self.checkpoint, resume_state_dir(settings.snapshot_prefix), max_to_keep=2)
         self._step_fn = None
         self.last_snapshot = None
         learns = spec.train_batchnorm and settings.batchnorm_batches > 0

@@ -6,7 +6,8 @@ import sys
 from lib.errors import PosecutError
 from posecut.bundled import DEFAULT_CONFIG, model_paths
 
-WEIGHTS_HELP = "checkpoint prefix or folder of the trained network (default: the config's init_weights)"
+WEIGHTS_HELP = ("checkpoint prefix, or a folder (its newest snapshot-N), of the trained network "
+                "(default: the newest snapshot_prefix-N beside the config, else its init_weights)")
 
 
 def config_argument(parser):
@@ -18,8 +19,10 @@ def model_arguments(parser):
     """--config and --weights of the commands that default to the bundled model (predict, track)."""
     parser.add_argument("--config", help="config file (default: ./pose_cfg.yaml if present, else the "
                                          "bundled model's)")
-    parser.add_argument("--weights", help="checkpoint prefix or folder (default: the bundled model's "
-                                          "with its config, else the config's init_weights)")
+    parser.add_argument("--weights", help="checkpoint prefix, or a folder (its newest snapshot-N) "
+                                          "(default: the bundled model's with its config, else "
+                                          "the newest snapshot_prefix-N beside the config, else "
+                                          "its init_weights)")
 
 
 def oracle_arguments(parser, what="use"):
@@ -57,15 +60,39 @@ def existing(path, what):
 
 
 def checked_weights(cfg, weights):
-    """The checkpoint to load: ``weights``, else the config's init_weights (as DeeperCut); checked
-    to exist before TensorFlow is imported."""
-    from nnet.checkpoint_files import checkpoint_problem, config_weights
+    """The checkpoint to load, checked from its files before TensorFlow is imported: ``weights``
+    (a folder: its newest snapshot), else nnet.checkpoint_files.default_weights (the config's
+    newest snapshot, else its init_weights). Where the checkpoint was chosen here rather than
+    named, one line on stdout says which it is."""
+    from nnet.checkpoint_files import checkpoint_problem, default_weights, weights_in
 
-    weights = weights or config_weights(cfg)
-    problem = checkpoint_problem(weights)
-    if problem:
-        raise PosecutError(problem)
+    if weights:
+        problem = checkpoint_problem(weights)
+        if problem:
+            raise PosecutError(problem)
+        weights, line = weights_in(weights)
+    else:
+        choice = default_weights(cfg)
+        problem = checkpoint_problem(choice.path)
+        if problem:
+            raise PosecutError(f"{cfg.source}: init_weights: {problem}")
+        weights, line = weights_in(choice.path)[0], choice.line
+    if line:
+        print(line, flush=True)
     return weights
+
+
+def require_pairwise_head(cfg, command, purpose):
+    """Refuse, before any other check, a model without the pairwise head for ``command``, which
+    needs it for ``purpose``; the message says what to run instead for one animal per frame."""
+    if cfg.pairwise_predict:
+        return
+    raise PosecutError(
+        f"this model has no pairwise head ({cfg.source}: pairwise_predict: false), and "
+        f"{command} {purpose}. With one animal (or person) per frame: `posecut evaluate "
+        f"{cfg.source} --dataset LABELLED.json` gives errors in pixels, and `posecut predict "
+        f"VIDEO --config {cfg.source} --filter-window 5` a filtered track; for several, set "
+        f"pairwise_predict: true and train again")
 
 
 def network_or_oracle(cfg, args):

@@ -10,7 +10,8 @@ def add_parser(sub):
                                        "network of a config needs it: checked names, shapes and "
                                        "joints, model variables only")
     config_argument(parser)
-    parser.add_argument("--weights", required=True, help="checkpoint prefix to read")
+    parser.add_argument("--weights", required=True, help="checkpoint prefix to read, or a folder (its newest "
+                                                         "snapshot-N)")
     parser.add_argument("--output", required=True, help="checkpoint prefix to write")
     parser.add_argument("--allow-missing", action="store_true",
                         help="keep the initial values of heads the checkpoint lacks "
@@ -21,11 +22,11 @@ def add_parser(sub):
 def run(args):
     cfg = load(args.config)
     cfg.require_joints()
-    checked_weights(cfg, args.weights)
+    weights = checked_weights(cfg, args.weights)
     start_tensorflow(args)
     from posecut.build import convert_checkpoint
 
-    out, variables, values = convert_checkpoint(cfg, args.weights, args.output, args.allow_missing)
-    print(f"{args.weights} -> {out}: {variables} variables ({values} values) of "
+    out, variables, values = convert_checkpoint(cfg, weights, args.output, args.allow_missing)
+    print(f"{weights} -> {out}: {variables} variables ({values} values) of "
           f"{cfg.net_type} with {cfg.num_joints} joints, TF-slim names, no optimizer state")
     return 0

@@ -4,8 +4,8 @@ import json
 
 from lib.errors import PosecutError
 from posecut.cli.common import (WEIGHTS_HELP, checked_weights, config_argument, existing, load,
-                                network_or_oracle, oracle_arguments, report_skipped, scored_note,
-                                start_tensorflow)
+                                network_or_oracle, oracle_arguments, report_skipped,
+                                require_pairwise_head, scored_note, start_tensorflow)
 
 NAME = "test-multiperson"
 
@@ -35,8 +35,17 @@ def add_parser(sub):
     parser.set_defaults(func=run)
 
 
+MULTI_PERSON_FLAGS = ("oracle", "model_dir", "crowdpose", "output")
+"""The arguments of the multi-person evaluation only (COCO AP of grouped people)."""
+
+
 def run(args):
     cfg = load(args.config)
+    given = [f"--{name.replace('_', '-')}" for name in MULTI_PERSON_FLAGS if getattr(args, name)]
+    if given:
+        require_pairwise_head(cfg, f"evaluate {' '.join(given)}",
+                              "belongs to the multi-person evaluation (COCO AP of the people the "
+                              "pairwise head groups)")
     if not cfg.pairwise_predict:
         return run_single_person(cfg, args)
     if len(args.dataset) != 1:

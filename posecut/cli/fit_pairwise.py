@@ -2,7 +2,8 @@
 (DeeperCut's MATLAB step, with scipy)."""
 from lib.errors import PosecutError
 from posecut.cli.common import (WEIGHTS_HELP, config_argument, existing, load, network_or_oracle,
-                                oracle_arguments, report_skipped, start_tensorflow)
+                                oracle_arguments, report_skipped, require_pairwise_head,
+                                start_tensorflow)
 
 NAME = "fit-pairwise"
 
@@ -25,6 +26,8 @@ def add_parser(sub):
 
 def run(args):
     cfg = load(args.config)
+    require_pairwise_head(cfg, "fit-pairwise", "fits the spatial model of the pairwise head's "
+                                               "offsets, which groups parts into animals")
     out = args.output or cfg.resolve_path(cfg.pairwise_model_dir)
     if not out:
         raise PosecutError(f"{cfg.source}: pairwise_model_dir is empty; give --output")

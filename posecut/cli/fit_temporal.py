@@ -1,7 +1,7 @@
 """`posecut fit-temporal`: fit tracking's temporal model on clips with track ids."""
-from lib.errors import PosecutError
 from posecut.cli.common import (WEIGHTS_HELP, config_argument, load, network_or_oracle,
-                                oracle_arguments, report_skipped, start_tensorflow)
+                                oracle_arguments, report_skipped, require_pairwise_head,
+                                start_tensorflow)
 
 NAME = "fit-temporal"
 
@@ -25,13 +25,12 @@ def add_parser(sub):
 
 
 def run(args):
+    cfg = load(args.config)
+    require_pairwise_head(cfg, "fit-temporal", "fits the temporal model of tracking, which "
+                                               "groups part candidates with it")
     from posecut.track_eval import posetrack_files
     from posecut.tracking_run import temporal_model_path, track_settings_from_config
 
-    cfg = load(args.config)
-    if not cfg.pairwise_predict:
-        raise PosecutError(f"{cfg.source}: pairwise_predict: tracking groups part candidates with "
-                           f"the pairwise head (true), got false")
     clips = [f for path in args.clips for f in posetrack_files(path)]
     settings = track_settings_from_config(cfg)
     out = temporal_model_path(cfg, args.output)

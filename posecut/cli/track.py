@@ -4,7 +4,7 @@ import os
 
 from lib.errors import DatasetError, PosecutError
 from posecut.cli.common import (checked_weights, existing, load_predict_config, model_arguments,
-                                report_skipped, start_tensorflow)
+                                report_skipped, require_pairwise_head, start_tensorflow)
 
 NAME = "track"
 
@@ -46,13 +46,11 @@ def _check_inputs(paths):
 
 
 def run(args):
+    cfg, weights = load_predict_config(args)
+    require_pairwise_head(cfg, "track", "follows several animals or people by grouping part "
+                                        "candidates with it")
     from posecut.tracking_run import TRACKERS, temporal_model_path, track_settings_from_config
 
-    cfg, weights = load_predict_config(args)
-    if not cfg.pairwise_predict:
-        raise PosecutError(f"{cfg.source}: pairwise_predict: tracking follows several people with "
-                           f"the pairwise head (true), got false; for one animal or person per "
-                           f"frame use `posecut predict VIDEO --filter-window 5`")
     fmt = cfg.require_format("tracking (PoseTrack JSON names the joints)")
     _check_inputs(args.inputs)
     track_settings_from_config(cfg)  # refuse track_* values that do not fit before TensorFlow starts

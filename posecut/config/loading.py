@@ -10,7 +10,8 @@ import yaml
 from lib.errors import ConfigError
 from posecut.config.pose_config import PoseConfig, config_from_dict
 
-__all__ = ["MAX_COMPARED_NODES", "MAX_CONFIG_BYTES", "load_config", "save_config"]
+__all__ = ["DEEPLABCUT_PROJECT_KEYS", "MAX_COMPARED_NODES", "MAX_CONFIG_BYTES",
+           "deeplabcut_project_problem", "load_config", "save_config"]
 
 MAX_CONFIG_BYTES = 1 << 20
 """Largest configuration file read (1 MiB); DeeperCut's own are about 2 KB."""
@@ -43,6 +44,28 @@ def _expanded_size(root, limit: int) -> int:
             stack.append((node, True))
             stack.extend((c, False) for c in children)
     return sizes[id(root)]
+
+
+DEEPLABCUT_PROJECT_KEYS = frozenset({
+    "Task", "scorer", "date", "project_path", "video_sets", "bodyparts", "start", "stop",
+    "numframes2pick", "pcutoff", "dotsize", "alphavalue", "colormap", "TrainingFraction",
+    "iteration", "default_net_type", "default_augmenter", "snapshotindex", "cropping",
+    "multianimalproject", "identity", "individuals", "uniquebodyparts", "multianimalbodyparts",
+    "skeleton_color", "corner2move2", "move2corner"})
+"""Keys of a DeepLabCut project's config.yaml that no pose_cfg.yaml has."""
+DEEPLABCUT_KEYS_NEEDED = 3
+"""How many of them together mark a DeepLabCut project file (one could be a typo)."""
+
+
+def deeplabcut_project_problem(data, source: str) -> str | None:
+    """The one message for a DeepLabCut project file (several of its own keys together) given
+    where a pose_cfg.yaml is expected: what it is and how to import it; else None."""
+    if not isinstance(data, dict):
+        return None
+    if len(DEEPLABCUT_PROJECT_KEYS.intersection(map(str, data))) < DEEPLABCUT_KEYS_NEEDED:
+        return None
+    return (f"{source} is a DeepLabCut project file (config.yaml), not a posecut pose_cfg.yaml; "
+            f"import it with `posecut import-dlc {source} OUT` and train on OUT/pose_cfg.yaml")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -99,6 +122,9 @@ def load_config(path: str | os.PathLike) -> PoseConfig:
         raise ConfigError(f"{source}: not valid YAML: {' '.join(str(e).split())}") from None
     except RecursionError:
         raise ConfigError(f"{source}: not a configuration: nested too deeply to read") from None
+    problem = deeplabcut_project_problem(data, source)
+    if problem:
+        raise ConfigError(problem)
     return config_from_dict({} if data is None else data, source=source,
                             config_dir=os.path.dirname(os.path.abspath(source)))
 

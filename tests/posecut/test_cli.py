@@ -42,9 +42,16 @@ def test_pairwise_stats_then_train_from_the_config_folder_then_resume(project, m
     assert "trained to step 4" in capsys.readouterr().out
     assert main(["train", "--no-progress"]) == 0
     assert "trained to step 4" in capsys.readouterr().out
-    assert main(["pck", "--weights", str(project / "snapshot-4"), "--dataset",
-                 str(project / "data" / "person_keypoints.json"), "--no-progress"]) == 0
-    assert "PCK@0.1 of person height on 6 images" in capsys.readouterr().out
+    assert os.path.exists(project / "snapshot_resume_state" / "checkpoint")
+    data = str(project / "data" / "person_keypoints.json")
+    assert main(["pck", "--dataset", data, "--no-progress"]) == 0  # the newest snapshot
+    out = capsys.readouterr().out
+    assert f"weights: the newest snapshot, {project / 'snapshot-4'} (step 4)\n" in out
+    assert "PCK@0.1 of person height on 6 images" in out
+    assert main(["pck", "--weights", "snapshot_resume_state", "--dataset", data]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: snapshot_resume_state: the training state kept for resuming")
+    assert line.endswith("--weights snapshot-4 (step 4)")
 
 
 def test_train_names_a_missing_config(tmp_path, monkeypatch, capsys):
@@ -120,8 +127,7 @@ def test_evaluate_a_single_person_model_in_pixels(project, tmp_path, capsys):
     from posecut.config import load_config
 
     truth = str(project / "data" / "person_keypoints.json")
-    config = {**CONFIG, "dataset": truth, "pairwise_predict": False, "init_weights": "snapshot-0",
-              "precision": "float32"}
+    config = {**CONFIG, "dataset": truth, "pairwise_predict": False, "precision": "float32"}
     with open(tmp_path / "pose_cfg.yaml", "w") as handle:
         yaml.safe_dump(config, handle)
     model = build_pose_net(spec_from_config(load_config(tmp_path / "pose_cfg.yaml")))
@@ -133,6 +139,7 @@ def test_evaluate_a_single_person_model_in_pixels(project, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "pose_cfg.yaml"), "--dataset", truth, truth,
                  "--pcutoff", "0.5", "--metrics", str(metrics), "--no-progress"]) == 0
     out = capsys.readouterr().out
+    assert out.startswith(f"weights: the newest snapshot, {tmp_path / 'snapshot-0'} (step 0)\n")
     assert "errors in pixels" in out and "p >= 0.5" in out and "left_wrist" in out
     (report,) = json.load(open(metrics)).values()  # the same file twice: one entry
     with open(truth) as handle:

@@ -51,9 +51,12 @@ def test_fit_on_the_oracle_then_evaluate_oracle_and_network(project, capsys):
     assert set(written["ms_per_image"]) == {"network", "nms", "pairwise", "solver", "assembly"}
 
     assert main(["train", cfg, "--no-progress"]) == 0
-    assert main(["test-multiperson", cfg, "--weights", str(project / "snapshot-1"),
-                 "--dataset", truth, "--max-images", "3", "--no-progress"]) == 0
-    assert "3 images" in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["test-multiperson", cfg, "--dataset", truth, "--max-images", "3",
+                 "--no-progress"]) == 0  # no --weights: the newest snapshot
+    out = capsys.readouterr().out
+    assert out.startswith(f"weights: the newest snapshot, {project / 'snapshot-1'} (step 1)\n")
+    assert "3 images" in out
 
     # the network's images: one that cannot be decoded is skipped, named, and the rest scored
     bad_truth, images = _copy_data(project, "undecodable")
@@ -107,13 +110,16 @@ def test_a_missing_image_is_skipped_and_the_rest_scored_on_their_own_truth(proje
     _check_scored_on(truth, [i for i in images if i != 4], results, written["metrics"])
 
 
-def test_errors_are_one_line(project, capsys):
+def test_errors_are_one_line(project, capsys, tmp_path):
     cfg = str(project / "pose_cfg.yaml")
     truth = str(project / "data" / "person_keypoints.json")
     assert main(["test-multiperson", cfg, "--oracle", "--dataset", truth, "--no-progress",
                  "--model-dir", str(project)]) == 2
     assert "no spatial_model_cidx" in capsys.readouterr().err
-    assert main(["fit-pairwise", cfg, "--no-progress"]) == 2
+    untrained = tmp_path / "pose_cfg.yaml"  # a folder without snapshots, and no init_weights
+    with open(untrained, "w") as handle:
+        yaml.safe_dump({**CONFIG, "dataset": truth}, handle)
+    assert main(["fit-pairwise", str(untrained), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "pose_cfg.yaml: init_weights: expected the checkpoint" in err and "--weights" in err
     assert main(["fit-pairwise", cfg, "--oracle", "--weights", "w", "--no-progress"]) == 2

@@ -66,6 +66,27 @@ def test_a_missing_checkpoint_is_refused_before_tensorflow(tmp_path):
     assert "nowhere/snapshot-5: no checkpoint here" in err
 
 
+def test_the_resume_state_and_a_deeplabcut_project_are_refused_before_tensorflow(tmp_path):
+    (tmp_path / "pose_cfg.yaml").write_text("num_joints: 3\n")
+    for ending in (".index", ".data-00000-of-00001"):
+        (tmp_path / f"snapshot-8{ending}").write_bytes(b"")
+    state = tmp_path / "snapshot_resume_state"
+    state.mkdir()
+    (state / "checkpoint").write_text('model_checkpoint_path: "ckpt-8"\n')
+    (state / "ckpt-8.index").write_bytes(b"")
+    code, imported, _, err = run_cli(["export", "--weights", "snapshot_resume_state/ckpt-8",
+                                      "--output", "out"], tmp_path)
+    assert code == 2 and not imported
+    assert err == ("error: snapshot_resume_state/ckpt-8: the training state kept for resuming "
+                   "`posecut train` (the network with the optimizer's variables, stored under "
+                   "other names), not weights to predict with; use the newest weights snapshot "
+                   "beside it: --weights snapshot-8 (step 8)\n")
+    (tmp_path / "config.yaml").write_text("Task: t\nscorer: s\nbodyparts: [a]\nTrainingFraction: "
+                                          "[0.95]\n")
+    code, imported, _, err = run_cli(["train", "config.yaml"], tmp_path)
+    assert code == 2 and not imported and "config.yaml is a DeepLabCut project file" in err
+
+
 def test_tensorflow_log_lines_are_recognised():
     assert tensorflow_log_line("E0000 00:00:1796191783.265937    3804 cuda_platform.cc:52] failed "
                                "call to cuInit: INTERNAL: CUDA error\n")

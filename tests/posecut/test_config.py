@@ -216,6 +216,52 @@ def test_unknown_key_suggests_the_nearest(tmp_path):
     assert "did you mean 'locref_stdev'?" in message
 
 
+# The head of DeepLabCut's openfield project config.yaml (its public example), single-animal.
+DEEPLABCUT_PROJECT = """\
+Task: openfield
+scorer: Pranav
+date: Oct30
+multianimalproject: false
+project_path: /home/user/openfield-Pranav-2018-10-30
+video_sets:
+  /home/user/openfield-Pranav-2018-10-30/videos/m4s1.mp4: {crop: '0, 640, 0, 480'}
+bodyparts: [snout, leftear, rightear, tailbase]
+start: 0
+stop: 1
+numframes2pick: 20
+skeleton: [[snout, leftear], [snout, rightear], [snout, tailbase]]
+skeleton_color: black
+pcutoff: 0.4
+dotsize: 8
+alphavalue: 0.7
+colormap: jet
+TrainingFraction: [0.95]
+iteration: 0
+default_net_type: resnet_50
+default_augmenter: default
+snapshotindex: -1
+batch_size: 4
+"""
+
+
+def test_a_deeplabcut_project_file_is_named_in_one_message(tmp_path):
+    path = write(tmp_path, DEEPLABCUT_PROJECT, "config.yaml")
+    message = error_of(tmp_path, DEEPLABCUT_PROJECT, "config.yaml")
+    assert message == (f"{path} is a DeepLabCut project file (config.yaml), not a posecut "
+                       f"pose_cfg.yaml; import it with `posecut import-dlc {path} OUT` and train "
+                       f"on OUT/pose_cfg.yaml")
+
+
+def test_a_stray_deeplabcut_key_or_two_stay_unknown_keys(tmp_path):
+    message = error_of(tmp_path, "num_joints: 3\npcutoff: 0.6\ndotsize: 8\n")
+    assert "DeepLabCut project" not in message
+    assert len(message.splitlines()) == 2 and "pcutoff: unknown key" in message
+    from posecut.config.loading import deeplabcut_project_problem
+
+    assert deeplabcut_project_problem(["Task", "scorer", "bodyparts"], "list.yaml") is None
+    assert deeplabcut_project_problem({"Task": 1, "scorer": 2, "bodyparts": 3}, "c.yaml")
+
+
 def test_num_joints_must_agree_with_all_joints(tmp_path):
     message = error_of(tmp_path, "num_joints: 15\nall_joints: " + str(MPII14_GROUPS) + "\n")
     assert "pose_cfg.yaml: all_joints:" in message and "num_joints=15" in message
