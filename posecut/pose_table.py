@@ -1,5 +1,6 @@
-"""Poses as a table, one row per person per image or video frame (the CSV that DeepLabCut-style
-analysis reads): source, frame, person, then x, y and likelihood of every part."""
+"""Poses as a flat table, one row per person per image or video frame: source, frame, person, then
+x, y and likelihood of every part (DeepLabCut's own layout, with its header rows, is
+posecut.dlc_files')."""
 import csv
 import math
 

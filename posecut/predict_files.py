@@ -24,8 +24,8 @@ from posecut.overlap import overlapped
 from posecut.pose_table import PoseTable
 from lib.errors import DatasetError
 
-__all__ = ["FilesRun", "Subjects", "VideoRun", "distinct_stems", "filter_note", "predict_files",
-           "predict_images", "predict_video", "probe_image"]
+__all__ = ["FilesRun", "Subjects", "VideoRun", "as_drawing", "distinct_stems", "filter_note",
+           "predict_files", "predict_images", "predict_video", "probe_image"]
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,24 @@ def distinct_stems(paths):
     return names
 
 
-def predict_images(predictor, paths, drawing: PoseDrawing, out_dir=None, first_id=1,
+def as_drawing(drawing) -> PoseDrawing:
+    """``drawing`` when it is a PoseDrawing, else a skeleton (pairs of joint indices) drawn with
+    each person in its own colour, PoseDrawing(skeleton)."""
+    return drawing if isinstance(drawing, PoseDrawing) else PoseDrawing(tuple(map(tuple, drawing)))
+
+
+def predict_images(predictor, paths, drawing, out_dir=None, first_id=1,
                    progress=True, table=None, overlap=True):
     """(COCO results, COCO image records, skipped) of ``paths``: an image that cannot be read
     is logged and skipped, (path, reason) in ``skipped``, and the rest go on. Drawings by
-    ``drawing`` as ``out_dir/<stem>.png`` (distinct_stems), and a row per person in ``table`` (a
+    ``drawing`` (a PoseDrawing, or a skeleton: see as_drawing) as ``out_dir/<stem>.png``
+    (distinct_stems), and a row per person in ``table`` (a
     PoseTable) when given. With ``overlap``, images are read ahead of the network and drawings written
     behind it, on threads (posecut.overlap); the results are the same."""
     import imageio.v3 as iio
 
     results, records, skipped = [], [], []
+    drawing = as_drawing(drawing)
     stems = distinct_stems(paths)
     depth = 4 if overlap else 0
 
@@ -121,15 +129,16 @@ class VideoRun(NamedTuple):
     """Frames per second of the whole run: decoding, prediction, drawing and encoding."""
 
 
-def predict_video(predictor, path, drawing: PoseDrawing, out_path=None, first_id=1,
+def predict_video(predictor, path, drawing, out_path=None, first_id=1,
                   progress=True, table=None, filter_window=None, overlap=True) -> VideoRun:
     """The people of every frame of the video ``path``; with ``out_path``, the frames with their
-    people drawn by ``drawing`` as an MP4 at the video's frame rate; with ``table`` (a PoseTable,
+    people drawn by ``drawing`` (as in predict_images) as an MP4 at the video's frame rate; with ``table`` (a PoseTable,
     or anything with its ``add``), a row per person and frame. With ``filter_window`` (odd, frames), one pose per frame (a single animal or
     person) goes through a temporal median filter before it is written and drawn. With
     ``overlap``, frames are decoded ahead of the network and drawn and encoded behind it, on
     threads (posecut.frames.run_frames); the results are the same."""
     results, records = [], []
+    drawing = as_drawing(drawing)
     timed = FramePass()
     network_seconds = 0.0
 

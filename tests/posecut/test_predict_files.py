@@ -301,6 +301,23 @@ def test_several_animals_are_written_with_individuals_and_counted_as_such(tmp_pa
     np.testing.assert_allclose(pd.read_hdf(run.pose_files[0]).to_numpy(), keypoints)
 
 
+def test_a_skeleton_given_for_the_drawing_draws_each_person_in_its_colour(tmp_path):
+    from posecut.predict_files import as_drawing
+
+    drawing = PoseDrawing(((0, 1),), by_part=True, pcutoff=0.5)
+    assert as_drawing(drawing) is drawing
+    assert as_drawing([[0, 1], [1, 2]]) == PoseDrawing(((0, 1), (1, 2)))
+    image = np.zeros((20, 30, 3), np.uint8)
+    image[:, 12, 0] = 255
+    iio.imwrite(tmp_path / "one.png", image)
+    for name, given in (("listed", [(0, 1)]), ("drawn", PoseDrawing(((0, 1),)))):
+        (tmp_path / name).mkdir()
+        predict_images(_OnePerson(), [str(tmp_path / "one.png")], given, tmp_path / name,
+                       progress=False)
+    assert np.array_equal(iio.imread(tmp_path / "listed" / "one.png"),
+                          iio.imread(tmp_path / "drawn" / "one.png"))
+
+
 def test_the_summary_names_what_was_found_and_the_filter():
     from posecut.predict_files import Subjects, filter_note
 
