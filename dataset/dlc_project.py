@@ -31,9 +31,14 @@ DLC_DEFAULT_PCUTOFF = 0.6
 """DeepLabCut's pcutoff where a config gives none."""
 DLC_DEFAULT_TRAINING_FRACTION = 0.95
 """DeepLabCut's TrainingFraction where a config gives none."""
-_DLC_ONLY_KEYS = ("Task", "scorer", "bodyparts", "TrainingFraction", "pcutoff", "video_sets",
-                  "numframes2pick", "dotsize", "colormap", "iteration", "snapshotindex")
-"""Keys of a DeepLabCut project config that no pose_cfg.yaml has."""
+_DLC_ONLY_KEYS = frozenset({
+    "Task", "scorer", "date", "project_path", "video_sets", "bodyparts", "start", "stop",
+    "numframes2pick", "pcutoff", "dotsize", "alphavalue", "colormap", "TrainingFraction",
+    "iteration", "default_net_type", "default_augmenter", "snapshotindex", "cropping",
+    "multianimalproject", "identity", "individuals", "uniquebodyparts", "multianimalbodyparts",
+    "skeleton_color", "corner2move2", "move2corner"})
+"""Keys of a DeepLabCut project config that no pose_cfg.yaml has; three of them together mark one
+(one alone could be a typo)."""
 _SIDE_WORDS = re.compile(r"left|right")
 _SIDE_LETTERS = re.compile(r"(?<![a-z0-9])([lr])(?![a-z0-9])")
 
@@ -68,7 +73,7 @@ class ProjectTables:
 def looks_like_dlc_config(data) -> bool:
     """Whether a YAML mapping is a DeepLabCut project config (it has a few keys only those have),
     so that a command given one can say what it is."""
-    return isinstance(data, dict) and sum(key in data for key in _DLC_ONLY_KEYS) >= 3
+    return isinstance(data, dict) and len(_DLC_ONLY_KEYS.intersection(map(str, data))) >= 3
 
 
 def _names(data: dict, key: str, path: str, required: bool = True) -> tuple[str, ...]:

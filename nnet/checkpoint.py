@@ -16,7 +16,7 @@ import tensorflow as tf
 from keras import layers
 
 from nnet.caffe_order import read_caffe_pair_slots
-from nnet.checkpoint_files import checkpoint_problem
+from nnet.checkpoint_files import checkpoint_problem, newest_in_folder
 from nnet.layers import FrozenBatchNorm
 from lib.errors import CheckpointError
 
@@ -52,12 +52,16 @@ def slim_variables(model):
 
 
 def resolve_checkpoint(path):
-    """A checkpoint prefix from a prefix or a folder (its latest checkpoint)."""
+    """A checkpoint prefix from a prefix or a folder (its newest snapshot <name>-<step>, else the
+    checkpoint its TensorFlow 'checkpoint' file names)."""
     path = os.fspath(path)
     problem = checkpoint_problem(path)
     if problem:
         raise CheckpointError(problem)
     if os.path.isdir(path):
+        newest = newest_in_folder(path)
+        if newest is not None:
+            return newest[1]
         latest = tf.train.latest_checkpoint(path)
         if latest is None:
             raise CheckpointError(f"{path}: folder holds no TensorFlow checkpoint")

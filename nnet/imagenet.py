@@ -14,13 +14,11 @@ import numpy as np
 
 from lib.errors import CheckpointError
 from nnet.backbones import MOBILENET_MULTIPLIERS, RESNET_UNITS
+from nnet.checkpoint_files import IMAGENET
 
 __all__ = ["IMAGENET", "imagenet_checkpoint", "keras_backbone", "slim_weights_from_keras"]
 
 log = logging.getLogger(__name__)
-
-IMAGENET = "imagenet"
-"""The init_weights value that asks for these weights."""
 
 _BN = ("gamma", "beta", "moving_mean", "moving_variance")
 

@@ -1,5 +1,5 @@
 """`posecut pairwise-stats`: mean and std of the offsets between joint pairs of the training set."""
-from posecut.cli.common import config_argument, load
+from posecut.cli.common import config_argument, load, require_pairwise_head
 
 NAME = "pairwise-stats"
 
@@ -13,6 +13,8 @@ def add_parser(sub):
 
 def run(args):
     cfg = load(args.config)
+    require_pairwise_head(cfg, NAME, "computes the statistics that normalise the pairwise head's "
+                                     "offsets")
     cfg.require_joints()
     from dataset.loaders import load_dataset_from_config
     from dataset.pairwise_stats import compute_pairwise_stats, save_pairwise_stats

@@ -7,10 +7,11 @@ import os
 
 import yaml
 
+from dataset.dlc_project import looks_like_dlc_config
 from lib.errors import ConfigError
 from posecut.config.pose_config import PoseConfig, config_from_dict
 
-__all__ = ["DEEPLABCUT_PROJECT_KEYS", "MAX_COMPARED_NODES", "MAX_CONFIG_BYTES",
+__all__ = ["MAX_COMPARED_NODES", "MAX_CONFIG_BYTES",
            "deeplabcut_project_problem", "load_config", "save_config"]
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -46,23 +47,10 @@ def _expanded_size(root, limit: int) -> int:
     return sizes[id(root)]
 
 
-DEEPLABCUT_PROJECT_KEYS = frozenset({
-    "Task", "scorer", "date", "project_path", "video_sets", "bodyparts", "start", "stop",
-    "numframes2pick", "pcutoff", "dotsize", "alphavalue", "colormap", "TrainingFraction",
-    "iteration", "default_net_type", "default_augmenter", "snapshotindex", "cropping",
-    "multianimalproject", "identity", "individuals", "uniquebodyparts", "multianimalbodyparts",
-    "skeleton_color", "corner2move2", "move2corner"})
-"""Keys of a DeepLabCut project's config.yaml that no pose_cfg.yaml has."""
-DEEPLABCUT_KEYS_NEEDED = 3
-"""How many of them together mark a DeepLabCut project file (one could be a typo)."""
-
-
 def deeplabcut_project_problem(data, source: str) -> str | None:
     """The one message for a DeepLabCut project file (several of its own keys together) given
     where a pose_cfg.yaml is expected: what it is and how to import it; else None."""
-    if not isinstance(data, dict):
-        return None
-    if len(DEEPLABCUT_PROJECT_KEYS.intersection(map(str, data))) < DEEPLABCUT_KEYS_NEEDED:
+    if not looks_like_dlc_config(data):
         return None
     return (f"{source} is a DeepLabCut project file (config.yaml), not a posecut pose_cfg.yaml; "
             f"import it with `posecut import-dlc {source} OUT` and train on OUT/pose_cfg.yaml")

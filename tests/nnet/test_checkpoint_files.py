@@ -146,9 +146,3 @@ def test_no_tensorflow_import():
                                                  "print('tensorflow' in sys.modules)"],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
-
-
-def test_imagenet_is_the_value_training_reads():
-    from nnet.imagenet import IMAGENET as TRAINING_VALUE
-
-    assert IMAGENET == TRAINING_VALUE
