@@ -33,7 +33,7 @@ DLC_DEFAULT_TRAINING_FRACTION = 0.95
 """DeepLabCut's TrainingFraction where a config gives none."""
 _DLC_ONLY_KEYS = frozenset({
     "Task", "scorer", "date", "project_path", "video_sets", "bodyparts", "start", "stop",
-    "numframes2pick", "pcutoff", "dotsize", "alphavalue", "colormap", "TrainingFraction",
+    "numframes2pick", "dotsize", "alphavalue", "colormap", "TrainingFraction",
     "iteration", "default_net_type", "default_augmenter", "snapshotindex", "cropping",
     "multianimalproject", "identity", "individuals", "uniquebodyparts", "multianimalbodyparts",
     "skeleton_color", "corner2move2", "move2corner"})

@@ -6,7 +6,7 @@ the keypoint format of the animal's parts (``bodyparts.yaml``), all labels as on
 JSON (``all.json``), its split by TrainingFraction and the seed (``train.json``, ``test.json``),
 ``pose_cfg.yaml`` with values chosen for the frames and the animal (``choose_training_values``,
 each with its reason as a comment), and ``project.yaml`` with what DeepLabCut's config says that
-no pose_cfg.yaml key holds (pcutoff, the scorer). A multi-animal project also gets the pairwise
+no pose_cfg.yaml key holds (the scorer, the individuals); the project's pcutoff becomes the config's. A multi-animal project also gets the pairwise
 statistics its pairwise head needs before training.
 """
 from __future__ import annotations
@@ -237,9 +237,8 @@ def _pose_cfg(imported: Imported, seed: int) -> str:
         f"save_iters: {c.save_iters}",
         "display_iters: 100",
         f"seed: {seed}   # the split's too",
-        "",
-        f"# DeepLabCut's pcutoff {p.pcutoff:g} has no key here: project.yaml keeps it; give it to "
-        f"evaluate as --pcutoff {p.pcutoff:g}.",
+        f"pcutoff: {p.pcutoff:g}   # the DeepLabCut project's: parts below it are drawn hollow and "
+        "scored apart",
     ]
     return "\n".join(lines) + "\n"
 
@@ -357,21 +356,19 @@ def summary(imported: Imported) -> str:
         f"{len(people)} animals",
         f"  chosen     global_scale {c.global_scale:g}, pos_dist_thresh {c.pos_dist_thresh:g}, "
         f"batch_size {c.batch_size}, {c.multi_step[-1][1]} steps (reasons in pose_cfg.yaml)",
-        f"  pcutoff    {p.pcutoff:g} (in project.yaml)",
+        f"  pcutoff    {p.pcutoff:g}",
         f"  written    {imported.out_dir}: {', '.join(FILES[k] for k in ('config', 'format', 'train'))}"
         + (f", {FILES['test']}" if imported.num_test else "")
         + f", {FILES['all']}, {FILES['project']}, {FILES['frames']}/"
         + (f", {FILES['pairwise_stats']}" if p.multi_animal else ""),
     ]
     lines += [f"  note: {note}" for note in imported.notes]
-    snapshot = os.path.join(imported.out_dir, f"snapshot-{c.multi_step[-1][1]}")
     held_out = imported.path("test" if imported.num_test else "train")
     lines += ["", "next:", f"  posecut train {config}"]
     if p.multi_animal:
-        lines += [f"  posecut fit-pairwise {config} --weights {snapshot}",
-                  f"  posecut evaluate {config} --weights {snapshot} --dataset {held_out}"]
+        lines += [f"  posecut fit-pairwise {config}",
+                  f"  posecut evaluate {config} --dataset {held_out}"]
     else:
         datasets = imported.path("train") + (f" {held_out}" if imported.num_test else "")
-        lines.append(f"  posecut evaluate {config} --weights {snapshot} --dataset {datasets} "
-                     f"--pcutoff {p.pcutoff:g}")
+        lines.append(f"  posecut evaluate {config} --dataset {datasets}")
     return "\n".join(lines)

@@ -20,9 +20,9 @@ def add_parser(sub):
     parser.add_argument("--dataset", required=True, nargs="+",
                         help="COCO keypoint JSON of the test images (a model without the pairwise "
                              "head: one or more data sets, e.g. train and test, in pixel errors)")
-    parser.add_argument("--pcutoff", type=float, default=0.6,
+    parser.add_argument("--pcutoff", type=float, default=None,
                         help="without the pairwise head: also the errors of parts scoring at "
-                             "least this (DeepLabCut's p-cutoff; default %(default)s)")
+                             "least this (DeepLabCut's p-cutoff; default: the config's pcutoff)")
     parser.add_argument("--within", type=float, nargs="+", default=[5.0, 10.0], metavar="PX",
                         help="without the pairwise head: share of parts within these pixels")
     parser.add_argument("--model-dir", help="spatial model (default: the config's pairwise_model_dir)")
@@ -104,6 +104,8 @@ def run_single_person(cfg, args):
     import numpy as np
 
     cfg.require_joints()
+    if args.pcutoff is None:
+        args.pcutoff = cfg.pcutoff
     for path in args.dataset:
         existing(path, "the labelled images to evaluate on")
     weights = checked_weights(cfg, args.weights)

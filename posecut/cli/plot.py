@@ -10,9 +10,9 @@ NAME = "plot"
 
 def pcutoff_argument(parser):
     """--pcutoff of the commands that leave out (or hollow) the parts scoring below it."""
-    parser.add_argument("--pcutoff", type=float, default=0.6,
-                        help="likelihood below which a part is not trusted (default %(default)s, "
-                             "as DeepLabCut's)")
+    parser.add_argument("--pcutoff", type=float, default=None,
+                        help="likelihood below which a part is not trusted (default: the config's "
+                             "pcutoff; for plot, the config key's default)")
 
 
 def add_parser(sub):
@@ -36,6 +36,10 @@ def check(pcutoff, bins=1):
 
 
 def run(args):
+    if args.pcutoff is None:
+        from posecut.config import default_config
+
+        args.pcutoff = default_config().pcutoff
     check(args.pcutoff, args.bins)
     for path in args.files:
         existing(path, "a pose file (.h5 or .csv) in DeepLabCut's layout, as predict writes")

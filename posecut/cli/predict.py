@@ -87,6 +87,7 @@ def run(args):
     weights, no_tensorflow = _candidate_weights(cfg, weights, args)
     if args.filter_window is not None:
         _check_filter(cfg, args.filter_window)
+    args.pcutoff = cfg.pcutoff if args.pcutoff is None else args.pcutoff
     check_plot_arguments(args.pcutoff)
     if args.plots and args.dlc is False:
         raise PosecutError("--plots: plots are drawn from the DeepLabCut H5 that --no-dlc leaves "

@@ -206,6 +206,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     *_section(
         "prediction",
         _K("global_scale", FLOAT, 1.0, positive, "scale applied to every image before the network"),
+        _P("pcutoff", FLOAT, 0.6, unit,
+           "likelihood below which a part counts as not found: drawn hollow, left out of the plots, "
+           "and scored apart by evaluate (DeepLabCut's pcutoff; posecut import-dlc copies the "
+           "project's)"),
         _P("precision", STR, "auto", one_of("auto", "float32", "bfloat16"),
            "compute precision of the network; auto: bfloat16 where the CPU computes it natively "
            "(avx512_bf16, amx_bf16) and no GPU is used, else float32"),

@@ -117,6 +117,7 @@ def test_defaults_are_deepercuts():
         "min_person_parts": 1, "edge_gate_stds": 0.0, "edge_offset_gate_px": None, "edge_offset_gate_rel": 0.5, "num_joints": None, "all_joints": [], "all_joints_names": [],
         "duplicate_person_px": 0.0, "temporal_model": "", "track_window": 8, "track_overlap": 4, "track_max_gap": 2, "track_gate": 1.0,
         "track_flow_window": 15, "track_flow_size": 320, "allow_absolute_image_paths": False,
+        "pcutoff": 0.6,
     }
     assert cfg.to_dict() == expected
     assert isinstance(cfg.stride, float) and isinstance(cfg.max_input_size, int)
@@ -253,9 +254,9 @@ def test_a_deeplabcut_project_file_is_named_in_one_message(tmp_path):
 
 
 def test_a_stray_deeplabcut_key_or_two_stay_unknown_keys(tmp_path):
-    message = error_of(tmp_path, "num_joints: 3\npcutoff: 0.6\ndotsize: 8\n")
+    message = error_of(tmp_path, "num_joints: 3\ncolormap: jet\ndotsize: 8\n")
     assert "DeepLabCut project" not in message
-    assert len(message.splitlines()) == 2 and "pcutoff: unknown key" in message
+    assert len(message.splitlines()) == 2 and "colormap: unknown key" in message
     from posecut.config.loading import deeplabcut_project_problem
 
     assert deeplabcut_project_problem(["Task", "scorer", "bodyparts"], "list.yaml") is None
