@@ -142,13 +142,13 @@ def onnx_forward(net, joints, image, repeats):
     proto, _ = tf2onnx.convert.from_function(forward, input_signature=forward.input_signature, opset=17)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = os.cpu_count()
-    session = onnxruntime.InferenceSession(proto.SerializeToString(), options,
+    runtime = onnxruntime.InferenceSession(proto.SerializeToString(), options,
                                            providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    names = [o.name for o in session.get_outputs()]
+    name = runtime.get_inputs()[0].name
+    names = [o.name for o in runtime.get_outputs()]
 
     def run():
-        return dict(zip(names, session.run(None, {name: image.astype(np.float32)})))
+        return dict(zip(names, runtime.run(None, {name: image.astype(np.float32)})))
 
     return median_seconds(run, repeats), flat(run())
 

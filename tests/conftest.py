@@ -20,13 +20,13 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def root() -> Path:
     """The repository's root folder."""
     return Path(ROOT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def samples() -> Path:
     """The folder of real annotated samples (../shared/data/samples); the test is skipped when it
     is absent, as on a clone without the shared folder."""

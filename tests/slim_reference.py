@@ -193,7 +193,7 @@ def reference_variable_shapes(net_type, num_joints, *, location_refinement=True,
     """Return ``{variable name: shape tuple}`` of DeeperCut's original layout.
 
     Builds the graph for ``net_type`` ('resnet_50', 'resnet_101' or
-    'resnet_152') in a fresh ``tf.Graph`` without creating a session, so it
+    'resnet_152') in a fresh ``tf.Graph`` without running it, so it
     is cheap.  Names carry no ``:0`` suffix, exactly as stored in checkpoints
     (e.g. ``resnet_v1_101/conv1/weights``, ``pose/part_pred/block4/biases``).
 
@@ -312,7 +312,7 @@ def _main():
     t0 = time.perf_counter()
     shapes = reference_variable_shapes("resnet_50", num_joints, intermediate_supervision_layer=2)
     print(f"resnet_50: {len(shapes)} variables "
-          f"({time.perf_counter() - t0:.2f} s to list without a session)")
+          f"({time.perf_counter() - t0:.2f} s to list without running the graph)")
     for name in ("resnet_v1_50/conv1/weights",
                  "resnet_v1_50/block1/unit_1/bottleneck_v1/conv1/BatchNorm/gamma",
                  "resnet_v1_50/block1/unit_1/bottleneck_v1/shortcut/weights",
