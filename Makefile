@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml setup.py $(LIB_SOURCES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) $(call pinned,setuptools cython numpy)
 	$(PIP) --no-build-isolation --no-binary xtcocotools $(call pinned,xtcocotools)
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,cluster]'
 	$(VENV)/bin/python -m lib.people_op --force > /dev/null
 	touch $@
 

@@ -13,7 +13,7 @@ from multiperson.detections import check_settings, raw_arrays, statistics
 from multiperson.graph import edge_gates, graph_arrays, part_pair_mask
 from multiperson.pairwise import SpatialModel
 from nnet.heads import HeadLayout, head_layout_from_config
-from nnet.outputs import predict_single_person, scale_image
+from nnet.outputs import outputs_argmax_pose, scale_image
 
 __all__ = [
     "GroupingAssets",
@@ -149,14 +149,24 @@ class MultiPersonPredictor:
                                     self.settings.edge_gate_stds)
 
     def __call__(self, image) -> People:
-        scale = self.settings.global_scale
         timings = {}
         start = time.perf_counter()
-        raw = self.network(scale_image(np.asarray(image), scale))
+        raw = self.outputs(image)
         _tick(timings, "network", start)
+        people = self.people(raw, timings)
+        self.timings = timings
+        return people
+
+    def outputs(self, image) -> dict:
+        """The network's raw outputs of an RGB image resized by global_scale: the first half of
+        a call, which a distributed run makes in another process than the second."""
+        return self.network(scale_image(np.asarray(image), self.settings.global_scale))
+
+    def people(self, raw, timings=None) -> People:
+        """The people, in the image's pixels, of raw outputs made by ``outputs``."""
+        scale = self.settings.global_scale
         people = people_from_raw_outputs(raw, self.means, self.stds, self.model, self.settings,
                                          timings, self.gates)
-        self.timings = timings
         return people.scaled(1.0 / scale) if scale != 1.0 else people
 
 
@@ -177,9 +187,18 @@ class SinglePersonPredictor:
 
     def __call__(self, image) -> People:
         start = time.perf_counter()
-        pose = predict_single_person(self.network, np.asarray(image), self.global_scale)
+        raw = self.outputs(image)
         self.timings = {}
         _tick(self.timings, "network", start)
+        return self.people(raw)
+
+    def outputs(self, image) -> dict:
+        """The network's raw outputs of an RGB image resized by global_scale."""
+        return self.network(scale_image(np.asarray(image), self.global_scale))
+
+    def people(self, raw, timings=None) -> People:
+        """The argmax pose, as one person in the image's pixels, of raw outputs made by ``outputs``."""
+        pose = outputs_argmax_pose(raw, self.network.spec.heads, self.global_scale)
         return People(pose[None], np.array([pose[:, 2].mean()]))
 
 

@@ -97,8 +97,13 @@ def scale_image(image, scale):
 
 def predict_single_person(predictor, image, scale=1.0):
     """The argmax pose (J, 3) of one image in its own pixels, the network run at ``scale``."""
-    scmap, locref, _ = extract_cnn_output(predictor(scale_image(image, scale)),
-                                          predictor.spec.heads.locref_stdev)
-    pose = argmax_pose_predict(scmap, locref, predictor.spec.heads.stride)
+    return outputs_argmax_pose(predictor(scale_image(image, scale)), predictor.spec.heads, scale)
+
+
+def outputs_argmax_pose(raw, heads, scale=1.0):
+    """The argmax pose (J, 3), in the pixels of the image before it was resized by ``scale``, of
+    the raw outputs of a network with the head layout ``heads``."""
+    scmap, locref, _ = extract_cnn_output(raw, heads.locref_stdev)
+    pose = argmax_pose_predict(scmap, locref, heads.stride)
     pose[:, :2] /= scale
     return pose

@@ -26,7 +26,8 @@ from nnet.outputs import scale_image
 from posecut.frames import FramePass, run_frames
 
 __all__ = ["TRACKERS", "OksTracker", "TrackRun", "clip_frames", "fit_temporal_on_clips", "make_tracker",
-           "sigmas_of", "temporal_model_path", "track_frames", "track_settings_from_config", "track_video"]
+           "sigmas_of", "temporal_model_path", "track_frames", "track_renderer", "track_settings_from_config",
+           "track_video"]
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +124,10 @@ class TrackRun(NamedTuple):
     """Of the whole pass: decoding, network, tracking, drawing and encoding."""
 
 
-def track_video(network, tracker, path: str, scale: float, skeleton=(), out_path=None,
-                trail: int = 15, progress: bool = True, overlap: bool = True) -> TrackRun:
-    """The people of every frame of the video or folder of frames ``path`` with their track ids
-    (track_frames through posecut.frames.run_frames); with ``out_path``, an MP4 in which each
-    person keeps a colour and a trail of its last ``trail`` positions."""
-    names, people, trails, size = [], [], {}, None
-    timed = FramePass()
+def track_renderer(skeleton=(), trail: int = 15):
+    """A run_frames ``render(frame, FramePeople)`` that draws each person in its track's colour
+    with a trail of its last ``trail`` positions; called on the frames in order."""
+    trails = {}
 
     def render(frame, found):
         for track, centre in zip(found.track_ids, track_centres(found.poses, 0.0)):
@@ -138,9 +136,21 @@ def track_video(network, tracker, path: str, scale: float, skeleton=(), out_path
         shown = {k: list(v) for k, v in trails.items()}
         return lambda: draw_tracks(frame, found.track_ids, found.poses, skeleton, shown)
 
+    return render
+
+
+def track_video(network, tracker, path: str, scale: float, skeleton=(), out_path=None,
+                trail: int = 15, progress: bool = True, overlap: bool = True) -> TrackRun:
+    """The people of every frame of the video or folder of frames ``path`` with their track ids
+    (track_frames through posecut.frames.run_frames); with ``out_path``, an MP4 in which each
+    person keeps a colour and a trail of its last ``trail`` positions."""
+    names, people, size = [], [], None
+    timed = FramePass()
+
     def step(frames):
         return track_frames(frames, network, tracker, scale)
 
+    render = track_renderer(skeleton, trail)
     for _, name, frame, found in run_frames(path, step, render, out_path, progress, overlap, timed):
         names.append(name)
         people.append(found)

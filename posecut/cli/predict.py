@@ -8,6 +8,7 @@ from posecut.cli.common import (checked_weights, existing, load_predict_config, 
                                 report_skipped, start_tensorflow)
 from posecut.cli.plot import check as check_plot_arguments
 from posecut.cli.plot import pcutoff_argument
+from posecut.corpus.commands import predict_on_ray, ray_arguments, refuse_with_ray
 
 NAME = "predict"
 
@@ -46,6 +47,7 @@ def add_parser(sub):
     parser.add_argument("--plots", action="store_true",
                         help="after each video, `posecut plot` its DeepLabCut H5 into OUTPUT/plots")
     parser.add_argument("--no-progress", action="store_true")
+    ray_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -78,6 +80,7 @@ def _check_filter(cfg, window):
 
 def run(args):
     from posecut.inputs import list_inputs
+    from posecut.predict_files import Subjects, predict_files, probe_image
 
     images, videos = list_inputs(args.inputs)
     cfg, weights = load_predict_config(args)
@@ -92,19 +95,23 @@ def run(args):
     if args.plots and args.dlc is False:
         raise PosecutError("--plots: plots are drawn from the DeepLabCut H5 that --no-dlc leaves "
                            "out; drop one of them")
+    refuse_with_ray(args, **{"--tflite": args.tflite, "--filter-window": args.filter_window})
+    from posecut.dlc_files import is_person_format, scorer_name
+
+    person = is_person_format(cfg.keypoint_format)
+    dlc = args.dlc if args.dlc is not None else (args.plots or not person)
+    scorer = scorer_name(cfg.source, weights or args.tflite) if dlc else None
+    if args.ray:
+        return predict_on_ray(args, cfg, weights, images, videos, _drawing(cfg, person, args),
+                              scorer, not Subjects.of(person, cfg.pairwise_predict).single)
     start_tensorflow(args)
     from posecut.build import choose_network, network_candidates, predictor_from_network
-    from posecut.dlc_files import is_person_format, scorer_name
-    from posecut.predict_files import Subjects, predict_files, probe_image
 
     candidates = network_candidates(cfg, weights, args.tflite, args.backend)
     probe = probe_image(images, videos) if len(candidates) > 1 else None
     network, chosen = choose_network(cfg, candidates, probe, weights, args.backend)
     predictor = predictor_from_network(cfg, network)
     print("\n".join(filter(None, [chosen, no_tensorflow])), flush=True)
-    person = is_person_format(cfg.keypoint_format)
-    dlc = args.dlc if args.dlc is not None else (args.plots or not person)
-    scorer = scorer_name(cfg.source, weights or args.tflite) if dlc else None
     written = predict_files(predictor, images, videos, args.output, cfg.joint_names,
                             _drawing(cfg, person, args), draw=not args.no_draw,
                             progress=not args.no_progress, filter_window=args.filter_window,

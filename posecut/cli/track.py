@@ -5,6 +5,7 @@ import os
 from lib.errors import DatasetError, PosecutError
 from posecut.cli.common import (checked_weights, existing, load_predict_config, model_arguments,
                                 report_skipped, require_pairwise_head, start_tensorflow)
+from posecut.corpus.commands import ray_arguments, refuse_with_ray, track_on_ray
 
 NAME = "track"
 
@@ -31,14 +32,16 @@ def add_parser(sub):
     parser.add_argument("--output", default="out/track", help="output folder")
     parser.add_argument("--no-draw", action="store_true", help="only the JSON files")
     parser.add_argument("--no-progress", action="store_true")
+    ray_arguments(parser, chunks=True)
     parser.set_defaults(func=run)
 
 
 def _check_inputs(paths):
-    """Refuse an input that is neither a video file nor a folder, before TensorFlow starts."""
-    from posecut.inputs import VIDEO_EXTENSIONS
+    """Refuse an input that is neither a video file nor a folder (list files give theirs),
+    before TensorFlow starts."""
+    from posecut.inputs import VIDEO_EXTENSIONS, expand_lists
 
-    for path in paths:
+    for path in expand_lists(paths):
         if not (os.path.isdir(path) or (os.path.isfile(path)
                                         and path.lower().endswith(VIDEO_EXTENSIONS))):
             raise PosecutError(f"{path}: expected a video file ({', '.join(VIDEO_EXTENSIONS)}) or "
@@ -60,11 +63,15 @@ def run(args):
         model_path = temporal_model_path(cfg, args.temporal_model)
         existing(model_path, "the fitted temporal model: posecut fit-temporal writes it; or use "
                              "--tracker oks")
+    refuse_with_ray(args)
+    if args.ray:
+        return track_on_ray(args, cfg, weights, model_path)
     start_tensorflow(args)
     from dataset.posetrack import write_posetrack
     from dataset.tracks import TrackedVideo
     from nnet.predict import setup_pose_prediction
     from posecut.build import tracker_factory
+    from posecut.inputs import expand_lists
     from posecut.predict_files import distinct_stems
     from posecut.tracking_run import track_video
 
@@ -72,7 +79,8 @@ def run(args):
     new_tracker = tracker_factory(cfg, args.tracker, model_path)
     os.makedirs(args.output, exist_ok=True)
     skipped = []
-    for path, stem in zip(args.inputs, distinct_stems(args.inputs)):
+    inputs = expand_lists(args.inputs)
+    for path, stem in zip(inputs, distinct_stems(inputs)):
         drawing = None if args.no_draw else os.path.join(args.output, f"{stem}_tracks.mp4")
         try:
             run = track_video(network, new_tracker(), path, cfg.global_scale, fmt.skeleton, drawing,
@@ -90,4 +98,4 @@ def run(args):
         print(f"{path}: {len(run.names)} frames, {tracks} tracks, "
               f"{len(run.names) / max(run.seconds, 1e-9):.1f} frames/s in all ({args.tracker}); "
               f"wrote {out}{'' if args.no_draw else ' and ' + stem + '_tracks.mp4'}")
-    return report_skipped(skipped, f"of {len(args.inputs)} inputs")
+    return report_skipped(skipped, f"of {len(inputs)} inputs")

@@ -1,0 +1,86 @@
+"""`--ray` of `posecut predict` and `posecut track`: the arguments, and the run over many inputs
+on a Ray cluster once the command has checked its inputs and model."""
+import os
+
+from lib.errors import PosecutError
+from posecut.corpus.job import CorpusJob
+
+__all__ = ["predict_on_ray", "ray_arguments", "refuse_with_ray", "track_on_ray"]
+
+
+def ray_arguments(parser, chunks: bool = False):
+    """--ray [ADDRESS] and --workers, and for track --chunk-frames."""
+    from posecut.corpus.run import LOCAL
+
+    parser.add_argument("--ray", nargs="?", const=LOCAL, default=None, metavar="ADDRESS",
+                        help="run the inputs on a Ray cluster (the cluster extra): alone, one "
+                             "started on this machine with its cores; with ADDRESS (e.g. "
+                             "auto, or HOST:6379), the running cluster there. Finished inputs "
+                             "are recorded in OUTPUT/manifest.jsonl and skipped by a rerun")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="--ray: network actors, each holding the model (default: one per "
+                             "GPU of the cluster, else one per two cores)")
+    if chunks:
+        parser.add_argument("--chunk-frames", type=int, default=512, metavar="FRAMES",
+                            help="--ray: a longer video is tracked in chunks of about this many "
+                                 "frames on different workers, overlapping by the tracker's "
+                                 "window and stitched (default 512)")
+
+
+def refuse_with_ray(args, **given):
+    """PosecutError for options a --ray run does not take (name -> value given), and for
+    --workers without --ray."""
+    if args.ray is None:
+        if args.workers is not None:
+            raise PosecutError("--workers: counts the network actors of a --ray run; add --ray")
+        return
+    if args.workers is not None and args.workers < 1:
+        raise PosecutError(f"--workers: expected at least 1, got {args.workers}")
+    for name, value in given.items():
+        if value:
+            raise PosecutError(f"--ray: {name} runs in one process only; drop one of them")
+
+
+def predict_on_ray(args, cfg, weights, images, videos, drawing, scorer, multi) -> int:
+    """`posecut predict --ray`: the files one process writes, written by a Ray cluster."""
+    from posecut.cli.common import report_skipped
+    from posecut.corpus.run import run_corpus
+    from posecut.predict_files import distinct_stems
+
+    job = CorpusJob("predict", os.path.abspath(cfg.source), weights and os.path.abspath(weights),
+                    os.path.abspath(args.output), draw=not args.no_draw, drawing=drawing,
+                    part_names=tuple(cfg.joint_names), dlc_scorer=scorer, dlc_multi=multi)
+    run = run_corpus(job, images, videos, distinct_stems(images), distinct_stems(videos),
+                     args.ray, args.workers, progress=not args.no_progress)
+    for line in run.lines:
+        print(line)
+    print(f"wrote {os.path.join(args.output, 'results.json')} (COCO results), images.json, "
+          f"{', '.join(os.path.basename(t) for t in run.tables)}"
+          f"{'' if args.no_draw else ' and the drawings'} to {args.output}")
+    if args.plots:
+        from posecut.plots import plot_pose_file
+
+        for path in run.pose_files:
+            plot_pose_file(path, os.path.join(args.output, "plots"), args.pcutoff)
+    return report_skipped(run.skipped, f"of {len(images) + len(videos)} inputs")
+
+
+def track_on_ray(args, cfg, weights, model_path) -> int:
+    """`posecut track --ray`: PoseTrack JSON and drawings per video, long videos in chunks."""
+    from posecut.cli.common import report_skipped
+    from posecut.corpus.run import run_corpus
+    from posecut.inputs import expand_lists
+    from posecut.predict_files import distinct_stems
+
+    if args.chunk_frames < 2:
+        raise PosecutError(f"--chunk-frames: expected at least 2 frames, got {args.chunk_frames}")
+    videos = expand_lists(args.inputs)
+    job = CorpusJob("track", os.path.abspath(cfg.source), weights and os.path.abspath(weights),
+                    os.path.abspath(args.output), draw=not args.no_draw,
+                    tracker=args.tracker, temporal_model=model_path, trail=args.trail,
+                    chunk_frames=args.chunk_frames)
+    run = run_corpus(job, [], videos, [], distinct_stems(videos), args.ray, args.workers,
+                     progress=not args.no_progress)
+    for line in run.lines:
+        print(line)
+    return report_skipped(run.skipped, f"of {len(videos)} inputs")

@@ -1,0 +1,52 @@
+"""What a distributed run does, as one typed value handed to every stage: the command, the model,
+the output folder and how its files are drawn and cut."""
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+__all__ = ["CorpusJob", "PARTS", "part_path"]
+
+PARTS = ".corpus"
+"""The output folder's subfolder of intermediate files (each input's poses), kept for reruns."""
+
+
+@dataclass(frozen=True)
+class CorpusJob:
+    """A predict or track run over many inputs; paths absolute, so that any worker finds them."""
+
+    command: str
+    """'predict' or 'track'."""
+    config: str
+    weights: Optional[str]
+    output: str
+    draw: bool = True
+    drawing: object = None
+    """predict: the multiperson.draw.PoseDrawing of the images and videos."""
+    part_names: tuple = ()
+    dlc_scorer: Optional[str] = None
+    """predict: DeepLabCut's H5 and CSV per video under this scorer; None: not written."""
+    dlc_multi: bool = True
+    tracker: str = "arttrack"
+    temporal_model: Optional[str] = None
+    trail: int = 15
+    images_per_unit: int = 16
+    """Images decoded, run and grouped together as one row of the pipeline."""
+    segment_frames: int = 32
+    """predict: frames of a video in one row of the pipeline."""
+    chunk_frames: int = 512
+    """track: frames of a long video tracked by one worker (chunks overlap by the tracker's window)."""
+    network_cpus: float = 0.5
+    network_gpus: float = 0.0
+    settings: dict = field(default_factory=dict)
+
+    def manifest_settings(self) -> dict:
+        """What decides the results, as the manifest records it: a folder holds one such run."""
+        return {"command": self.command, "config": self.config, "weights": self.weights,
+                "tracker": self.tracker if self.command == "track" else None,
+                "temporal_model": self.temporal_model if self.command == "track" else None,
+                **self.settings}
+
+
+def part_path(job: CorpusJob, name: str) -> str:
+    """Where the intermediate file ``name`` of the run lies."""
+    return os.path.join(job.output, PARTS, name)
