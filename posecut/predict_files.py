@@ -257,17 +257,19 @@ def predict_files(predictor, images, videos, out_dir, part_names, drawing=PoseDr
         lines.append(f"{len(images) - len(skipped)} images: {subjects.count(len(results), 'image')}")
     for video, stem in zip(videos, distinct_stems(videos)):
         tables.append(os.path.join(out_dir, f"{stem}_poses.csv"))
+        drawn = os.path.join(out_dir, f"{stem}_poses.mp4") if draw else None
         dlc = PoseFrames(part_names, multi=not subjects.single) if dlc_scorer else None
         try:
             with PoseTable(tables[-1], part_names) as table:
-                run = predict_video(predictor, video, drawing,
-                                    os.path.join(out_dir, f"{stem}_poses.mp4") if draw else None,
+                run = predict_video(predictor, video, drawing, drawn,
                                     first_id=len(records) + 1, progress=progress,
                                     table=table if dlc is None else _Both(table, dlc),
                                     filter_window=filter_window)
         except DatasetError as err:
             skipped.append((video, str(err)))
-            tables.pop()
+            for partial in (tables.pop(), drawn):
+                if partial and os.path.exists(partial):
+                    os.remove(partial)
             continue
         results += run.results
         records += run.records

@@ -29,14 +29,18 @@ class Manifest:
             self._append({"settings": self.settings})
 
     def _read(self):
-        with open(self.path, encoding="utf-8") as f:
-            lines = f.read().split("\n")
+        with open(self.path, "rb+") as f:
+            text = f.read()
+            whole = text.rfind(b"\n") + 1
+            if whole < len(text):  # a line cut short by a kill: drop it, so the next append starts clean
+                f.truncate(whole)
+        lines = text[:whole].decode("utf-8").split("\n")
         entries = []
         for line in lines:
             try:
                 entries.append(json.loads(line))
             except ValueError:
-                continue  # an empty line, or the end of a line cut short by a kill
+                continue
         first = entries[0] if entries else {}
         if first.get("settings") != self.settings:
             raise PosecutError(

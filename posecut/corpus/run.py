@@ -43,6 +43,7 @@ def start_ray(address: str = LOCAL, cpus: Optional[int] = None):
         ray.init(address=address, **options)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
+    context.target_max_block_size = 1 << 20  # a row (frames of a segment) per block: rows spread over the actors
     context.print_on_execution_start = False
     logging.getLogger("ray").setLevel(logging.WARNING)
     logging.getLogger("ray.data").setLevel(logging.WARNING)
@@ -112,7 +113,7 @@ class _Progress:
     def __init__(self, inputs, done, show):
         self.inputs, self.done = inputs, done
         self.bar = tqdm(desc=f"{done}/{inputs} inputs", unit="frame", disable=not show)
-        self.skipped, self.lines, self.video_info = [], [], {}
+        self.skipped = []
 
     def frames(self, count):
         self.bar.update(count)
@@ -133,10 +134,11 @@ def _stream(ray, job, items, actors, manifest, state):
     data = (ray.data.from_items([{"unit": item} for item in items], override_num_blocks=len(items))
             .flat_map(decode, fn_kwargs={"job": job}, num_cpus=0.25)
             .map_batches(NetworkActor, fn_constructor_kwargs={"job": job}, batch_size=1,
-                         concurrency=actors, num_cpus=job.network_cpus, num_gpus=job.network_gpus)
+                         compute=ray.data.ActorPoolStrategy(size=actors),
+                         num_cpus=job.network_cpus, num_gpus=job.network_gpus)
             .map(group_and_write, fn_kwargs={"job": job}, num_cpus=0.5))
     videos = {item["index"]: item for item in items if item["kind"] == "video"}
-    parts, counts, failed, pending = {}, {}, set(), {}
+    parts, counts, failed, pending, segments = {}, {}, set(), {}, {}
 
     def done_videos(wait_all=False):
         while pending:
@@ -152,9 +154,11 @@ def _stream(ray, job, items, actors, manifest, state):
                 except Exception as err:  # a worker's error comes back wrapped by Ray
                     state.skipped.append(f"{item['path']}: {_cause(err)}")
                     continue
-                manifest.record(os.path.abspath(item["path"]), kind="video", part=video_part(job, index),
+                manifest.record(os.path.abspath(item["path"]), kind="video",
+                                part=os.path.relpath(video_part(job, index), job.output),
                                 **{k: v for k, v in info.items() if k != "pose_files"})
-                state.video_info[index] = info
+                for path in segments.pop(index):
+                    os.remove(path)
                 state.finished()
 
     for row in data.iter_rows():
@@ -164,7 +168,8 @@ def _stream(ray, job, items, actors, manifest, state):
                 if unit["errors"][k] is not None:
                     state.skipped.append(unit["errors"][k])
                     continue
-                manifest.record(os.path.abspath(path), kind="image", part=unit["part"], slot=k)
+                manifest.record(os.path.abspath(path), kind="image",
+                                part=os.path.relpath(unit["part"], job.output), slot=k)
             state.frames(len(unit["paths"]))
             state.finished(len(unit["paths"]))
         else:
@@ -182,6 +187,7 @@ def _stream(ray, job, items, actors, manifest, state):
             if index not in failed and len(parts[index]) == counts.get(index):
                 ordered = [parts[index][s] for s in range(counts[index])]
                 pending[finish.remote(job, videos[index], ordered)] = index
+                segments[index] = ordered
         done_videos()
     done_videos(wait_all=True)
 
@@ -201,11 +207,11 @@ def _summary(job, images, videos, video_stems, manifest, state, resumed) -> Corp
         slots = []
         for path in images:
             entry = manifest.finished(os.path.abspath(path))
-            slots.append((entry["part"], entry["slot"]) if entry else None)
+            slots.append((os.path.join(job.output, entry["part"]), entry["slot"]) if entry else None)
         video_parts = []
         for path in videos:
             entry = manifest.finished(os.path.abspath(path))
-            video_parts.append(entry["part"] if entry else None)
+            video_parts.append(os.path.join(job.output, entry["part"]) if entry else None)
         results, records, tables = merge_predictions(job.output, images, slots,
                                                      list(zip(videos, video_stems)), video_parts,
                                                      job.part_names)

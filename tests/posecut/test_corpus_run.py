@@ -1,0 +1,176 @@
+"""`posecut predict --ray` and `posecut track --ray` on a Ray cluster of two nodes started here
+(ray.cluster_utils.Cluster, loopback only, one CPU each): the same files as one process, and
+every input finished once when a network actor is killed or a node removed in the middle."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from demo.make_corpus import make_corpus
+from posecut.cli import main
+from posecut.corpus.manifest import MANIFEST
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """40 images and 4 clips, one image and one video that cannot be read."""
+    folder = tmp_path_factory.mktemp("corpus")
+    written = make_corpus(str(folder), images=40, clips=4, frames=20, size=(96, 112))
+    (folder / "images" / "image99999.png").write_bytes(b"not a picture")
+    (folder / "broken.mp4").write_bytes(b"not a video")
+    return folder, written
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head and a second node, one CPU each, on this machine; shut down after the module."""
+    from ray.cluster_utils import Cluster
+
+    made = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    node = made.add_node(num_cpus=1)
+    made.wait_for_nodes()
+    yield made, node
+    made.shutdown()
+
+
+def _predict(inputs, out, *extra):
+    return main(["predict", *map(str, inputs), "--output", str(out), "--no-progress", *extra])
+
+
+def _same_files(a, b, names):
+    for name in names:
+        left, right = a / name, b / name
+        if name.endswith(".json") and name != "images.json":
+            x, y = json.loads(left.read_text()), json.loads(right.read_text())
+            assert _rounded(x) == _rounded(y), name
+        elif name.endswith((".png", ".mp4")):
+            first, second = iio.imread(left), iio.imread(right)
+            assert first.shape == second.shape and np.array_equal(first, second), name
+        else:
+            assert left.read_bytes() == right.read_bytes(), name
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def _outputs(folder):
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST)
+
+
+def _manifest_inputs(folder):
+    lines = (folder / MANIFEST).read_text().splitlines()
+    return [json.loads(line)["input"] for line in lines[1:]]
+
+
+def _network_actor_pids():
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if b"NetworkActor" in f.read():
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def _in_thread(target):
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("code", target()))
+    thread.start()
+    return thread, result
+
+
+def _wait_for_first_input(folder, thread, limit=120.0):
+    end = time.monotonic() + limit
+    while time.monotonic() < end and thread.is_alive():
+        if (folder / MANIFEST).exists() and len(_manifest_inputs(folder)) >= 1:
+            return len(_manifest_inputs(folder))
+        time.sleep(0.02)
+    raise AssertionError("the run wrote no manifest entry")
+
+
+def test_a_two_node_cluster_writes_what_one_process_writes_and_survives_a_killed_actor_and_node(
+        corpus, cluster, tmp_path, capsys):
+    folder, written = corpus
+    made, node = cluster
+    inputs = [folder / "images", *written["clips"], folder / "broken.mp4"]
+    one, many = tmp_path / "one", tmp_path / "many"
+    assert _predict(inputs, one) == 1
+    assert _predict(inputs, many, "--ray", made.address, "--workers", "2") == 1
+    err = capsys.readouterr().err
+    assert "image99999.png" in err and "broken.mp4" in err
+    assert _outputs(one) == _outputs(many)
+    _same_files(one, many, _outputs(one))
+    total = len(written["images"]) + len(written["clips"])
+    assert sorted(_manifest_inputs(many)) == sorted(set(_manifest_inputs(many)))
+    assert len(_manifest_inputs(many)) == total
+
+    killed = tmp_path / "killed"
+    thread, result = _in_thread(lambda: _predict(inputs, killed, "--ray", made.address, "--workers", "2"))
+    done_before = _wait_for_first_input(killed, thread)
+    pids = _network_actor_pids()
+    assert pids and done_before < total
+    os.kill(pids[0], 9)
+    thread.join(300)
+    assert result["code"] == 1
+    assert sorted(_manifest_inputs(killed)) == sorted(_manifest_inputs(many))
+    _same_files(one, killed, _outputs(one))
+
+    removed = tmp_path / "removed"
+    thread, result = _in_thread(lambda: _predict(inputs, removed, "--ray", made.address, "--workers", "2"))
+    assert _wait_for_first_input(removed, thread) < total
+    made.remove_node(node)
+    thread.join(300)
+    assert result["code"] == 1
+    assert sorted(_manifest_inputs(removed)) == sorted(_manifest_inputs(many))
+    _same_files(one, removed, _outputs(one))
+    assert not [p for p in removed.rglob("*") if ".part-" in p.name]
+
+
+def test_a_run_killed_whole_goes_on_where_it_ended_and_skips_what_it_finished(corpus, tmp_path, capsys):
+    folder, written = corpus
+    inputs = [folder / "corpus.txt"]
+    one, resumed = tmp_path / "one", tmp_path / "resumed"
+    assert _predict(inputs, one) == 0
+    command = [sys.executable, "-m", "posecut", "predict", str(folder / "corpus.txt"), "--output",
+               str(resumed), "--no-progress", "--ray"]
+    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        end = time.monotonic() + 180
+        while time.monotonic() < end and driver.poll() is None:
+            if (resumed / MANIFEST).exists() and len(_manifest_inputs(resumed)) >= 1:
+                break
+            time.sleep(0.02)
+        os.killpg(driver.pid, signal.SIGKILL)
+    finally:
+        driver.wait(60)
+    finished = len(_manifest_inputs(resumed))
+    total = len(written["images"]) + len(written["clips"])
+    assert 1 <= finished < total
+    capsys.readouterr()
+    assert _predict(inputs, resumed, "--ray") == 0
+    assert f"{finished} inputs finished by an earlier run" in capsys.readouterr().out
+    entries = _manifest_inputs(resumed)
+    assert len(entries) == len(set(entries)) == total
+    _same_files(one, resumed, _outputs(one))
+    assert not [p for p in resumed.rglob("*") if ".part-" in p.name]
