@@ -60,7 +60,7 @@ from dataset.tracks import FramePeople
 from lib.errors import ConfigError, InputError
 from posecut.tracking_run import track_frames
 
-__all__ = ["Chunk", "first_appearance_ids", "least_chunk_frames", "plan_chunks", "stitch_tracks",
+__all__ = ["Chunk", "chunk_grid", "first_appearance_ids", "least_chunk_frames", "plan_chunks", "stitch_tracks",
            "track_chunk"]
 
 
@@ -95,6 +95,15 @@ def _grid(window, overlap) -> tuple[int, int, int, int]:
     step = window - overlap
     carry = overlap - overlap // 2
     return step, carry, math.ceil(carry / step), math.ceil(window / step)
+
+
+def chunk_grid(tracker: str, settings, memory: int = 3) -> tuple[int, int]:
+    """(window, overlap) to plan a tracker's chunks with: ArtTracker's own (``settings``, a
+    TrackSettings), or for the OKS tracker ``memory + 2`` and ``memory + 1`` (its LinkSettings'
+    memory), so that a chunk sees as many frames before the ones it keeps as the whole run."""
+    if tracker == "oks":
+        return memory + 2, memory + 1
+    return settings.window, settings.overlap
 
 
 def least_chunk_frames(window: int, overlap: int) -> int:

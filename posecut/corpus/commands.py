@@ -67,13 +67,19 @@ def predict_on_ray(args, cfg, weights, images, videos, drawing, scorer, multi) -
 
 def track_on_ray(args, cfg, weights, model_path) -> int:
     """`posecut track --ray`: PoseTrack JSON and drawings per video, long videos in chunks."""
+    from multiperson.track_link import LinkSettings
     from posecut.cli.common import report_skipped
     from posecut.corpus.run import run_corpus
     from posecut.inputs import expand_lists
+    from posecut.tracking_run import track_settings_from_config
+    from posecut.video_chunks import chunk_grid, least_chunk_frames
     from posecut.predict_files import distinct_stems
 
-    if args.chunk_frames < 2:
-        raise PosecutError(f"--chunk-frames: expected at least 2 frames, got {args.chunk_frames}")
+    least = least_chunk_frames(*chunk_grid(args.tracker, track_settings_from_config(cfg),
+                                           LinkSettings().memory))
+    if args.chunk_frames < least:
+        raise PosecutError(f"--chunk-frames: expected at least {least} frames for {cfg.source}'s "
+                           f"track_window and track_overlap ({args.tracker}), got {args.chunk_frames}")
     videos = expand_lists(args.inputs)
     job = CorpusJob("track", os.path.abspath(cfg.source), weights and os.path.abspath(weights),
                     os.path.abspath(args.output), draw=not args.no_draw,

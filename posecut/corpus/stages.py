@@ -100,14 +100,15 @@ def _segments(item: dict, job: CorpusJob):
 
 def _chunks(item: dict, job: CorpusJob):
     """A video's (or folder's) frames in the overlapping chunks of posecut.video_chunks.plan_chunks."""
+    from multiperson.track_link import LinkSettings
     from posecut.frames import frame_source
     from posecut.tracking_run import track_settings_from_config
-    from posecut.video_chunks import plan_chunks
+    from posecut.video_chunks import chunk_grid, plan_chunks
 
     frames, _, total, close = frame_source(item["path"], count=True)
     try:
         settings = track_settings_from_config(_config(job))
-        window, overlap = (settings.window, settings.overlap) if job.tracker == "arttrack" else (2, 1)
+        window, overlap = chunk_grid(job.tracker, settings, LinkSettings().memory)
         plan = plan_chunks(int(total or 0), job.chunk_frames, window, overlap) if total else []
         held, first, seen = deque(), 0, 0
         for name, frame in frames:

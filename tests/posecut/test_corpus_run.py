@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def corpus(tmp_path_factory):
     """40 images and 4 clips, one image and one video that cannot be read."""
     folder = tmp_path_factory.mktemp("corpus")
-    written = make_corpus(str(folder), images=40, clips=4, frames=20, size=(96, 112))
+    written = make_corpus(str(folder), images=40, clips=4, frames=30, size=(96, 112))
     (folder / "images" / "image99999.png").write_bytes(b"not a picture")
     (folder / "broken.mp4").write_bytes(b"not a video")
     return folder, written
@@ -123,6 +123,17 @@ def test_a_two_node_cluster_writes_what_one_process_writes_and_survives_a_killed
     total = len(written["images"]) + len(written["clips"])
     assert sorted(_manifest_inputs(many)) == sorted(set(_manifest_inputs(many)))
     assert len(_manifest_inputs(many)) == total
+
+    tracked_one, tracked_many = tmp_path / "tracked-one", tmp_path / "tracked-many"
+    clips = [*map(str, written["clips"])]
+    assert main(["track", *clips, "--output", str(tracked_one), "--no-progress"]) == 0
+    assert main(["track", *clips, "--output", str(tracked_many), "--no-progress", "--ray",
+                 made.address, "--workers", "2", "--chunk-frames", "20"]) == 0
+    assert _outputs(tracked_one) == _outputs(tracked_many)
+    for name in _outputs(tracked_one):
+        if name.endswith(".json"):
+            assert (tracked_one / name).read_bytes() == (tracked_many / name).read_bytes(), name
+    _same_files(tracked_one, tracked_many, _outputs(tracked_one))
 
     killed = tmp_path / "killed"
     thread, result = _in_thread(lambda: _predict(inputs, killed, "--ray", made.address, "--workers", "2"))

@@ -414,3 +414,13 @@ def test_oks_linking_in_chunks_of_memory_plus_two_frames_keeps_a_track_lost_for_
     assert _oks_differences(raws, 6, 2, 1)[1:] == (21, 0)
     assert _oks_differences(raws, 6, 8, 7) == (75, 0, 0)
     assert _oks_differences(raws, 3, 2, 1) == (75, 0, 0)
+
+
+def test_the_grid_of_each_tracker_is_its_windows_or_the_oks_memory():
+    from multiperson.tracking import TrackSettings
+    from posecut.video_chunks import chunk_grid
+
+    settings = TrackSettings(8, 4, 2, 1.0, None)
+    assert chunk_grid("arttrack", settings) == (8, 4)
+    assert chunk_grid("oks", settings, memory=3) == (5, 4)
+    assert least_chunk_frames(*chunk_grid("oks", settings, memory=3)) <= least_chunk_frames(8, 4)
