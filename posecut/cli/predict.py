@@ -6,9 +6,9 @@ import os
 from lib.errors import PosecutError
 from posecut.cli.common import (checked_weights, existing, load_predict_config, model_arguments,
                                 report_skipped, start_tensorflow)
-from posecut.cli.plot import check as check_plot_arguments
-from posecut.cli.plot import pcutoff_argument
-from posecut.corpus.commands import predict_on_ray, ray_arguments, refuse_with_ray
+from posecut.cli.plot import check as check_plot_arguments, pcutoff_argument
+from posecut.cli.ray_runs import predict_on_ray
+from posecut.corpus.options import ray_arguments, refuse_with_ray
 
 NAME = "predict"
 
@@ -79,6 +79,7 @@ def _check_filter(cfg, window):
 
 
 def run(args):
+    from posecut.dlc_files import is_person_format, scorer_name
     from posecut.inputs import list_inputs
     from posecut.predict_files import Subjects, predict_files, probe_image
 
@@ -96,7 +97,6 @@ def run(args):
         raise PosecutError("--plots: plots are drawn from the DeepLabCut H5 that --no-dlc leaves "
                            "out; drop one of them")
     refuse_with_ray(args, **{"--tflite": args.tflite, "--filter-window": args.filter_window})
-    from posecut.dlc_files import is_person_format, scorer_name
 
     person = is_person_format(cfg.keypoint_format)
     dlc = args.dlc if args.dlc is not None else (args.plots or not person)

@@ -5,7 +5,8 @@ import os
 from lib.errors import DatasetError, PosecutError
 from posecut.cli.common import (checked_weights, existing, load_predict_config, model_arguments,
                                 report_skipped, require_pairwise_head, start_tensorflow)
-from posecut.corpus.commands import ray_arguments, refuse_with_ray, track_on_ray
+from posecut.cli.ray_runs import track_on_ray
+from posecut.corpus.options import ray_arguments, refuse_with_ray
 
 NAME = "track"
 

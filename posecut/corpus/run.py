@@ -14,12 +14,11 @@ from lib.errors import DatasetError, PosecutError
 from posecut.corpus.job import CorpusJob, part_path
 from posecut.corpus.manifest import Manifest
 from posecut.corpus.merge import merge_predictions
+from posecut.corpus.options import LOCAL
 from posecut.corpus.stages import NetworkActor, decode, finish_video, group_and_write, video_part
+from posecut.dlc_files import pose_file_paths
 
 __all__ = ["LOCAL", "CorpusRun", "network_resources", "run_corpus", "start_ray"]
-
-LOCAL = "local"
-"""--ray without an address: a Ray instance on this machine, with its cores."""
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +227,5 @@ def _summary(job, images, videos, video_stems, manifest, state, resumed) -> Corp
         else:
             lines.append(f"{path}: {entry['frames']} frames, {entry['people']} people")
             if job.dlc_scorer:
-                from posecut.dlc_files import pose_file_paths
-
                 pose_files.append(pose_file_paths(job.output, video_stems[v], job.dlc_scorer)[0])
     return CorpusRun(lines, state.skipped, tables, pose_files, resumed)

@@ -5,13 +5,27 @@ its rows are done. Every file is written atomically under a name fixed by the in
 done twice writes the same file twice and nothing else."""
 import os
 from collections import deque
+from types import SimpleNamespace
 
-import numpy as np
+import imageio.v3 as iio
 
 from dataset.images import read_image
+from dataset.posetrack import write_posetrack
+from dataset.tracks import TrackedVideo
 from lib.errors import DatasetError, PosecutError
+from multiperson.assemble import People
+from multiperson.track_link import LinkSettings
+from nnet.heads import head_layout_from_config
+from posecut.build import predictor_from_network, setup_prediction, tracker_factory
+from posecut.config import load_config
 from posecut.corpus.atomic import atomic_path, read_pickle, write_pickle
 from posecut.corpus.job import CorpusJob, part_path
+from posecut.dlc_files import PoseFrames, pose_file_paths, write_pose_files
+from posecut.frames import VideoFrames, frame_source, run_frames
+from posecut.logs import start_tensorflow
+from posecut.pose_table import PoseTable
+from posecut.tracking_run import track_renderer, track_settings_from_config
+from posecut.video_chunks import Chunk, chunk_grid, plan_chunks, stitch_tracks
 
 __all__ = ["NetworkActor", "decode", "finish_video", "group_and_write", "video_part"]
 
@@ -22,8 +36,6 @@ def _config(job: CorpusJob):
     """The job's config, loaded once per worker process."""
     key = ("config", job.config)
     if key not in _LOADED:
-        from posecut.config import load_config
-
         _LOADED[key] = load_config(job.config)
     return _LOADED[key]
 
@@ -32,27 +44,15 @@ def _grouping(job: CorpusJob):
     """The predictor of the job's config without its network: its ``people(raw)`` groups."""
     key = ("grouping", job.config)
     if key not in _LOADED:
-        from types import SimpleNamespace
-
-        from posecut.build import predictor_from_network
-
         cfg = _config(job)
-        heads = SimpleNamespace(spec=SimpleNamespace(heads=_heads(cfg)))
+        heads = SimpleNamespace(spec=SimpleNamespace(heads=head_layout_from_config(cfg)))
         _LOADED[key] = predictor_from_network(cfg, heads)
     return _LOADED[key]
-
-
-def _heads(cfg):
-    from nnet.heads import head_layout_from_config
-
-    return head_layout_from_config(cfg)
 
 
 def _new_tracker(job: CorpusJob):
     key = ("tracker", job.config, job.tracker, job.temporal_model)
     if key not in _LOADED:
-        from posecut.build import tracker_factory
-
         _LOADED[key] = tracker_factory(_config(job), job.tracker, job.temporal_model)
     return _LOADED[key]()
 
@@ -84,8 +84,6 @@ def decode(row: dict, job: CorpusJob):
 
 def _segments(item: dict, job: CorpusJob):
     """A video's frames in rows of job.segment_frames, numbered; the last says so."""
-    from posecut.frames import VideoFrames
-
     frames, start, segment = [], 0, 0
     for frame in VideoFrames(item["path"]):
         frames.append(frame)
@@ -100,11 +98,6 @@ def _segments(item: dict, job: CorpusJob):
 
 def _chunks(item: dict, job: CorpusJob):
     """A video's (or folder's) frames in the overlapping chunks of posecut.video_chunks.plan_chunks."""
-    from multiperson.track_link import LinkSettings
-    from posecut.frames import frame_source
-    from posecut.tracking_run import track_settings_from_config
-    from posecut.video_chunks import chunk_grid, plan_chunks
-
     frames, _, total, close = frame_source(item["path"], count=True)
     try:
         settings = track_settings_from_config(_config(job))
@@ -136,16 +129,10 @@ def _chunks(item: dict, job: CorpusJob):
 class NetworkActor:
     """Holds the job's network (loaded once per actor) and adds each row's raw outputs; frames
     go on only where a later stage draws or follows them."""
-
     def __init__(self, job: CorpusJob):
-        from posecut.build import predictor_from_network
-        from posecut.logs import start_tensorflow
-        from nnet.predict import setup_pose_prediction
-
         start_tensorflow(False)
-        cfg = _config(job)
         self.job = job
-        self.predictor = predictor_from_network(cfg, setup_pose_prediction(cfg, job.weights))
+        self.predictor = setup_prediction(_config(job), job.weights)
 
     def __call__(self, batch):
         out = []
@@ -192,8 +179,6 @@ def group_and_write(row: dict, job: CorpusJob) -> dict:
 
 def _write_images(unit: dict, raw, frames, job: CorpusJob) -> dict:
     """People of a group of images, their drawings (PNG) and the group's part file."""
-    import imageio.v3 as iio
-
     grouping = _grouping(job)
     sizes, poses, scores = [], [], []
     for k, outputs in enumerate(raw):
@@ -233,10 +218,6 @@ def finish_video(job: CorpusJob, item: dict, parts: list) -> dict:
 
 
 def _finish_predict(job: CorpusJob, item: dict, loaded: list) -> dict:
-    from multiperson.assemble import People
-    from posecut.dlc_files import PoseFrames, pose_file_paths, write_pose_files
-    from posecut.frames import run_frames
-    from posecut.pose_table import PoseTable
 
     poses = [p for part in loaded for p in part["poses"]]
     scores = [s for part in loaded for s in part["scores"]]
@@ -259,11 +240,9 @@ def _finish_predict(job: CorpusJob, item: dict, loaded: list) -> dict:
         pose_files.append(h5)
     if job.draw:
         people = [People(p, s) for p, s in zip(poses, scores)]
-
         def step(frames):
             for (name, frame), found in zip(frames, people):
                 yield name, frame, found
-
         with atomic_path(os.path.join(job.output, f"{stem}_poses.mp4")) as temporary:
             drawn = sum(1 for _ in run_frames(path, step, lambda f, p: lambda: job.drawing(f, p.poses),
                                               temporary, progress=False))
@@ -276,11 +255,6 @@ def _finish_predict(job: CorpusJob, item: dict, loaded: list) -> dict:
 
 
 def _finish_track(job: CorpusJob, item: dict, loaded: list) -> dict:
-    from dataset.posetrack import write_posetrack
-    from dataset.tracks import TrackedVideo
-    from posecut.frames import run_frames
-    from posecut.tracking_run import track_renderer
-    from posecut.video_chunks import Chunk, stitch_tracks
 
     cfg = _config(job)
     chunks = [Chunk(*part["chunk"]) for part in loaded]
@@ -300,7 +274,6 @@ def _finish_track(job: CorpusJob, item: dict, loaded: list) -> dict:
         def step(frames):
             for (name, frame), found in zip(frames, people):
                 yield name, frame, found
-
         with atomic_path(os.path.join(job.output, f"{stem}_tracks.mp4")) as temporary:
             for _ in run_frames(item["path"], step, track_renderer(tuple(cfg.format.skeleton), job.trail),
                                 temporary, progress=False):

@@ -10,7 +10,7 @@ import pytest
 
 from lib.errors import DatasetError, PosecutError
 from posecut.corpus.atomic import TEMPORARY_MARK, atomic_path, read_pickle, write_json, write_pickle
-from posecut.corpus.commands import ray_arguments, refuse_with_ray
+from posecut.corpus.options import ray_arguments, refuse_with_ray
 from posecut.corpus.manifest import MANIFEST, Manifest
 from posecut.corpus.merge import merge_predictions
 from posecut.corpus.run import network_resources

@@ -39,14 +39,14 @@ def _video(path, frames=6, size=(32, 48)):
 
 
 def test_list_inputs_sorts_folders_and_names_bad_paths(tmp_path):
-    for name in ("b.png", "a.jpg", "notes.txt"):
+    for name in ("b.png", "a.jpg", "notes.doc"):
         (tmp_path / name).write_bytes(b"x")
     images, videos = list_inputs([tmp_path])
     assert [p.rsplit("/", 1)[1] for p in images] == ["a.jpg", "b.png"] and videos == []
     with pytest.raises(DatasetError, match="missing.png: no such file or folder"):
         list_inputs([tmp_path / "missing.png"])
-    with pytest.raises(DatasetError, match="notes.txt: expected an image"):
-        list_inputs([tmp_path / "notes.txt"])
+    with pytest.raises(DatasetError, match="notes.doc: expected an image"):
+        list_inputs([tmp_path / "notes.doc"])
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError, match="empty: no image files"):
         list_inputs([tmp_path / "empty"])

@@ -1,49 +1,16 @@
-"""`--ray` of `posecut predict` and `posecut track`: the arguments, and the run over many inputs
-on a Ray cluster once the command has checked its inputs and model."""
+"""The --ray runs of `posecut predict` and `posecut track`: a CorpusJob made of the checked
+arguments and config, run on a Ray cluster (posecut.corpus.run), and its summary printed."""
 import os
 
 from lib.errors import PosecutError
+from posecut.cli.common import report_skipped
 from posecut.corpus.job import CorpusJob
 
-__all__ = ["predict_on_ray", "ray_arguments", "refuse_with_ray", "track_on_ray"]
-
-
-def ray_arguments(parser, chunks: bool = False):
-    """--ray [ADDRESS] and --workers, and for track --chunk-frames."""
-    from posecut.corpus.run import LOCAL
-
-    parser.add_argument("--ray", nargs="?", const=LOCAL, default=None, metavar="ADDRESS",
-                        help="run the inputs on a Ray cluster (the cluster extra): alone, one "
-                             "started on this machine with its cores; with ADDRESS (e.g. "
-                             "auto, or HOST:6379), the running cluster there. Finished inputs "
-                             "are recorded in OUTPUT/manifest.jsonl and skipped by a rerun")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="--ray: network actors, each holding the model (default: one per "
-                             "GPU of the cluster, else one per two cores)")
-    if chunks:
-        parser.add_argument("--chunk-frames", type=int, default=512, metavar="FRAMES",
-                            help="--ray: a longer video is tracked in chunks of about this many "
-                                 "frames on different workers, overlapping by the tracker's "
-                                 "window and stitched (default 512)")
-
-
-def refuse_with_ray(args, **given):
-    """PosecutError for options a --ray run does not take (name -> value given), and for
-    --workers without --ray."""
-    if args.ray is None:
-        if args.workers is not None:
-            raise PosecutError("--workers: counts the network actors of a --ray run; add --ray")
-        return
-    if args.workers is not None and args.workers < 1:
-        raise PosecutError(f"--workers: expected at least 1, got {args.workers}")
-    for name, value in given.items():
-        if value:
-            raise PosecutError(f"--ray: {name} runs in one process only; drop one of them")
+__all__ = ["predict_on_ray", "track_on_ray"]
 
 
 def predict_on_ray(args, cfg, weights, images, videos, drawing, scorer, multi) -> int:
     """`posecut predict --ray`: the files one process writes, written by a Ray cluster."""
-    from posecut.cli.common import report_skipped
     from posecut.corpus.run import run_corpus
     from posecut.predict_files import distinct_stems
 
@@ -68,7 +35,6 @@ def predict_on_ray(args, cfg, weights, images, videos, drawing, scorer, multi) -
 def track_on_ray(args, cfg, weights, model_path) -> int:
     """`posecut track --ray`: PoseTrack JSON and drawings per video, long videos in chunks."""
     from multiperson.track_link import LinkSettings
-    from posecut.cli.common import report_skipped
     from posecut.corpus.run import run_corpus
     from posecut.inputs import expand_lists
     from posecut.tracking_run import track_settings_from_config
