@@ -1,11 +1,26 @@
 """Training PoseNet: the multi_step schedule, checkpoints with resume, logs, tf.distribute.
 
 ``train(cfg)`` is the thin edge that reads the config; the pieces below take plain values.
+
+Several workers (distribute: multi_worker, TF_CONFIG naming the cluster) take every step
+together. Each builds the same stream of global batches (batch_size x replicas in sync, one seed,
+one order) and trains on its replicas' slices of each; a replica's loss is its slice's divided by
+the replicas in sync, and the gradients are summed over all of them, so every worker holds the
+same weights. That is one worker's step on the global batch wherever the slices count as many
+weighted cells (part scores of same-size images); the locref and pairwise terms, normalised by
+each slice's own count of labelled cells, weigh the slices alike rather than the cells. Only the
+chief (task 0 of "worker", or the "chief" task) writes snapshots, the resume state and logs; the
+others take part in each save (the strategy needs every worker there) into a scratch folder that
+is deleted at once. Every worker resumes from the chief's resume state, so the snapshot folder
+must lie where all of them can read it.
 """
 import collections
 import contextlib
 import logging
+import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -84,12 +99,37 @@ def make_optimizer(settings):
 
 
 def make_strategy(name):
-    """The tf.distribute strategy named by the config ('none' is the default strategy)."""
+    """The tf.distribute strategy named by the config ('none' is the default strategy;
+    'multi_worker' reads the cluster and this worker's task from TF_CONFIG)."""
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def is_chief(strategy):
+    """Whether this process writes the snapshots, resume state and logs: always on one machine;
+    with several workers, only the chief ("chief" task, else task 0 of "worker")."""
+    return bool(strategy.extended.should_checkpoint)
+
+
+def shard_batches_across_workers(dataset):
+    """``dataset`` of global batches, marked so that each worker keeps its replicas' slices of
+    every batch (tf.data's DATA sharding): the same batches, in the same order, as one worker."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def require_same_start(steps, state_dir):
+    """CheckpointError unless every replica's starting step in ``steps`` (replica order) is the
+    same: a worker that cannot read the chief's resume state ``state_dir`` starts elsewhere."""
+    if len(set(steps)) > 1:
+        raise CheckpointError(
+            f"{state_dir}: the workers' replicas would start from different steps "
+            f"({', '.join(map(str, steps))}): every worker must read the chief's resume state, "
+            f"so snapshot_prefix must lie on storage that all machines see")
 
 
 def initialise_weights(model, path, spec):
@@ -110,6 +150,8 @@ class Trainer:
     def __init__(self, spec, loss_settings, settings):
         self.spec, self.loss_settings, self.settings = spec, loss_settings, settings
         self.strategy = make_strategy(settings.distribute)
+        self.chief = is_chief(self.strategy)
+        self.multi_worker = settings.distribute == "multi_worker"
         with self.strategy.scope():
             self.model = build_pose_net(spec)
             self.optimizer = make_optimizer(settings)
@@ -130,7 +172,8 @@ class Trainer:
         return int(self.step.numpy())
 
     def restore_or_initialise(self):
-        """Resume from the latest training state, else load init_weights (if any); returns the step."""
+        """Resume from the latest training state (every worker from the chief's), else load
+        init_weights (if any); returns the step."""
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint).expect_partial()
             log.info("resumed from %s at step %d", self.manager.latest_checkpoint,
@@ -143,7 +186,20 @@ class Trainer:
                 initialise_weights(self.model, start, self.spec)
             except CheckpointError as err:
                 raise CheckpointError(f"init_weights: {err}") from None
+        if self.multi_worker:
+            self._check_workers_agree()
         return self.current_step()
+
+    def _check_workers_agree(self):
+        """Every worker starts from the same step, or none starts: a worker that does not see the
+        chief's resume state would otherwise train on from other weights without a word."""
+        def local_step():
+            context = tf.distribute.get_replica_context()
+            return context.all_gather(tf.reshape(self.step.read_value(), [1]), axis=0)
+
+        gathered = tf.function(lambda: self.strategy.run(local_step))()
+        steps = [int(v) for v in self.strategy.experimental_local_results(gathered)[0].numpy()]
+        require_same_start(steps, self.manager.directory)
 
     def _replica_step(self, batch):
         images = batch["inputs"]
@@ -198,6 +254,9 @@ class Trainer:
             log.info("BatchNorm statistics of %d layers recomputed from the last %d batches",
                      count, len(self._recent))
         step = self.current_step()
+        if not self.chief:
+            self._save_to_scratch(step)
+            return None
         target = f"{self.settings.snapshot_prefix}-{step}"
         try:
             self.manager.save(checkpoint_number=step)
@@ -210,6 +269,17 @@ class Trainer:
         self.last_snapshot = prefix
         log.info("saved %s", prefix)
         return prefix
+
+    def _save_to_scratch(self, step):
+        """A worker other than the chief: the same save, into a scratch folder deleted at once,
+        since the strategy needs every worker in a save but only the chief's is kept."""
+        scratch = tempfile.mkdtemp(prefix="posecut-worker-")
+        try:
+            tf.train.CheckpointManager(self.checkpoint, scratch, max_to_keep=1).save(
+                checkpoint_number=step)
+            save_weights(self.model, os.path.join(scratch, "snapshot"))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 class Stopped(KeyboardInterrupt):
@@ -243,18 +313,25 @@ def stop_on_signals(signals=(signal.SIGTERM,)):
 
 
 def run_training(trainer, make_dataset, progress=True):
-    """Train until the schedule's last iteration, saving every save_iters and on any exit."""
+    """Train until the schedule's last iteration, saving every save_iters and on any exit (with
+    several workers, on a normal end only: a worker stopped or lost cannot take part in a save,
+    and the next run resumes from the last save_iters one). ``make_dataset(start_step)`` gives
+    the global batches from that step on."""
     settings = trainer.settings
     start = trainer.restore_or_initialise()
     if start >= settings.max_iters:
         log.info("already trained to step %d", start)
         return {"step": start, "history": []}
-    dataset = trainer.strategy.experimental_distribute_dataset(make_dataset(start))
+    batches = make_dataset(start)
+    if trainer.multi_worker:
+        batches = shard_batches_across_workers(batches)
+    dataset = trainer.strategy.experimental_distribute_dataset(batches)
     trainer.compile_step(dataset.element_spec)
-    writer = tf.summary.create_file_writer(settings.log_dir)
+    writer = (tf.summary.create_file_writer(settings.log_dir) if trainer.chief
+              else tf.summary.create_noop_writer())
     history = []
-    bar = tqdm(total=settings.max_iters, initial=start, disable=not progress, unit="step",
-               desc="train", dynamic_ncols=True)
+    bar = tqdm(total=settings.max_iters, initial=start, disable=not (progress and trainer.chief),
+               unit="step", desc="train", dynamic_ncols=True)
     began = time.perf_counter()
     with stop_on_signals():
         _train_loop(trainer, dataset, writer, bar, history, start, began)
@@ -263,9 +340,11 @@ def run_training(trainer, make_dataset, progress=True):
 
 
 def _train_loop(trainer, dataset, writer, bar, history, start, began):
-    """The steps of run_training; on any exit, a save of what was trained since the last one."""
+    """The steps of run_training; on any exit (several workers: on a normal end), a save of
+    what was trained since the last one."""
     settings = trainer.settings
     window, last_saved, shown = {}, start, (start, time.perf_counter())
+    ended = False
     try:
         for batch in dataset:
             terms = {k: float(v) for k, v in trainer.train_step(batch).items()}
@@ -294,11 +373,12 @@ def _train_loop(trainer, dataset, writer, bar, history, start, began):
                 last_saved = step
             if step >= settings.max_iters:
                 break
+        ended = True
     except WriteError:
         last_saved = trainer.current_step()  # no second try on a full disk
         raise
     finally:
         bar.close()
-        if trainer.current_step() != last_saved:
+        if trainer.current_step() != last_saved and (ended or not trainer.multi_worker):
             trainer.save()
         writer.flush()

@@ -130,7 +130,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
            "early in training); 0 saves the moving averages"),
         _P("distribute", STR, "none", one_of("none", "mirrored", "multi_worker"),
            "tf.distribute strategy for training: none, mirrored (all local GPUs) or multi_worker "
-           "(TF_CONFIG)"),
+           "(the workers TF_CONFIG names, each with all its GPUs; batch_size is per replica, so "
+           "a step takes batch_size x replicas images; posecut train --workers N runs N on this "
+           "machine)"),
         _P("input_workers", INT, 0, at_least(0),
            "parallel calls decoding and augmenting training images; 0 lets tf.data choose"),
     ),
