@@ -5,13 +5,11 @@ The one place where a config's values become the library's typed settings and lo
 """
 import os
 
-import keras
 import numpy as np
 
 from dataset.augment import augment_settings_from_config
 from dataset.loaders import load_dataset, load_dataset_from_config
 from dataset.pairwise_stats import PairwiseStats, load_pairwise_stats
-from dataset.pipeline import SampleSettings, training_dataset
 from dataset.targets import target_settings_from_config
 from lib.errors import ConfigError, PosecutError
 from multiperson.evaluation import network_outputs_fn, oracle_outputs_fn
@@ -20,12 +18,7 @@ from multiperson.pairwise import load_spatial_model
 from multiperson.temporal_model import load_temporal_model
 from multiperson.predict import (GroupingAssets, MultiPersonPredictor, SinglePersonPredictor,
                                  multiperson_settings_from_config)
-from nnet.checkpoint import load_weights, save_weights
-from nnet.losses import loss_settings_from_config
-from nnet.pose_net import build_pose_net, spec_from_config
 from nnet.outputs import scale_image
-from nnet.predict import TFLitePredictor, setup_pose_prediction, tflite_forward, tflite_quantised
-from nnet.train import Trainer, run_training, train_settings_from_config
 from posecut.backend_choice import Candidate, choose, describe_choice, time_candidates
 from posecut.int8_check import accuracy_check, fits, int8_verdict, tflite_info, write_tflite_info
 from posecut.tracking_run import make_tracker, sigmas_of, temporal_model_path, track_settings_from_config
@@ -65,6 +58,8 @@ def skip_reasons(data) -> list:
 def setup_prediction(cfg, weights=None):
     """The predictor a loaded config's heads call for: grouping into people with the pairwise
     head (setup_multiperson_prediction), else the argmax pose of one person per image."""
+    from nnet.predict import setup_pose_prediction
+
     if cfg.pairwise_predict:
         return setup_multiperson_prediction(cfg, weights)
     cfg.require_joints()
@@ -98,9 +93,12 @@ def predictor_from_network(cfg, network):
                                 assets.settings, assets.gates)
 
 
-def tflite_network(cfg, path) -> TFLitePredictor:
+def tflite_network(cfg, path):
     """The network of a loaded config read from a TFLite file (posecut export --tflite, float32
     or --int8), called as a PosePredictor is, its outputs cut to each image's grid."""
+    from nnet.pose_net import spec_from_config
+    from nnet.predict import TFLitePredictor, tflite_forward
+
     return TFLitePredictor(tflite_forward(path, float(cfg.stride)), spec_from_config(cfg))
 
 
@@ -116,6 +114,8 @@ def network_candidates(cfg, weights=None, tflite=None, backend: str = "auto") ->
     the TFLite file ``tflite``, each where given and ``backend`` ('auto', 'tensorflow' or
     'tflite') allows it. An int8 file carries the verdict of its export's accuracy check; a
     float32 file is judged by its outputs."""
+    from nnet.predict import setup_pose_prediction, tflite_quantised
+
     candidates = []
     if weights and backend in ("auto", "tensorflow"):
         network = setup_pose_prediction(cfg, weights)
@@ -136,6 +136,8 @@ def choose_network(cfg, candidates, probe=None, weights=None, backend: str = "au
     'auto' the fastest usable one on ``probe`` (an RGB image, e.g. the first input; None: a
     noise image of 480x640) at the config's scale (posecut.backend_choice). TensorFlow float32's
     outputs with ``weights`` are the reference a float32 TFLite file must agree with."""
+    from nnet.predict import setup_pose_prediction
+
     if not candidates:
         raise ConfigError(f"{cfg.source}: no network to predict with: give the weights, or a "
                           f"TFLite file for --backend tflite")
@@ -171,6 +173,8 @@ def setup_multiperson_prediction(cfg, weights=None, model_dir=None, stats_path=N
     init_weights; random only with ``untrained``, as setup_pose_prediction), pairwise statistics
     (``stats_path`` or the config's pairwise_stats_fn) and spatial model (``model_dir`` or the
     config's pairwise_model_dir)."""
+    from nnet.predict import setup_pose_prediction
+
     if not cfg.pairwise_predict:
         raise ConfigError(f"{cfg.source}: pairwise_predict: multi-person prediction needs the "
                           f"pairwise head (true), got false")
@@ -194,6 +198,8 @@ def outputs_source(cfg, weights, means, stds, oracle: bool = False, seed: int = 
     """record -> raw outputs at the config's global_scale: of the network with ``weights``, or
     with ``oracle`` of the record's ground truth (its targets with noise, seeded by ``seed`` and
     the image id), normalised by the pairwise statistics ``means``, ``stds``."""
+    from nnet.predict import setup_pose_prediction
+
     if oracle:
         targets = target_settings_from_config(cfg.replace(location_refinement=True,
                                                           pairwise_predict=True))
@@ -214,6 +220,13 @@ def train(cfg, progress=True, max_iters=None):
     distribute: multi_worker this process is the worker TF_CONFIG names: batch_size is per
     replica, every worker builds the same global batches of batch_size x replicas in sync and
     trains on its slices (nnet.train), and only the chief writes."""
+    import keras
+
+    from dataset.pipeline import SampleSettings, training_dataset
+    from nnet.losses import loss_settings_from_config
+    from nnet.pose_net import spec_from_config
+    from nnet.train import Trainer, run_training, train_settings_from_config
+
     check_training_config(cfg)
     if cfg.distribute == "multi_worker":
         require_cluster(os.environ, f"{cfg.source}: distribute")
@@ -247,6 +260,9 @@ def convert_checkpoint(cfg, weights, output, allow_missing: bool = False):
     """(path written, variables, values): the checkpoint ``weights`` (DeeperCut's TF1 or ours)
     rewritten at ``output`` as the network of a loaded config needs it, model variables only;
     with ``allow_missing``, heads the checkpoint lacks keep their initial values."""
+    from nnet.checkpoint import load_weights, save_weights
+    from nnet.pose_net import build_pose_net, spec_from_config
+
     spec = spec_from_config(cfg)
     model = build_pose_net(spec)
     load_weights(model, weights, spec, allow_missing=("pose/",) if allow_missing else ())
@@ -259,6 +275,8 @@ def check_int8_export(cfg, weights, path, records, size, max_images: int, ground
     over the first ``max_images`` of ``records`` that fit its input ``size`` (height, width),
     recorded beside the file (posecut.int8_check); ``ground_truth`` is the COCO file the records
     come from, which AP is scored against. PosecutError when no image fits."""
+    from nnet.predict import setup_pose_prediction
+
     scale = float(cfg.global_scale)
     fitting = [r for r in records if fits(r, size, scale)][:max_images]
     if not fitting:

@@ -33,9 +33,7 @@ def start_ray(address: str = LOCAL, cpus: Optional[int] = None):
                            "(pip install -e '.[cluster]', or make install-cluster)") from None
     import ray.data
 
-    env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}}
-    options = dict(include_dashboard=False, configure_logging=False, log_to_driver=False,
-                   runtime_env=env)
+    options = dict(include_dashboard=False, configure_logging=False, log_to_driver=False)
     if address == LOCAL:
         ray.init(num_cpus=cpus or os.cpu_count(), **options)
     else:

@@ -85,10 +85,12 @@ def test_library_packages_import_only_downward():
 
 def test_library_packages_import_the_project_at_the_top_of_their_files():
     """Hidden imports hide the graph; only the edges that start TensorFlow defer theirs: the
-    command modules (to answer before TensorFlow has loaded) and the Python entry point (to
-    choose TensorFlow's settings for this CPU before it loads), which `posecut` re-exports lazily."""
+    command modules (to answer before TensorFlow has loaded), the Python entry point (to
+    choose TensorFlow's settings for this CPU before it loads), which `posecut` re-exports lazily,
+    and posecut.build, whose grouping assets and trackers a distributed run's CPU workers build
+    without loading TensorFlow."""
     edges = (os.path.join(ROOT, "posecut", "cli") + os.sep, os.path.join(ROOT, "posecut", "api.py"),
-             os.path.join(ROOT, "posecut", "__init__.py"))
+             os.path.join(ROOT, "posecut", "__init__.py"), os.path.join(ROOT, "posecut", "build.py"))
     hidden = [f"{os.path.relpath(path, ROOT)}:{line} {module}"
               for package, path in library_files()
               if not path.startswith(edges)
@@ -113,6 +115,7 @@ def test_the_checks_catch_an_upward_import(tmp_path):
     "dataset.targets, dataset.loaders, dataset.augment",
     "multiperson.predict, multiperson.evaluation, multiperson.fit_pairwise",
     "nnet.heads, nnet.outputs, posecut.config",
+    "posecut.build, posecut.corpus.stages, posecut.corpus.run, posecut.video_chunks",
 ])
 def test_data_and_grouping_do_not_start_tensorflow(modules):
     probe = f"import sys; import {modules}; print('tensorflow' in sys.modules)"
