@@ -35,7 +35,7 @@ def start_ray(address: str = LOCAL, cpus: Optional[int] = None):
 
     options = dict(include_dashboard=False, configure_logging=False, log_to_driver=False)
     if address == LOCAL:
-        ray.init(num_cpus=cpus or os.cpu_count(), **options)
+        ray.init(address="local", num_cpus=cpus or os.cpu_count(), **options)
     else:
         ray.init(address=address, **options)
     context = ray.data.DataContext.get_current()
