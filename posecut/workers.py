@@ -88,12 +88,11 @@ class WorkersResult:
     tail: str = ""
 
     def describe(self, count: int) -> str:
-        """One line (and the failing worker's last lines) for the command to show."""
+        """What the command shows when the run did not end well: one line, and the failing
+        worker's last lines."""
         if self.failed is None:
-            if self.code == 0:
-                return f"all {count} workers ended well"
-            return (f"stopped by {signal.Signals(self.code - 128).name}: the workers were ended; "
-                    f"run the same command again to resume from the chief's last snapshot")
+            return (f"stopped by {signal.Signals(self.code - 128).name}: the {count} workers were "
+                    f"ended; run the same command again to resume from the chief's last snapshot")
         if self.status < 0:
             how = f"was killed by {signal.Signals(-self.status).name}"
         else:
@@ -144,8 +143,8 @@ def run_workers(command, count: int, env=None, grace: float = 10.0, poll: float 
         stopped.setdefault("signum", signum)
         raise KeyboardInterrupt
 
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_signal) if main else None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_signal) if in_main_thread else None
     try:
         for index in range(count):
             processes.append(subprocess.Popen(
@@ -166,7 +165,7 @@ def run_workers(command, count: int, env=None, grace: float = 10.0, poll: float 
         _end(processes, grace)
         return WorkersResult(128 + stopped.get("signum", signal.SIGINT))
     finally:
-        if main:
+        if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
         _end(processes, 0)
         for handle in logs:

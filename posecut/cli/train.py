@@ -87,7 +87,7 @@ def run(args):
     except KeyboardInterrupt as interrupt:
         signum = getattr(interrupt, "signum", signal.SIGINT)
         saved = ("the training state and weights were saved" if distribute != "multi_worker"
-                 else "with several workers a stop saves nothing")
+                 else "with several workers an interrupted run saves nothing")
         print(f"stopped by {signal.Signals(signum).name}: {saved}; run again to resume from "
               f"the last snapshot", file=sys.stderr)
         return 128 + signum

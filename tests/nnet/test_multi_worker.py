@@ -1,6 +1,6 @@
 """Several workers, the parts one process can show: a worker that is not the chief takes part
-in every save but writes nothing where the chief writes, a stop saves nothing, and workers that
-would start from different steps refuse. Two real worker processes train in
+in every save but writes nothing where the chief writes, an interrupted run saves nothing, and
+workers that would start from different steps refuse. Two real worker processes train in
 tests/posecut/test_workers.py."""
 import os
 import tempfile
@@ -51,7 +51,7 @@ def test_workers_that_would_start_from_different_steps_refuse():
                                      "start from different steps (8, 0)")
 
 
-def test_a_worker_that_is_not_the_chief_writes_nowhere_and_a_stop_saves_nothing(
+def test_a_worker_that_is_not_the_chief_writes_nowhere_and_an_interruption_saves_nothing(
         tmp_path, monkeypatch):
     images, out, scratch = tmp_path / "images", tmp_path / "out", tmp_path / "scratch"
     for folder in (images, out, scratch):
