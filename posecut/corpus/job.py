@@ -29,10 +29,12 @@ class CorpusJob:
     tracker: str = "arttrack"
     temporal_model: Optional[str] = None
     trail: int = 15
-    images_per_unit: int = 16
-    """Images decoded, run and grouped together as one row of the pipeline."""
-    segment_frames: int = 32
-    """predict: frames of a video in one row of the pipeline."""
+    images_per_unit: int = 256
+    """Images one decoding task reads (it hands them on in rows of row_pixels)."""
+    row_pixels: int = 8_000_000
+    """Images, or a video's frames, go down the pipeline in rows of about this many pixels: a
+    row's work outweighs the pipeline's cost per row (about 0.5 s on 2 cores), and its raw
+    outputs stay a few hundred megabytes at most."""
     chunk_frames: int = 512
     """track: frames of a long video tracked by one worker (chunks overlap by the tracker's window)."""
     network_cpus: float = 0.5

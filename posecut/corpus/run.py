@@ -2,7 +2,6 @@
 manifest has as finished, streams the rest through the stages (posecut.corpus.stages), records
 each input once its files are complete, counts inputs and frames across the cluster, and writes
 the run-wide files at the end (posecut.corpus.merge)."""
-import hashlib
 import logging
 import os
 from dataclasses import replace
@@ -76,9 +75,8 @@ def _image_items(images, stems, manifest, job):
     """Rows of the images the manifest has not finished, in groups."""
     todo = [k for k, path in enumerate(images) if not manifest.finished(os.path.abspath(path))]
     for group in _groups(todo, job.images_per_unit):
-        digest = hashlib.sha1(",".join(map(str, group)).encode()).hexdigest()[:10]
-        yield {"kind": "images", "first": group[0], "indices": group, "digest": digest,
-               "paths": [images[k] for k in group], "stems": [stems[k] for k in group]}
+        yield {"kind": "images", "indices": group, "paths": [images[k] for k in group],
+               "stems": [stems[k] for k in group]}
 
 
 def run_corpus(job: CorpusJob, images, videos, image_stems, video_stems, address=LOCAL,

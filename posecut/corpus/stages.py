@@ -3,6 +3,7 @@ class Ray Data runs in actors: decoding on CPUs, the network in actors that load
 (on a GPU where there is one), grouping and writing on CPUs, and each video's own files once all
 its rows are done. Every file is written atomically under a name fixed by the input, so a row
 done twice writes the same file twice and nothing else."""
+import hashlib
 import os
 from collections import deque
 from types import SimpleNamespace
@@ -63,15 +64,7 @@ def decode(row: dict, job: CorpusJob):
     video that cannot be read yields one row with its reason."""
     item = row["unit"]
     if item["kind"] == "images":
-        frames, errors = [], []
-        for path in item["paths"]:
-            try:
-                frames.append(read_image(path))
-                errors.append(None)
-            except DatasetError as err:
-                frames.append(None)
-                errors.append(str(err))
-        yield {"unit": {**item, "frames": frames, "errors": errors}}
+        yield from _image_rows(item, job)
         return
     try:
         if job.command == "track":
@@ -82,12 +75,35 @@ def decode(row: dict, job: CorpusJob):
         yield {"unit": {**item, "segment": -1, "error": str(err), "last": True}}
 
 
+def _image_rows(item: dict, job: CorpusJob):
+    """The item's images read, in rows of about job.row_pixels pixels; an unreadable image
+    carries its reason in its row."""
+    frames, errors, slots, pixels = [], [], [], 0
+    for k, path in enumerate(item["paths"]):
+        try:
+            frames.append(read_image(path))
+            errors.append(None)
+            pixels += frames[-1].shape[0] * frames[-1].shape[1]
+        except DatasetError as err:
+            frames.append(None)
+            errors.append(str(err))
+        slots.append(k)
+        if pixels >= job.row_pixels or k == len(item["paths"]) - 1:
+            indices = [item["indices"][s] for s in slots]
+            digest = hashlib.sha1(",".join(map(str, indices)).encode()).hexdigest()[:10]
+            yield {"unit": {"kind": "images", "first": indices[0], "indices": indices,
+                            "digest": digest, "paths": [item["paths"][s] for s in slots],
+                            "stems": [item["stems"][s] for s in slots], "frames": frames,
+                            "errors": errors}}
+            frames, errors, slots, pixels = [], [], [], 0
+
+
 def _segments(item: dict, job: CorpusJob):
-    """A video's frames in rows of job.segment_frames, numbered; the last says so."""
+    """A video's frames in rows of about job.row_pixels pixels, numbered; the last says so."""
     frames, start, segment = [], 0, 0
     for frame in VideoFrames(item["path"]):
         frames.append(frame)
-        if len(frames) == job.segment_frames:
+        if len(frames) * frame.shape[0] * frame.shape[1] >= job.row_pixels:
             yield {"unit": {**item, "segment": segment, "start": start, "frames": frames,
                             "last": False}}
             start, segment, frames = start + len(frames), segment + 1, []
