@@ -14,7 +14,8 @@ from posecut.corpus.job import CorpusJob, part_path
 from posecut.corpus.manifest import Manifest
 from posecut.corpus.merge import merge_predictions
 from posecut.corpus.options import LOCAL
-from posecut.corpus.stages import NetworkActor, decode, finish_video, group_and_write, video_part
+from posecut.corpus.stages import (NetworkActor, decode, finish_video, group_and_write, pack,
+                                   unpack, video_part)
 from posecut.dlc_files import pose_file_paths
 
 __all__ = ["LOCAL", "CorpusRun", "network_resources", "run_corpus", "start_ray"]
@@ -126,7 +127,7 @@ def _stream(ray, job, items, actors, manifest, state):
     import ray.data
 
     finish = ray.remote(num_cpus=0.5, max_retries=3)(finish_video)
-    data = (ray.data.from_items([{"unit": item} for item in items], override_num_blocks=len(items))
+    data = (ray.data.from_items([pack(item) for item in items], override_num_blocks=len(items))
             .flat_map(decode, fn_kwargs={"job": job}, num_cpus=0.25)
             .map_batches(NetworkActor, fn_constructor_kwargs={"job": job}, batch_size=1,
                          compute=ray.data.ActorPoolStrategy(size=actors),
@@ -157,7 +158,7 @@ def _stream(ray, job, items, actors, manifest, state):
                 state.finished()
 
     for row in data.iter_rows():
-        unit = row["unit"]
+        unit = unpack(row)
         if unit["kind"] == "images":
             for k, path in enumerate(unit["paths"]):
                 if unit["errors"][k] is not None:
