@@ -48,6 +48,8 @@ def sample(samples):
 
 
 def pytest_collection_modifyitems(items):
-    """Run the tests marked slow (end to end: subprocesses, training, export) first, so that on
-    few cores the long ones do not end up last in one worker's queue while the other idles."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Run the tests marked longest (minutes each: clusters, several training workers) first,
+    then the others marked slow (end to end: subprocesses, training, export), so that on few
+    cores the long ones do not end up last in one worker's queue while the other idles."""
+    items.sort(key=lambda item: (item.get_closest_marker("longest") is None,
+                                 item.get_closest_marker("slow") is None))

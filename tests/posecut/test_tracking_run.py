@@ -164,9 +164,12 @@ def test_fit_temporal_track_and_evaluate_from_the_command_line(clips, tmp_path, 
 
 def test_track_refuses_what_it_cannot_follow(tmp_path, capsys):
     config = os.path.join(BUNDLED, "pose_cfg.yaml")
-    (tmp_path / "a.txt").write_text("x")
-    assert main(["track", str(tmp_path / "a.txt"), "--config", config]) == 2
-    assert "a.txt: expected a video file" in capsys.readouterr().err
+    (tmp_path / "a.doc").write_text("x")
+    assert main(["track", str(tmp_path / "a.doc"), "--config", config]) == 2
+    assert "a.doc: expected a video file" in capsys.readouterr().err
+    (tmp_path / "videos.txt").write_text("a.doc\n")
+    assert main(["track", str(tmp_path / "videos.txt"), "--config", config]) == 2
+    assert "a.doc: expected a video file" in capsys.readouterr().err
     assert main(["track", str(tmp_path), "--config", config, "--temporal-model",
                  str(tmp_path / "none.npz")]) == 2
     assert "none.npz: no such file or folder (expected the fitted temporal model" in capsys.readouterr().err

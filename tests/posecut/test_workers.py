@@ -169,6 +169,7 @@ def snapshot(prefix):
 
 
 @pytest.mark.slow
+@pytest.mark.longest
 def test_two_workers_train_as_one_and_after_a_kill_posecut_train_workers_resumes(tmp_path):
     """The first run's worker 1 is killed after the first save; `posecut train --workers 2`
     resumes from the chief's last snapshot to the end. Both workers held the same weights at the
