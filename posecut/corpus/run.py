@@ -53,7 +53,7 @@ def network_resources(workers: Optional[int], cluster: dict):
     gpus = int(cluster.get("GPU", 0))
     if gpus:
         return workers or gpus, 1.0, 1.0
-    return workers or max(1, int(cluster.get("CPU", 1)) // 2), 0.5, 0.0
+    return workers or max(1, int(cluster.get("CPU", 1)) // 2), 0.25, 0.0
 
 
 class CorpusRun(NamedTuple):
@@ -126,13 +126,13 @@ def _stream(ray, job, items, actors, manifest, state):
     """Run the stages over ``items``; record each input in the manifest once its files exist."""
     import ray.data
 
-    finish = ray.remote(num_cpus=0.5, max_retries=3)(finish_video)
+    finish = ray.remote(num_cpus=0.25, max_retries=3)(finish_video)
     data = (ray.data.from_items([pack(item) for item in items], override_num_blocks=len(items))
             .flat_map(decode, fn_kwargs={"job": job}, num_cpus=0.25)
             .map_batches(NetworkActor, fn_constructor_kwargs={"job": job}, batch_size=1,
                          compute=ray.data.ActorPoolStrategy(size=actors),
                          num_cpus=job.network_cpus, num_gpus=job.network_gpus)
-            .map(group_and_write, fn_kwargs={"job": job}, num_cpus=0.5))
+            .map(group_and_write, fn_kwargs={"job": job}, num_cpus=0.25))
     videos = {item["index"]: item for item in items if item["kind"] == "video"}
     parts, counts, failed, pending, segments = {}, {}, set(), {}, {}
 

@@ -132,7 +132,7 @@ def test_ray_options_are_checked_before_anything_starts():
 
 
 def test_one_network_actor_per_gpu_else_per_two_cores():
-    assert network_resources(None, {"CPU": 2.0}) == (1, 0.5, 0.0)
-    assert network_resources(None, {"CPU": 16.0}) == (8, 0.5, 0.0)
+    assert network_resources(None, {"CPU": 2.0}) == (1, 0.25, 0.0)
+    assert network_resources(None, {"CPU": 16.0}) == (8, 0.25, 0.0)
     assert network_resources(None, {"CPU": 16.0, "GPU": 4.0}) == (4, 1.0, 1.0)
-    assert network_resources(3, {"CPU": 2.0}) == (3, 0.5, 0.0)
+    assert network_resources(3, {"CPU": 2.0}) == (3, 0.25, 0.0)

@@ -130,7 +130,7 @@ def test_a_two_node_cluster_writes_what_one_process_writes_and_loses_nothing_to_
     one, many = tmp_path / "one", tmp_path / "many"
     assert _predict(inputs, one) == 1
     capsys.readouterr()
-    thread, result = _in_thread(lambda: _predict(inputs, many, "--ray", made.address, "--workers", "2"))
+    thread, result = _in_thread(lambda: _predict(inputs, many, "--ray", made.address, "--workers", "1"))
     total = len(written["images"]) + len(written["clips"])
     assert _wait_for_first_input(many, thread) < total
     pids = _network_actor_pids()
