@@ -6,7 +6,8 @@ import os
 import pickle
 import tempfile
 
-__all__ = ["TEMPORARY_MARK", "atomic_path", "read_pickle", "write_json", "write_pickle"]
+__all__ = ["TEMPORARY_MARK", "atomic_path", "read_pickle", "remove_leftovers", "write_json",
+           "write_pickle"]
 
 TEMPORARY_MARK = ".part-"
 """In the name of a file still being written (removed when its writer fails)."""
@@ -54,3 +55,17 @@ def read_pickle(path):
     """What write_pickle wrote at ``path``."""
     with open(path, "rb") as f:
         return pickle.load(f)
+
+
+def remove_leftovers(folder) -> list:
+    """Remove the temporary files that writers killed in the middle left in ``folder`` (not its
+    subfolders); the paths removed. A rerun calls it before it writes anything."""
+    removed = []
+    if not os.path.isdir(folder):
+        return removed
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.startswith(".") and TEMPORARY_MARK in name and os.path.isfile(path):
+            os.remove(path)
+            removed.append(path)
+    return removed

@@ -10,6 +10,7 @@ from typing import NamedTuple, Optional
 from tqdm import tqdm
 
 from lib.errors import DatasetError, PosecutError
+from posecut.corpus.atomic import remove_leftovers
 from posecut.corpus.job import CorpusJob, part_path
 from posecut.corpus.manifest import Manifest
 from posecut.corpus.merge import merge_predictions
@@ -88,6 +89,8 @@ def run_corpus(job: CorpusJob, images, videos, image_stems, video_stems, address
     manifest = Manifest(job.output, job.manifest_settings())
     resumed = sum(1 for p in list(images) + list(videos) if manifest.finished(os.path.abspath(p)))
     ray = start_ray(address)
+    for folder in (job.output, part_path(job, "")):  # after start-up: the workers of a killed run are gone
+        remove_leftovers(folder)
     try:
         actors, cpus, gpus = network_resources(workers, ray.cluster_resources())
         job = replace(job, network_cpus=cpus, network_gpus=gpus)

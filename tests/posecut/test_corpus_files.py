@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from lib.errors import DatasetError, PosecutError
-from posecut.corpus.atomic import TEMPORARY_MARK, atomic_path, read_pickle, write_json, write_pickle
+from posecut.corpus.atomic import (TEMPORARY_MARK, atomic_path, read_pickle, remove_leftovers,
+                                   write_json, write_pickle)
 from posecut.corpus.options import ray_arguments, refuse_with_ray
 from posecut.corpus.manifest import MANIFEST, Manifest
 from posecut.corpus.merge import merge_predictions
@@ -32,6 +33,15 @@ def test_a_file_is_replaced_only_when_its_writer_finishes(tmp_path):
     assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
     write_pickle(tmp_path / "part.pkl", {"a": np.arange(3)})
     assert read_pickle(tmp_path / "part.pkl")["a"].tolist() == [0, 1, 2]
+
+
+def test_a_rerun_removes_what_killed_writers_left_and_nothing_else(tmp_path):
+    (tmp_path / f".image1{TEMPORARY_MARK}x1.png").write_bytes(b"half")
+    (tmp_path / "image1.png").write_bytes(b"whole")
+    (tmp_path / ".hidden").write_bytes(b"kept")
+    assert remove_leftovers(tmp_path) == [str(tmp_path / f".image1{TEMPORARY_MARK}x1.png")]
+    assert sorted(os.listdir(tmp_path)) == [".hidden", "image1.png"]
+    assert remove_leftovers(tmp_path / "absent") == []
 
 
 def _umask():
