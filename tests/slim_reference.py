@@ -20,10 +20,12 @@ lazily, so importing this module never fails; :func:`import_tf_slim` raises
 ``ImportError`` when the optional test dependencies are missing, which lets
 tests skip.
 
-Everything runs inside a fresh ``tf.Graph`` and ``tf.compat.v1.Session``;
-eager execution is never disabled globally.
+Everything runs inside a fresh ``tf.Graph`` with its own graph runner
+(``tf.compat.v1.InteractiveSession``, closed at the end); eager execution is never disabled
+globally.
 """
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -281,7 +283,8 @@ def build_reference(net_type, num_joints, image, ckpt_prefix, *, location_refine
     batch = image.astype(np.float32)[None]
     rng = np.random.default_rng(seed)
 
-    with _quiet(), tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+    with _quiet(), tf.Graph().as_default(), \
+            contextlib.closing(tf.compat.v1.InteractiveSession()) as sess:
         inputs = tf.compat.v1.placeholder(tf.float32, [1, None, None, 3], name="image")
         outputs = _build_graph(net_type, num_joints, inputs,
                                location_refinement=location_refinement,
