@@ -133,3 +133,20 @@ def report_skipped(skipped, what, rest="the rest are written") -> int:
     for reason in skipped:
         print(f"  {reason}", file=sys.stderr)
     return 1
+
+
+def report_written(args, tables, pose_files, scorer):
+    """What `posecut predict` wrote to args.output (in one process or on Ray): the run-wide files,
+    the tables, DeepLabCut's files under ``scorer``, and with --plots the plots of each."""
+    print(f"wrote {os.path.join(args.output, 'results.json')} (COCO results), images.json (image "
+          f"ids to files), {', '.join(os.path.basename(t) for t in tables)} (x, y, "
+          f"likelihood per part){'' if args.no_draw else ' and the drawings'} to {args.output}")
+    if pose_files:
+        print(f"DeepLabCut's layout, scorer {scorer}: "
+              f"{', '.join(os.path.basename(p)[:-3] + '.h5/.csv' for p in pose_files)}")
+    if args.plots:
+        from posecut.plots import plot_pose_file
+
+        for path in pose_files:
+            plots = plot_pose_file(path, os.path.join(args.output, "plots"), args.pcutoff)
+            print(f"{os.path.basename(path)}: {len(plots)} plots in {os.path.dirname(plots[0])}")

@@ -1,11 +1,10 @@
 """`posecut predict`: people (or animals) in images, folders of images and videos, written as COCO
 results, a CSV table per input kind, drawings and, for animals, DeepLabCut's H5 and CSV per video."""
 import argparse
-import os
 
 from lib.errors import PosecutError
 from posecut.cli.common import (checked_weights, existing, load_predict_config, model_arguments,
-                                report_skipped, start_tensorflow)
+                                report_skipped, report_written, start_tensorflow)
 from posecut.cli.plot import check as check_plot_arguments, pcutoff_argument
 from posecut.cli.ray_runs import predict_on_ray
 from posecut.corpus.options import ray_arguments, refuse_with_ray
@@ -121,18 +120,7 @@ def run(args):
         print(f"{cfg.source}: no pairwise head, so one person (or animal) per image: the argmax pose")
     for line in written.lines:
         print(line)
-    print(f"wrote {os.path.join(args.output, 'results.json')} (COCO results), images.json (image "
-          f"ids to files), {', '.join(os.path.basename(t) for t in written.tables)} (x, y, "
-          f"likelihood per part){'' if args.no_draw else ' and the drawings'} to {args.output}")
-    if written.pose_files:
-        print(f"DeepLabCut's layout, scorer {scorer}: "
-              f"{', '.join(os.path.basename(p)[:-3] + '.h5/.csv' for p in written.pose_files)}")
-    if args.plots:
-        from posecut.plots import plot_pose_file
-
-        for path in written.pose_files:
-            plots = plot_pose_file(path, os.path.join(args.output, "plots"), args.pcutoff)
-            print(f"{os.path.basename(path)}: {len(plots)} plots in {os.path.dirname(plots[0])}")
+    report_written(args, written.tables, written.pose_files, scorer)
     return report_skipped(written.skipped, f"of {len(images) + len(videos)} inputs")
 
 

@@ -3,7 +3,7 @@ arguments and config, run on a Ray cluster (posecut.corpus.run), and its summary
 import os
 
 from lib.errors import PosecutError
-from posecut.cli.common import report_skipped
+from posecut.cli.common import report_skipped, report_written
 from posecut.corpus.job import CorpusJob
 
 __all__ = ["predict_on_ray", "track_on_ray"]
@@ -21,14 +21,7 @@ def predict_on_ray(args, cfg, weights, images, videos, drawing, scorer, multi) -
                      args.ray, args.workers, progress=not args.no_progress)
     for line in run.lines:
         print(line)
-    print(f"wrote {os.path.join(args.output, 'results.json')} (COCO results), images.json, "
-          f"{', '.join(os.path.basename(t) for t in run.tables)}"
-          f"{'' if args.no_draw else ' and the drawings'} to {args.output}")
-    if args.plots:
-        from posecut.plots import plot_pose_file
-
-        for path in run.pose_files:
-            plot_pose_file(path, os.path.join(args.output, "plots"), args.pcutoff)
+    report_written(args, run.tables, run.pose_files, scorer)
     return report_skipped(run.skipped, f"of {len(images) + len(videos)} inputs")
 
 
