@@ -1,7 +1,7 @@
 """What a distributed run does, as one typed value handed to every stage: the command, the model,
 the output folder and how its files are drawn and cut."""
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 __all__ = ["CorpusJob", "PARTS", "part_path"]
@@ -39,14 +39,12 @@ class CorpusJob:
     """track: frames of a long video tracked by one worker (chunks overlap by the tracker's window)."""
     network_cpus: float = 0.5
     network_gpus: float = 0.0
-    settings: dict = field(default_factory=dict)
 
     def manifest_settings(self) -> dict:
         """What decides the results, as the manifest records it: a folder holds one such run."""
         return {"command": self.command, "config": self.config, "weights": self.weights,
                 "tracker": self.tracker if self.command == "track" else None,
-                "temporal_model": self.temporal_model if self.command == "track" else None,
-                **self.settings}
+                "temporal_model": self.temporal_model if self.command == "track" else None}
 
 
 def part_path(job: CorpusJob, name: str) -> str:
